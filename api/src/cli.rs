@@ -1,0 +1,71 @@
+//! The `closeknit` command line.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "closeknit",
+    version,
+    about = "Closeknit: Staying Close plans, advocacy and kinship training over GraphQL",
+    long_about = "Closeknit serves its GraphQL API, runs background jobs and manages its database.\n\
+                  Configuration comes from CLOSEKNIT_* environment variables (see README.md).\n\
+                  With no configuration it serves a local SQLite database with demo data."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the database and serve the API with an in-process job worker (the default).
+    Serve,
+    /// Manage the database schema.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Write the GraphQL schema (sorted SDL) to a file, or check that it is current.
+    ExportSchema {
+        /// Where to write it.
+        #[arg(long, short, default_value = "schema.graphql")]
+        output: PathBuf,
+        /// Do not write: exit with an error if the file differs from the live schema.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Load data into the database.
+    Seed {
+        /// Load the synthetic demo data (safe to repeat).
+        #[arg(long, required = true)]
+        demo: bool,
+    },
+    /// Run background job workers only (no HTTP). Several may share one PostgreSQL database.
+    Worker,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Apply pending migrations.
+    Up {
+        /// Apply at most this many.
+        #[arg(long)]
+        steps: Option<u32>,
+    },
+    /// Roll back migrations (one by default).
+    Down {
+        /// How many to roll back.
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List migrations and whether each is applied.
+    Status,
+    /// Drop every table and apply all migrations again (destroys all data).
+    Fresh {
+        /// Required in the production profile.
+        #[arg(long)]
+        yes_destroy_all_data: bool,
+    },
+}

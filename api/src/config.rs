@@ -1,0 +1,396 @@
+//! Settings, read from `CLOSEKNIT_*` environment variables with defaults that
+//! work on a fresh machine. A bad value stops start-up with a message naming
+//! the variable. Secrets are wrapped so they never reach a log line.
+
+use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
+
+/// A value that must not be logged. `Debug` and `Display` print a placeholder.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret<T>(T);
+
+impl<T> Secret<T> {
+    pub fn new(value: T) -> Self {
+        Secret(value)
+    }
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    Dev,
+    Production,
+}
+
+impl FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "dev" | "development" => Ok(Profile::Dev),
+            "production" | "prod" => Ok(Profile::Production),
+            other => Err(format!("expected `dev` or `production`, got `{other}`")),
+        }
+    }
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Profile::Dev => "dev",
+            Profile::Production => "production",
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "pretty" | "text" => Ok(LogFormat::Pretty),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("expected `pretty` or `json`, got `{other}`")),
+        }
+    }
+}
+
+/// Limits applied to every GraphQL operation.
+#[derive(Debug, Clone)]
+pub struct GraphqlLimits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub max_aliases: usize,
+    pub max_query_bytes: usize,
+    pub max_directives: usize,
+    pub max_recursion: usize,
+    pub introspection: bool,
+    pub suggestions: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    pub url: Secret<String>,
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+    pub statement_timeout: Duration,
+}
+
+impl DatabaseSettings {
+    pub fn is_postgres(&self) -> bool {
+        let url = self.url.expose();
+        url.starts_with("postgres://") || url.starts_with("postgresql://")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct JobSettings {
+    /// Run a worker inside `serve`.
+    pub in_process_worker: bool,
+    pub concurrency: usize,
+    pub poll_interval: Duration,
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+    /// Extra time past a job's timeout before a claimed job counts as abandoned.
+    pub lease_grace: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    pub smtp_url: Option<Secret<String>>,
+    pub outbox_dir: PathBuf,
+    pub from: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub profile: Profile,
+    pub listen: SocketAddr,
+    pub database: DatabaseSettings,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+    pub cors_origins: Vec<String>,
+    pub request_timeout: Duration,
+    pub body_limit_bytes: usize,
+    pub shutdown_grace: Duration,
+    pub graphql: GraphqlLimits,
+    pub jobs: JobSettings,
+    pub mail: MailSettings,
+    /// Load synthetic demo data into a database that has just been created.
+    pub demo_data: bool,
+}
+
+/// A configuration problem, naming the variable at fault.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {variable}: {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://closeknit.db?mode=rwc";
+pub const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn";
+
+struct Env<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Env<'_> {
+    fn raw(&self, name: &str) -> Option<String> {
+        (self.lookup)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    fn parse<T: FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T::Err: fmt::Display,
+    {
+        match self.raw(name) {
+            None => Ok(default),
+            Some(value) => value.trim().parse().map_err(|e: T::Err| ConfigError {
+                variable: name,
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    fn millis(&self, name: &'static str, default_ms: u64) -> Result<Duration, ConfigError> {
+        let ms: u64 = self.parse(name, default_ms)?;
+        Ok(Duration::from_millis(ms))
+    }
+
+    fn positive<T>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T: FromStr + PartialOrd + Default + Copy,
+        T::Err: fmt::Display,
+    {
+        let value = self.parse(name, default)?;
+        if value <= T::default() {
+            return Err(ConfigError {
+                variable: name,
+                message: "must be greater than zero".into(),
+            });
+        }
+        Ok(value)
+    }
+}
+
+fn parse_bool(value: &str) -> Result<bool, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        other => Err(format!("expected true or false, got `{other}`")),
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(&|name| std::env::var(name).ok())
+    }
+
+    /// Builds the configuration from any variable source (tests pass a map).
+    pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env { lookup };
+        let profile: Profile = env.parse("CLOSEKNIT_PROFILE", Profile::Dev)?;
+        let dev = profile == Profile::Dev;
+        let flag = |name: &'static str, default: bool| -> Result<bool, ConfigError> {
+            match env.raw(name) {
+                None => Ok(default),
+                Some(v) => parse_bool(v.trim()).map_err(|message| ConfigError {
+                    variable: name,
+                    message,
+                }),
+            }
+        };
+
+        let url = env
+            .raw("CLOSEKNIT_DATABASE_URL")
+            .or_else(|| env.raw("DATABASE_URL"))
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError {
+                variable: "CLOSEKNIT_DATABASE_URL",
+                message: "must start with sqlite: or postgres://".into(),
+            });
+        }
+        let database = DatabaseSettings {
+            url: Secret::new(url),
+            max_connections: env.positive("CLOSEKNIT_DB_MAX_CONNECTIONS", 10)?,
+            acquire_timeout: env.millis("CLOSEKNIT_DB_ACQUIRE_TIMEOUT_MS", 3_000)?,
+            statement_timeout: env.millis("CLOSEKNIT_DB_STATEMENT_TIMEOUT_MS", 15_000)?,
+        };
+
+        let smtp_url = env.raw("CLOSEKNIT_SMTP_URL");
+        if let Some(url) = &smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            return Err(ConfigError {
+                variable: "CLOSEKNIT_SMTP_URL",
+                message: "must start with smtp:// or smtps://".into(),
+            });
+        }
+
+        let listen_raw = env
+            .raw("CLOSEKNIT_LISTEN")
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen = listen_raw.trim().parse().map_err(|_| ConfigError {
+            variable: "CLOSEKNIT_LISTEN",
+            message: format!("expected HOST:PORT such as 127.0.0.1:8080, got `{listen_raw}`"),
+        })?;
+
+        let cors_origins = env
+            .raw("CLOSEKNIT_CORS_ORIGINS")
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        for origin in &cors_origins {
+            if !(origin.starts_with("https://") || origin.starts_with("http://"))
+                || http::HeaderValue::from_str(origin).is_err()
+            {
+                return Err(ConfigError {
+                    variable: "CLOSEKNIT_CORS_ORIGINS",
+                    message: format!("`{origin}` is not an origin such as https://app.example"),
+                });
+            }
+        }
+
+        Ok(Config {
+            profile,
+            listen,
+            database,
+            log_filter: env
+                .raw("CLOSEKNIT_LOG")
+                .unwrap_or_else(|| DEFAULT_LOG_FILTER.to_string()),
+            log_format: env.parse(
+                "CLOSEKNIT_LOG_FORMAT",
+                if dev {
+                    LogFormat::Pretty
+                } else {
+                    LogFormat::Json
+                },
+            )?,
+            cors_origins,
+            request_timeout: env.millis("CLOSEKNIT_REQUEST_TIMEOUT_MS", 15_000)?,
+            body_limit_bytes: env.positive("CLOSEKNIT_BODY_LIMIT_BYTES", 64 * 1024)?,
+            shutdown_grace: env.millis("CLOSEKNIT_SHUTDOWN_GRACE_MS", 20_000)?,
+            graphql: GraphqlLimits {
+                max_depth: env.positive("CLOSEKNIT_GRAPHQL_MAX_DEPTH", 12)?,
+                max_complexity: env.positive("CLOSEKNIT_GRAPHQL_MAX_COMPLEXITY", 2_000)?,
+                max_aliases: env.positive("CLOSEKNIT_GRAPHQL_MAX_ALIASES", 15)?,
+                max_query_bytes: env.positive("CLOSEKNIT_GRAPHQL_MAX_QUERY_BYTES", 16 * 1024)?,
+                max_directives: env.positive("CLOSEKNIT_GRAPHQL_MAX_DIRECTIVES", 4)?,
+                max_recursion: env.positive("CLOSEKNIT_GRAPHQL_MAX_RECURSION", 24)?,
+                introspection: flag("CLOSEKNIT_GRAPHQL_INTROSPECTION", dev)?,
+                suggestions: flag("CLOSEKNIT_GRAPHQL_SUGGESTIONS", dev)?,
+            },
+            jobs: JobSettings {
+                in_process_worker: flag("CLOSEKNIT_WORKER_IN_PROCESS", true)?,
+                concurrency: env.positive("CLOSEKNIT_WORKER_CONCURRENCY", 8)?,
+                poll_interval: env.millis("CLOSEKNIT_JOB_POLL_MS", 500)?,
+                backoff_base: env.millis("CLOSEKNIT_JOB_BACKOFF_BASE_MS", 5_000)?,
+                backoff_max: env.millis("CLOSEKNIT_JOB_BACKOFF_MAX_MS", 3_600_000)?,
+                lease_grace: env.millis("CLOSEKNIT_JOB_LEASE_GRACE_MS", 30_000)?,
+            },
+            mail: MailSettings {
+                smtp_url: smtp_url.map(Secret::new),
+                outbox_dir: PathBuf::from(
+                    env.raw("CLOSEKNIT_MAIL_DIR")
+                        .unwrap_or_else(|| "mail-outbox".into()),
+                ),
+                from: env
+                    .raw("CLOSEKNIT_MAIL_FROM")
+                    .unwrap_or_else(|| "Closeknit <no-reply@closeknit.invalid>".into()),
+            },
+            demo_data: flag("CLOSEKNIT_DEMO_DATA", dev)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(&move |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_work_on_a_fresh_machine() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.profile, Profile::Dev);
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database.url.expose(), DEFAULT_DATABASE_URL);
+        assert!(c.graphql.introspection && c.demo_data && c.mail.smtp_url.is_none());
+        assert_eq!(c.graphql.max_aliases, 15);
+    }
+
+    #[test]
+    fn production_turns_off_introspection_and_demo_data() {
+        let c = config(&[("CLOSEKNIT_PROFILE", "production")]).unwrap();
+        assert!(!c.graphql.introspection && !c.graphql.suggestions && !c.demo_data);
+        assert_eq!(c.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn database_url_falls_back_to_database_url() {
+        let c = config(&[("DATABASE_URL", "postgres://x@h/db")]).unwrap();
+        assert!(c.database.is_postgres());
+        let c = config(&[
+            ("DATABASE_URL", "postgres://x@h/db"),
+            ("CLOSEKNIT_DATABASE_URL", "sqlite://a.db"),
+        ])
+        .unwrap();
+        assert!(!c.database.is_postgres());
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        for (var, value) in [
+            ("CLOSEKNIT_LISTEN", "nowhere"),
+            ("CLOSEKNIT_PROFILE", "staging"),
+            ("CLOSEKNIT_DATABASE_URL", "mysql://x"),
+            ("CLOSEKNIT_SMTP_URL", "http://x"),
+            ("CLOSEKNIT_GRAPHQL_MAX_ALIASES", "0"),
+            ("CLOSEKNIT_GRAPHQL_MAX_DEPTH", "many"),
+            ("CLOSEKNIT_WORKER_IN_PROCESS", "maybe"),
+            ("CLOSEKNIT_CORS_ORIGINS", "not an origin"),
+        ] {
+            let err = config(&[(var, value)]).unwrap_err();
+            assert_eq!(err.variable, var, "{err}");
+            assert!(err.to_string().contains(var));
+        }
+    }
+
+    #[test]
+    fn secrets_are_not_debug_printed() {
+        let c = config(&[
+            ("CLOSEKNIT_DATABASE_URL", "postgres://u:hunter2@h/db"),
+            ("CLOSEKNIT_SMTP_URL", "smtp://u:hunter3@h:25"),
+        ])
+        .unwrap();
+        let printed = format!("{c:?}");
+        assert!(!printed.contains("hunter2") && !printed.contains("hunter3"));
+    }
+}

@@ -1,0 +1,27 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "regions")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    #[sea_orm(unique)]
+    pub code: String,
+    pub name: String,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::local_authorities::Entity")]
+    LocalAuthorities,
+}
+
+impl Related<super::local_authorities::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::LocalAuthorities.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,267 @@
+//! The one error type. Every error a client can see carries an
+//! `extensions.code` from [`ErrorCode`]; internal causes are logged (with the
+//! request id of the span they happen in) and never sent to the client.
+
+use std::time::Duration;
+
+use async_graphql::ErrorExtensions;
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
+
+/// The fixed, documented set of error codes (see `docs/errors.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    BadUserInput,
+    Conflict,
+    RateLimited,
+    QueryTooComplex,
+    GraphqlParseFailed,
+    GraphqlValidationFailed,
+    BadRequest,
+    ServiceUnavailable,
+    InternalServerError,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 12] = [
+        ErrorCode::Unauthenticated,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::BadUserInput,
+        ErrorCode::Conflict,
+        ErrorCode::RateLimited,
+        ErrorCode::QueryTooComplex,
+        ErrorCode::GraphqlParseFailed,
+        ErrorCode::GraphqlValidationFailed,
+        ErrorCode::BadRequest,
+        ErrorCode::ServiceUnavailable,
+        ErrorCode::InternalServerError,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::BadUserInput => "BAD_USER_INPUT",
+            ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            ErrorCode::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
+            ErrorCode::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            ErrorCode::BadRequest => "BAD_REQUEST",
+            ErrorCode::ServiceUnavailable => "SERVICE_UNAVAILABLE",
+            ErrorCode::InternalServerError => "INTERNAL_SERVER_ERROR",
+        }
+    }
+
+    /// Codes that mean the request was refused before execution started.
+    pub fn is_request_error(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::GraphqlParseFailed
+                | ErrorCode::GraphqlValidationFailed
+                | ErrorCode::QueryTooComplex
+                | ErrorCode::BadRequest
+        )
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Message sent in place of any internal error.
+pub const INTERNAL_MESSAGE: &str = "Something went wrong on our side. It has been logged.";
+/// Message sent when the database (or another dependency) is unreachable.
+pub const UNAVAILABLE_MESSAGE: &str = "The service is temporarily unavailable. Try again shortly.";
+
+/// The one error type. Deliberately not `Display`: async-graphql converts any
+/// `Display` type into an error without a code, so conversion goes through
+/// our `From` impl below, which always sets one.
+#[derive(Debug)]
+pub enum AppError {
+    Unauthenticated,
+    Forbidden,
+    NotFound {
+        entity: &'static str,
+    },
+    BadUserInput {
+        field: String,
+        message: String,
+    },
+    Conflict {
+        message: String,
+        details: Option<serde_json::Value>,
+    },
+    RateLimited {
+        retry_after: Duration,
+    },
+    QueryTooComplex(String),
+    /// A dependency (the database) is unreachable; the cause is logged.
+    Unavailable(anyhow::Error),
+    /// A bug or unexpected failure; the cause is logged, never sent.
+    Internal(anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::BadUserInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        AppError::Conflict {
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    pub fn internal(err: impl Into<anyhow::Error>) -> Self {
+        AppError::Internal(err.into())
+    }
+
+    /// The message a client sees.
+    pub fn message(&self) -> String {
+        match self {
+            AppError::Unauthenticated => "You need to sign in to do this.".into(),
+            AppError::Forbidden => "You are not allowed to do this.".into(),
+            AppError::NotFound { entity } => format!("{entity} not found."),
+            AppError::BadUserInput { field, message } => format!("`{field}` {message}"),
+            AppError::Conflict { message, .. } => message.clone(),
+            AppError::RateLimited { retry_after } => format!(
+                "Too many requests. Try again in {} seconds.",
+                retry_after.as_secs().max(1)
+            ),
+            AppError::QueryTooComplex(message) => message.clone(),
+            AppError::Unavailable(_) => UNAVAILABLE_MESSAGE.into(),
+            AppError::Internal(_) => INTERNAL_MESSAGE.into(),
+        }
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            AppError::Unauthenticated => ErrorCode::Unauthenticated,
+            AppError::Forbidden => ErrorCode::Forbidden,
+            AppError::NotFound { .. } => ErrorCode::NotFound,
+            AppError::BadUserInput { .. } => ErrorCode::BadUserInput,
+            AppError::Conflict { .. } => ErrorCode::Conflict,
+            AppError::RateLimited { .. } => ErrorCode::RateLimited,
+            AppError::QueryTooComplex(_) => ErrorCode::QueryTooComplex,
+            AppError::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            AppError::Internal(_) => ErrorCode::InternalServerError,
+        }
+    }
+
+    /// Logs internal causes; the client only ever sees `Display`.
+    fn log(&self) {
+        match self {
+            AppError::Internal(cause) => tracing::error!(error = ?cause, "internal error"),
+            AppError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "dependency unavailable")
+            }
+            _ => {}
+        }
+    }
+}
+
+/// True when a database error means "could not reach the database" rather
+/// than "the statement failed".
+pub fn is_unavailable(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            let text = e.to_string();
+            text.contains("pool timed out")
+                || text.contains("Connection refused")
+                || text.contains("connection closed")
+                || text.contains("error communicating with database")
+                || text.contains("does not allow connections")
+        }
+        _ => false,
+    }
+}
+
+/// True when a database error is a unique-constraint violation (both backends).
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        if is_unavailable(&err) {
+            AppError::Unavailable(err.into())
+        } else {
+            AppError::Internal(err.into())
+        }
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(err: AppError) -> Self {
+        err.log();
+        let code = err.code();
+        let message = err.message();
+        async_graphql::Error::new(message).extend_with(|_, ext| {
+            ext.set("code", code.as_str());
+            match &err {
+                AppError::BadUserInput { field, .. } => ext.set("field", field.as_str()),
+                AppError::Conflict {
+                    details: Some(details),
+                    ..
+                } => {
+                    if let Ok(value) = async_graphql::Value::from_json(details.clone()) {
+                        ext.set("details", value);
+                    }
+                }
+                AppError::RateLimited { retry_after } => {
+                    ext.set("retryAfterSeconds", retry_after.as_secs().max(1))
+                }
+                _ => {}
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_upper_snake() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate {code}");
+            assert!(
+                code.as_str()
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c == '_')
+            );
+        }
+    }
+
+    #[test]
+    fn internal_errors_hide_their_cause() {
+        let err: async_graphql::Error =
+            AppError::internal(anyhow::anyhow!("relation \"secret_table\" does not exist")).into();
+        assert_eq!(err.message, INTERNAL_MESSAGE);
+        let ext = format!("{:?}", err.extensions);
+        assert!(ext.contains("INTERNAL_SERVER_ERROR"));
+        assert!(!ext.contains("secret_table"));
+    }
+
+    #[test]
+    fn bad_input_names_the_field() {
+        let err: async_graphql::Error = AppError::bad_input("first", "must be positive").into();
+        let ext = format!("{:?}", err.extensions);
+        assert!(ext.contains("BAD_USER_INPUT") && ext.contains("first"));
+    }
+}

@@ -1,0 +1,43 @@
+//! What every resolver can reach for the current request. Built per request
+//! (never shared across requests) so DataLoader caches never cross viewers.
+
+use async_graphql::{Context, dataloader::DataLoader};
+use sea_orm::DatabaseConnection;
+
+use crate::{error::AppError, reference::graphql::RegionLoader};
+
+/// Per-request DataLoaders.
+pub struct Loaders {
+    pub regions: DataLoader<RegionLoader>,
+}
+
+impl Loaders {
+    pub fn new(db: &DatabaseConnection) -> Self {
+        Loaders {
+            regions: DataLoader::new(RegionLoader { db: db.clone() }, tokio::spawn),
+        }
+    }
+}
+
+pub struct RequestCtx {
+    pub db: DatabaseConnection,
+    pub request_id: String,
+    pub loaders: Loaders,
+}
+
+impl RequestCtx {
+    pub fn new(db: DatabaseConnection, request_id: String) -> Self {
+        let loaders = Loaders::new(&db);
+        RequestCtx {
+            db,
+            request_id,
+            loaders,
+        }
+    }
+
+    /// The request context; its absence is a wiring bug, reported as internal.
+    pub fn get<'a>(ctx: &Context<'a>) -> Result<&'a RequestCtx, AppError> {
+        ctx.data::<RequestCtx>()
+            .map_err(|_| AppError::internal(anyhow::anyhow!("request context missing")))
+    }
+}

@@ -1,0 +1,258 @@
+//! The request guard extension: query size and alias limits (which
+//! async-graphql lacks), and an `extensions.code` on every error. Depth,
+//! complexity, recursion and directive limits are async-graphql's own,
+//! configured in `schema.rs`; this extension only classifies their errors.
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
+
+use async_graphql::{
+    Response, ServerError, ServerResult, ValidationResult, Value, Variables,
+    extensions::{
+        Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
+        NextValidation,
+    },
+    parser::types::{ExecutableDocument, Selection, SelectionSet},
+};
+
+use crate::error::{ErrorCode, INTERNAL_MESSAGE};
+
+#[derive(Debug, Clone)]
+pub struct Guard {
+    pub max_query_bytes: usize,
+    pub max_aliases: usize,
+}
+
+impl ExtensionFactory for Guard {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(self.clone())
+    }
+}
+
+fn has_code(err: &ServerError) -> bool {
+    err.extensions
+        .as_ref()
+        .is_some_and(|e| e.get("code").is_some())
+}
+
+fn with_code(mut err: ServerError, code: ErrorCode) -> ServerError {
+    if !has_code(&err) {
+        err.extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code.as_str());
+    }
+    err
+}
+
+pub fn too_complex(message: impl Into<String>) -> ServerError {
+    with_code(ServerError::new(message, None), ErrorCode::QueryTooComplex)
+}
+
+/// Counts aliases in every operation, expanding fragment spreads (a
+/// fragment spread twice counts twice) with memoisation, so that nesting
+/// fragments cannot multiply aliases past the limit unseen.
+pub fn count_aliases(doc: &ExecutableDocument) -> usize {
+    fn set(
+        doc: &ExecutableDocument,
+        set_: &SelectionSet,
+        memo: &mut HashMap<String, usize>,
+        visiting: &mut HashSet<String>,
+    ) -> usize {
+        let mut total = 0usize;
+        for item in &set_.items {
+            let n = match &item.node {
+                Selection::Field(field) => usize::from(field.node.alias.is_some())
+                    .saturating_add(set(doc, &field.node.selection_set.node, memo, visiting)),
+                Selection::InlineFragment(inline) => {
+                    set(doc, &inline.node.selection_set.node, memo, visiting)
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    if let Some(n) = memo.get(name) {
+                        *n
+                    } else if !visiting.insert(name.to_string()) {
+                        0 // a cycle: validation rejects the document anyway
+                    } else {
+                        let n = doc
+                            .fragments
+                            .get(name)
+                            .map(|f| set(doc, &f.node.selection_set.node, memo, visiting))
+                            .unwrap_or(0);
+                        visiting.remove(name);
+                        memo.insert(name.to_string(), n);
+                        n
+                    }
+                }
+            };
+            total = total.saturating_add(n);
+        }
+        total
+    }
+    let mut memo = HashMap::new();
+    let mut visiting = HashSet::new();
+    doc.operations
+        .iter()
+        .map(|(_, op)| set(doc, &op.node.selection_set.node, &mut memo, &mut visiting))
+        .fold(0usize, usize::saturating_add)
+}
+
+/// Messages of async-graphql's own limit errors.
+fn is_limit_message(message: &str) -> bool {
+    message.starts_with("Query is too complex")
+        || message.starts_with("Query is nested too deep")
+        || message.starts_with("The recursion depth of the query")
+        || message.starts_with("The number of directives on the field")
+}
+
+/// Input coercion failures raised while resolving arguments.
+fn is_input_message(message: &str) -> bool {
+    message.starts_with("Failed to parse") || message.starts_with("Invalid value for argument")
+}
+
+#[async_trait::async_trait]
+impl Extension for Guard {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        // Errors raised between validation and execution (unknown or missing
+        // operation name) are the client's request errors.
+        response.errors = std::mem::take(&mut response.errors)
+            .into_iter()
+            .map(|e| with_code(e, ErrorCode::BadRequest))
+            .collect();
+        response
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        if query.len() > self.max_query_bytes {
+            return Err(too_complex(format!(
+                "The query is longer than {} bytes.",
+                self.max_query_bytes
+            )));
+        }
+        let doc = next.run(ctx, query, variables).await.map_err(|e| {
+            let code = if is_limit_message(&e.message) {
+                ErrorCode::QueryTooComplex
+            } else {
+                ErrorCode::GraphqlParseFailed
+            };
+            with_code(e, code)
+        })?;
+        let aliases = count_aliases(&doc);
+        if aliases > self.max_aliases {
+            return Err(too_complex(format!(
+                "The query uses {aliases} aliases; at most {} are allowed.",
+                self.max_aliases
+            )));
+        }
+        Ok(doc)
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        next.run(ctx).await.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| {
+                    let code = if is_limit_message(&e.message) {
+                        ErrorCode::QueryTooComplex
+                    } else {
+                        ErrorCode::GraphqlValidationFailed
+                    };
+                    with_code(e, code)
+                })
+                .collect()
+        })
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let mut response = next.run(ctx, operation_name).await;
+        response.errors = std::mem::take(&mut response.errors)
+            .into_iter()
+            .map(|e| {
+                if has_code(&e) {
+                    e
+                } else if is_input_message(&e.message) {
+                    with_code(e, ErrorCode::BadUserInput)
+                } else {
+                    // An error raised without our error type: never show its text.
+                    tracing::error!(error = %e.message, path = ?e.path, "uncoded resolver error");
+                    let mut hidden = ServerError::new(INTERNAL_MESSAGE, None);
+                    hidden.path = e.path;
+                    hidden.locations = e.locations;
+                    with_code(hidden, ErrorCode::InternalServerError)
+                }
+            })
+            .collect();
+        response
+    }
+}
+
+/// The code of an error, if it has one.
+pub fn code_of(err: &ServerError) -> Option<String> {
+    match err.extensions.as_ref()?.get("code")? {
+        Value::String(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_graphql::parser::parse_query;
+
+    fn aliases(q: &str) -> usize {
+        count_aliases(&parse_query(q).unwrap())
+    }
+
+    #[test]
+    fn counts_aliases_through_fragments() {
+        assert_eq!(aliases("{ a: x b: x c { d: y } }"), 3);
+        assert_eq!(
+            aliases("{ ...F ...F } fragment F on Q { a: x b: x }"),
+            4,
+            "a fragment spread twice counts twice"
+        );
+        assert_eq!(
+            aliases(
+                "{ ...C } fragment A on Q { a: x b: x } fragment B on Q { ...A ...A ...A } \
+                 fragment C on Q { ...B ...B ...B }"
+            ),
+            18
+        );
+        assert_eq!(aliases("{ ... on Q { a: x } }"), 1);
+    }
+
+    #[test]
+    fn fragment_cycles_terminate() {
+        assert_eq!(aliases("{ ...A } fragment A on Q { a: x ...A }"), 1);
+    }
+
+    #[test]
+    fn exponential_fragment_nesting_saturates_instead_of_overflowing() {
+        let mut q = String::from("{ ...F0 } fragment F0 on Q { a: x b: x }");
+        for i in 1..80 {
+            q.push_str(&format!(
+                " fragment F{i} on Q {{ ...F{p} ...F{p} }}",
+                p = i - 1
+            ));
+        }
+        q = q.replacen("...F0", "...F79", 1);
+        assert_eq!(aliases(&q), usize::MAX);
+    }
+}

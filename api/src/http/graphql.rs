@@ -1,0 +1,501 @@
+//! `POST /graphql` and `GET /graphql` per the GraphQL over HTTP spec,
+//! written on top of async-graphql rather than its stock service so that we
+//! control content negotiation, status codes, body limits, batching (off),
+//! and GET (queries only). See `.ci/audit/AUDITS.md` for the audit this
+//! handler passes.
+
+use std::{panic::AssertUnwindSafe, time::Instant};
+
+use async_graphql::{
+    ServerError, Variables,
+    http::GraphiQLSource,
+    parser::{
+        parse_query,
+        types::{DocumentOperations, ExecutableDocument, OperationType},
+    },
+};
+use axum::{
+    body::{Body, Bytes},
+    extract::{RawQuery, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{Html, IntoResponse, Response},
+};
+use futures::FutureExt;
+use serde_json::{Map, Value, json};
+use tower_http::request_id::RequestId;
+
+use super::AppState;
+use crate::{
+    config::Profile,
+    error::{ErrorCode, INTERNAL_MESSAGE},
+    graphql::{context::RequestCtx, guard::code_of},
+};
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
+const JSON: &str = "application/json; charset=utf-8";
+
+/// The media type a response is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaType {
+    GraphqlResponseJson,
+    Json,
+}
+
+impl MediaType {
+    fn header(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            MediaType::GraphqlResponseJson => GRAPHQL_RESPONSE_JSON,
+            MediaType::Json => JSON,
+        })
+    }
+}
+
+/// Chooses the response media type from `Accept`. No header (or `*/*`)
+/// means `application/json`; `None` means nothing we can produce is
+/// acceptable (406).
+pub fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(MediaType::Json);
+    };
+    if accept.trim().is_empty() {
+        return Some(MediaType::Json);
+    }
+    let mut best: Option<(f32, u8, MediaType)> = None;
+    for part in accept.split(',') {
+        let mut pieces = part.split(';');
+        let mime = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = pieces
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if q <= 0.0 {
+            continue;
+        }
+        let candidate = match mime.as_str() {
+            "application/graphql-response+json" => (q, 3, MediaType::GraphqlResponseJson),
+            "application/json" => (q, 2, MediaType::Json),
+            "application/*" | "*/*" => (q, 1, MediaType::Json),
+            _ => continue,
+        };
+        if best.is_none_or(|b| (candidate.0, candidate.1) > (b.0, b.1)) {
+            best = Some(candidate);
+        }
+    }
+    best.map(|b| b.2)
+}
+
+fn accepts_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"))
+}
+
+/// An error answered before GraphQL execution (bad HTTP request).
+pub fn request_error(status: StatusCode, media: MediaType, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": ErrorCode::BadRequest.as_str() } }] });
+    let mut response = (status, body.to_string()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, media.header());
+    response
+}
+
+/// A validated GraphQL-over-HTTP request.
+struct Params {
+    query: String,
+    operation_name: Option<String>,
+    variables: Option<Map<String, Value>>,
+}
+
+fn params_from_json(value: Value) -> Result<Params, &'static str> {
+    let Value::Object(mut object) = value else {
+        if value.is_array() {
+            return Err("Batched requests are not supported: send one operation per request.");
+        }
+        return Err("The request body must be a JSON object.");
+    };
+    let query = match object.remove("query") {
+        Some(Value::String(q)) => q,
+        None | Some(Value::Null) => return Err("The `query` parameter is required."),
+        Some(_) => return Err("The `query` parameter must be a string."),
+    };
+    let operation_name = match object.remove("operationName") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
+        Some(_) => return Err("The `operationName` parameter must be a string."),
+    };
+    let variables = match object.remove("variables") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(v)) => Some(v),
+        Some(_) => return Err("The `variables` parameter must be an object."),
+    };
+    match object.remove("extensions") {
+        None | Some(Value::Null) | Some(Value::Object(_)) => {}
+        Some(_) => return Err("The `extensions` parameter must be an object."),
+    }
+    Ok(Params {
+        query,
+        operation_name,
+        variables,
+    })
+}
+
+fn is_json_content_type(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let mut pieces = value.split(';');
+    let mime = pieces.next().unwrap_or("").trim();
+    if !mime.eq_ignore_ascii_case("application/json") {
+        return false;
+    }
+    pieces.all(|param| match param.trim().split_once('=') {
+        Some((name, value)) if name.trim().eq_ignore_ascii_case("charset") => {
+            value.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+        }
+        _ => true,
+    })
+}
+
+fn request_id(headers: &HeaderMap, id: Option<&RequestId>) -> String {
+    id.and_then(|id| id.header_value().to_str().ok())
+        .or_else(|| headers.get("x-request-id").and_then(|v| v.to_str().ok()))
+        .unwrap_or("-")
+        .to_string()
+}
+
+pub async fn post(
+    State(state): State<AppState>,
+    request_id_ext: Option<axum::Extension<RequestId>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return request_error(
+            StatusCode::NOT_ACCEPTABLE,
+            MediaType::Json,
+            "Accept application/graphql-response+json or application/json.",
+        );
+    };
+    if !is_json_content_type(&headers) {
+        return request_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            "Send the request as Content-Type: application/json.",
+        );
+    }
+    let bytes: Bytes = match axum::body::to_bytes(body, state.config.body_limit_bytes).await {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            let too_large = std::error::Error::source(&err)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            return if too_large {
+                request_error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    media,
+                    &format!(
+                        "The request body is larger than {} bytes.",
+                        state.config.body_limit_bytes
+                    ),
+                )
+            } else {
+                request_error(
+                    StatusCode::BAD_REQUEST,
+                    media,
+                    "The request body could not be read.",
+                )
+            };
+        }
+    };
+    let value: Value = match serde_json::from_slice(&bytes) {
+        Ok(value) => value,
+        Err(_) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                media,
+                "The request body is not valid JSON.",
+            );
+        }
+    };
+    let params = match params_from_json(value) {
+        Ok(params) => params,
+        Err(message) => return request_error(StatusCode::BAD_REQUEST, media, message),
+    };
+    let rid = request_id(&headers, request_id_ext.as_ref().map(|e| &e.0));
+    execute(&state, rid, params, None, media).await
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    request_id_ext: Option<axum::Extension<RequestId>>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let pairs: Vec<(String, String)> =
+        match serde_urlencoded::from_str(raw.as_deref().unwrap_or("")) {
+            Ok(pairs) => pairs,
+            Err(_) => {
+                return request_error(
+                    StatusCode::BAD_REQUEST,
+                    MediaType::Json,
+                    "The query string is not valid.",
+                );
+            }
+        };
+    let param = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let query = param("query");
+    if query.is_none() && state.config.profile == Profile::Dev && accepts_html(&headers) {
+        return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+    }
+    let Some(media) = negotiate(&headers) else {
+        return request_error(
+            StatusCode::NOT_ACCEPTABLE,
+            MediaType::Json,
+            "Accept application/graphql-response+json or application/json.",
+        );
+    };
+    let Some(query) = query else {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            media,
+            "The `query` parameter is required.",
+        );
+    };
+    let variables = match param("variables") {
+        None => None,
+        Some(raw) => match serde_json::from_str::<Value>(&raw) {
+            Ok(Value::Object(v)) => Some(v),
+            Ok(Value::Null) => None,
+            _ => {
+                return request_error(
+                    StatusCode::BAD_REQUEST,
+                    media,
+                    "The `variables` parameter must be a JSON object.",
+                );
+            }
+        },
+    };
+    if let Some(raw) = param("extensions")
+        && !matches!(
+            serde_json::from_str::<Value>(&raw),
+            Ok(Value::Object(_) | Value::Null)
+        )
+    {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            media,
+            "The `extensions` parameter must be a JSON object.",
+        );
+    }
+    let params = Params {
+        query,
+        operation_name: param("operationName"),
+        variables,
+    };
+    // GET may only run queries: find the operation's type before executing.
+    let mut parsed = None;
+    if params.query.len() <= state.config.graphql.max_query_bytes
+        && let Ok(doc) = parse_query(&params.query)
+    {
+        let kind = operation_type(&doc, params.operation_name.as_deref());
+        if matches!(
+            kind,
+            Some(OperationType::Mutation | OperationType::Subscription)
+        ) {
+            let mut response = request_error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                media,
+                "Only queries may be sent with GET; send mutations with POST.",
+            );
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return response;
+        }
+        parsed = Some(doc);
+    }
+    let rid = request_id(&headers, request_id_ext.as_ref().map(|e| &e.0));
+    execute(&state, rid, params, parsed, media).await
+}
+
+fn operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
+    match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|op| op.node.ty)
+        }
+        _ => None,
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic payload".into())
+}
+
+/// True when the request was refused before execution (parse, validation,
+/// limits): such responses carry no `data` and, for
+/// `application/graphql-response+json`, status 400.
+fn is_request_error(response: &async_graphql::Response) -> bool {
+    !response.errors.is_empty()
+        && response.data == async_graphql::Value::Null
+        && response.errors.iter().all(|e| {
+            code_of(e)
+                .and_then(|c| ErrorCode::ALL.into_iter().find(|k| k.as_str() == c))
+                .is_some_and(ErrorCode::is_request_error)
+        })
+}
+
+async fn execute(
+    state: &AppState,
+    request_id: String,
+    params: Params,
+    parsed: Option<ExecutableDocument>,
+    media: MediaType,
+) -> Response {
+    let started = Instant::now();
+    let operation_name = params.operation_name.clone();
+    let mut request = async_graphql::Request::new(params.query)
+        .data(RequestCtx::new(state.db.clone(), request_id.clone()));
+    if let Some(variables) = params.variables {
+        request = request.variables(Variables::from_json(Value::Object(variables)));
+    }
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    if let Some(doc) = parsed {
+        request.set_parsed_query(doc);
+    }
+
+    let executed = AssertUnwindSafe(state.schema.execute(request))
+        .catch_unwind()
+        .await;
+    let response = match executed {
+        Ok(response) => response,
+        Err(panic) => {
+            tracing::error!(request_id = %request_id, panic = %panic_message(panic.as_ref()), "panic while executing a GraphQL operation");
+            let mut error = ServerError::new(INTERNAL_MESSAGE, None);
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", ErrorCode::InternalServerError.as_str());
+            async_graphql::Response::from_errors(vec![error])
+        }
+    };
+
+    let request_error = is_request_error(&response);
+    let outcome = if response.errors.is_empty() {
+        "ok"
+    } else if request_error {
+        "rejected"
+    } else {
+        "error"
+    };
+    state
+        .metrics
+        .observe_graphql(operation_name.as_deref(), outcome, started.elapsed());
+
+    let mut body = Map::new();
+    if !request_error {
+        body.insert(
+            "data".into(),
+            serde_json::to_value(&response.data).unwrap_or(Value::Null),
+        );
+    }
+    if !response.errors.is_empty() {
+        body.insert(
+            "errors".into(),
+            serde_json::to_value(&response.errors).unwrap_or(Value::Null),
+        );
+    }
+    if !response.extensions.is_empty() {
+        body.insert(
+            "extensions".into(),
+            serde_json::to_value(&response.extensions).unwrap_or(Value::Null),
+        );
+    }
+    let status = if request_error && media == MediaType::GraphqlResponseJson {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let mut http = (status, Value::Object(body).to_string()).into_response();
+    http.headers_mut()
+        .insert(header::CONTENT_TYPE, media.header());
+    http
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> Option<MediaType> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_str(value).unwrap());
+        negotiate(&headers)
+    }
+
+    #[test]
+    fn negotiation_follows_the_spec() {
+        assert_eq!(negotiate(&HeaderMap::new()), Some(MediaType::Json));
+        assert_eq!(accept("*/*"), Some(MediaType::Json));
+        assert_eq!(accept("application/json"), Some(MediaType::Json));
+        assert_eq!(
+            accept("application/graphql-response+json"),
+            Some(MediaType::GraphqlResponseJson)
+        );
+        assert_eq!(
+            accept("application/graphql-response+json, application/json;q=0.9"),
+            Some(MediaType::GraphqlResponseJson)
+        );
+        assert_eq!(
+            accept("application/graphql-response+json;q=0.5, application/json"),
+            Some(MediaType::Json)
+        );
+        assert_eq!(accept("text/html"), None);
+        assert_eq!(accept("application/json;q=0"), None);
+    }
+
+    #[test]
+    fn json_content_types() {
+        let check = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_str(v).unwrap());
+            is_json_content_type(&h)
+        };
+        assert!(check("application/json"));
+        assert!(check("application/json; charset=utf-8"));
+        assert!(check("Application/JSON;charset=UTF-8"));
+        assert!(!check("application/json; charset=latin1"));
+        assert!(!check("text/plain"));
+        assert!(!check("application/graphql"));
+        assert!(!is_json_content_type(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn request_bodies_are_checked() {
+        assert!(params_from_json(json!([{"query": "{a}"}])).is_err());
+        assert!(params_from_json(json!({"query": 1})).is_err());
+        assert!(params_from_json(json!({})).is_err());
+        assert!(params_from_json(json!({"query": "{a}", "variables": "x"})).is_err());
+        assert!(params_from_json(json!({"query": "{a}", "operationName": 2})).is_err());
+        assert!(params_from_json(json!({"query": "{a}", "extensions": []})).is_err());
+        let ok =
+            params_from_json(json!({"query": "{a}", "variables": null, "operationName": null}))
+                .unwrap();
+        assert_eq!(ok.query, "{a}");
+    }
+}

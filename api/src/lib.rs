@@ -1,0 +1,16 @@
+//! Closeknit: a GraphQL platform for Staying Close support plans, advocacy
+//! requests and kinship carers' training. See README.md for the map.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod idempotency;
+pub mod jobs;
+pub mod metrics;
+pub mod reference;
+pub mod seed;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,130 @@
+//! The `closeknit` binary: parse the command line, read configuration,
+//! start logging, run the command.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use closeknit::{
+    cli::{Cli, Command, MigrateAction},
+    config::{Config, Profile},
+    db, graphql, seed,
+    startup::{AppOptions, Application, run_worker, shutdown_signal},
+    telemetry,
+};
+use migration::{Migrator, MigratorTrait};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve);
+
+    if let Command::ExportSchema { output, check } = &command {
+        return export_schema(output, *check);
+    }
+
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("closeknit: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&config.log_filter, config.log_format);
+
+    match run(command, config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(
+                error = format!("{err:#}"),
+                "closeknit stopped with an error"
+            );
+            eprintln!("closeknit: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn export_schema(output: &std::path::Path, check: bool) -> ExitCode {
+    let sdl = graphql::sdl();
+    if check {
+        let current = std::fs::read_to_string(output).unwrap_or_default();
+        if current == sdl {
+            return ExitCode::SUCCESS;
+        }
+        eprintln!(
+            "closeknit: {} is out of date; run `cargo run -p closeknit -- export-schema`",
+            output.display()
+        );
+        return ExitCode::FAILURE;
+    }
+    match std::fs::write(output, sdl) {
+        Ok(()) => {
+            eprintln!("wrote {}", output.display());
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("closeknit: writing {}: {err}", output.display());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => {
+            let app = Application::build(config, AppOptions::default()).await?;
+            let addr = app.local_addr()?;
+            let shutdown = app.shutdown_token();
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                shutdown.cancel();
+            });
+            tracing::info!(%addr, "serving");
+            #[allow(clippy::print_stdout)]
+            {
+                println!("Closeknit is listening on http://{addr}/graphql");
+            }
+            app.run_until_stopped().await
+        }
+        Command::Worker => run_worker(config).await,
+        Command::Seed { .. } => {
+            let conn = db::connect(&config.database, None).await?;
+            if let db::Readiness::PendingMigrations(p) = db::readiness(&conn).await {
+                anyhow::bail!(
+                    "pending migrations ({}); run `closeknit migrate up` first",
+                    p.join(", ")
+                );
+            }
+            seed::demo(&conn)
+                .await
+                .map_err(|e| anyhow::anyhow!("loading demo data: {e:?}"))
+        }
+        Command::Migrate { action } => {
+            let conn = db::connect(&config.database, None).await?;
+            match action {
+                MigrateAction::Up { steps } => Migrator::up(&conn, steps).await?,
+                MigrateAction::Down { steps } => Migrator::down(&conn, Some(steps)).await?,
+                MigrateAction::Status => {
+                    for m in Migrator::get_migration_with_status(&conn).await? {
+                        #[allow(clippy::print_stdout)]
+                        {
+                            println!("{:<8} {}", m.status().to_string(), m.name());
+                        }
+                    }
+                }
+                MigrateAction::Fresh {
+                    yes_destroy_all_data,
+                } => {
+                    if config.profile == Profile::Production && !yes_destroy_all_data {
+                        anyhow::bail!(
+                            "refusing to drop all data in the production profile without --yes-destroy-all-data"
+                        );
+                    }
+                    Migrator::fresh(&conn).await?;
+                }
+            }
+            Ok(())
+        }
+        Command::ExportSchema { .. } => Ok(()),
+    }
+}

@@ -1,0 +1,255 @@
+//! Prometheus metrics. Counters and histograms are updated where things
+//! happen; gauges that describe state (pool, job queue) are refreshed when
+//! `/metrics` is scraped.
+
+use std::{
+    collections::HashSet,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use prometheus_client::{
+    encoding::EncodeLabelSet,
+    metrics::{
+        counter::Counter,
+        family::Family,
+        gauge::Gauge,
+        histogram::{Histogram, exponential_buckets},
+    },
+    registry::Registry,
+};
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OperationLabels {
+    pub operation: String,
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct JobLabels {
+    pub kind: String,
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StateLabels {
+    pub state: String,
+}
+
+/// Distinct operation names kept as labels before the rest become `other`,
+/// so that clients cannot blow up the metric's cardinality.
+const MAX_OPERATION_LABELS: usize = 200;
+
+#[derive(Clone)]
+pub struct Metrics {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    registry: Registry,
+    graphql_requests: Family<OperationLabels, Counter>,
+    graphql_duration: Family<OperationLabels, Histogram>,
+    db_statements: Family<OutcomeLabels, Counter>,
+    db_duration: Histogram,
+    db_pool: Family<StateLabels, Gauge>,
+    jobs_processed: Family<JobLabels, Counter>,
+    jobs_queue: Family<StateLabels, Gauge>,
+    known_operations: Mutex<HashSet<String>>,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.0005, 2.0, 16))
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("closeknit");
+        let graphql_requests = Family::<OperationLabels, Counter>::default();
+        let graphql_duration = Family::<OperationLabels, Histogram>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
+        let db_statements = Family::<OutcomeLabels, Counter>::default();
+        let db_duration = latency_histogram();
+        let db_pool = Family::<StateLabels, Gauge>::default();
+        let jobs_processed = Family::<JobLabels, Counter>::default();
+        let jobs_queue = Family::<StateLabels, Gauge>::default();
+        registry.register(
+            "graphql_requests",
+            "GraphQL operations by operation name and outcome",
+            graphql_requests.clone(),
+        );
+        registry.register(
+            "graphql_request_duration_seconds",
+            "GraphQL operation latency by operation name and outcome",
+            graphql_duration.clone(),
+        );
+        registry.register(
+            "db_statements",
+            "SQL statements executed, by outcome",
+            db_statements.clone(),
+        );
+        registry.register(
+            "db_statement_duration_seconds",
+            "SQL statement latency",
+            db_duration.clone(),
+        );
+        registry.register(
+            "db_pool_connections",
+            "Database pool connections by state (open, idle, max)",
+            db_pool.clone(),
+        );
+        registry.register(
+            "jobs_processed",
+            "Background jobs finished, by kind and outcome (succeeded, retried, dead, timed_out)",
+            jobs_processed.clone(),
+        );
+        registry.register(
+            "jobs",
+            "Background jobs in the queue, by state",
+            jobs_queue.clone(),
+        );
+        Metrics {
+            inner: Arc::new(Inner {
+                registry,
+                graphql_requests,
+                graphql_duration,
+                db_statements,
+                db_duration,
+                db_pool,
+                jobs_processed,
+                jobs_queue,
+                known_operations: Mutex::new(HashSet::new()),
+            }),
+        }
+    }
+
+    fn operation_label(&self, name: Option<&str>) -> String {
+        let Some(name) = name else {
+            return "anonymous".into();
+        };
+        let valid = !name.is_empty()
+            && name.len() <= 64
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return "other".into();
+        }
+        let Ok(mut known) = self.inner.known_operations.lock() else {
+            return "other".into();
+        };
+        if known.contains(name) {
+            return name.to_string();
+        }
+        if known.len() >= MAX_OPERATION_LABELS {
+            return "other".into();
+        }
+        known.insert(name.to_string());
+        name.to_string()
+    }
+
+    pub fn observe_graphql(&self, operation: Option<&str>, outcome: &str, elapsed: Duration) {
+        let labels = OperationLabels {
+            operation: self.operation_label(operation),
+            outcome: outcome.to_string(),
+        };
+        self.inner.graphql_requests.get_or_create(&labels).inc();
+        self.inner
+            .graphql_duration
+            .get_or_create(&labels)
+            .observe(elapsed.as_secs_f64());
+    }
+
+    pub fn observe_statement(&self, elapsed: Duration, failed: bool) {
+        let outcome = if failed { "error" } else { "ok" };
+        self.inner
+            .db_statements
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.into(),
+            })
+            .inc();
+        self.inner.db_duration.observe(elapsed.as_secs_f64());
+    }
+
+    pub fn job_finished(&self, kind: &str, outcome: &str) {
+        self.inner
+            .jobs_processed
+            .get_or_create(&JobLabels {
+                kind: kind.to_string(),
+                outcome: outcome.to_string(),
+            })
+            .inc();
+    }
+
+    pub fn set_pool(&self, open: u32, idle: u32, max: u32) {
+        for (state, value) in [("open", open), ("idle", idle), ("max", max)] {
+            self.inner
+                .db_pool
+                .get_or_create(&StateLabels {
+                    state: state.into(),
+                })
+                .set(i64::from(value));
+        }
+    }
+
+    pub fn set_job_counts(&self, counts: &[(String, i64)]) {
+        for state in crate::jobs::JobState::ALL {
+            let value = counts
+                .iter()
+                .find(|(s, _)| s == state.as_str())
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            self.inner
+                .jobs_queue
+                .get_or_create(&StateLabels {
+                    state: state.as_str().into(),
+                })
+                .set(value);
+        }
+    }
+
+    /// Prometheus text exposition.
+    pub fn encode(&self) -> Result<String, std::fmt::Error> {
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.inner.registry)?;
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_names_are_bounded() {
+        let m = Metrics::new();
+        assert_eq!(m.operation_label(Some("HomeQuery")), "HomeQuery");
+        assert_eq!(m.operation_label(Some("bad name; drop")), "other");
+        assert_eq!(m.operation_label(None), "anonymous");
+        for i in 0..MAX_OPERATION_LABELS + 10 {
+            m.operation_label(Some(&format!("Op{i}")));
+        }
+        assert_eq!(m.operation_label(Some("OneTooMany")), "other");
+    }
+
+    #[test]
+    fn encodes_prometheus_text() {
+        let m = Metrics::new();
+        m.observe_graphql(Some("Ping"), "ok", Duration::from_millis(3));
+        m.observe_statement(Duration::from_millis(1), false);
+        let text = m.encode().unwrap();
+        assert!(
+            text.contains("closeknit_graphql_requests_total{operation=\"Ping\",outcome=\"ok\"} 1")
+        );
+        assert!(text.contains("closeknit_db_statements_total{outcome=\"ok\"} 1"));
+    }
+}

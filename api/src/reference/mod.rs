@@ -1,0 +1,7 @@
+//! Reference data: England's regions and the local authorities that every
+//! other domain is scoped by. Names and ONS codes are public facts; the demo
+//! data's authorities are synthetic.
+
+pub mod graphql;
+pub mod model;
+pub mod store;

@@ -1,0 +1,212 @@
+//! Building and running the application: database, migrations, schema, HTTP
+//! server and the in-process job worker, stopped together on a signal.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use anyhow::Context as _;
+use async_graphql::extensions::ExtensionFactory;
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    config::Config,
+    db,
+    graphql::{self, AppSchema},
+    http::{self, AppState},
+    jobs::{
+        Handlers, JobHandler,
+        mail::{Mailer, SEND_EMAIL, SendEmail},
+        worker::{JobSignal, Worker},
+    },
+    metrics::Metrics,
+    seed,
+};
+
+/// Extension points for embedding (tests add fault-injecting extensions and
+/// job handlers here).
+#[derive(Default)]
+pub struct AppOptions {
+    pub extensions: Vec<Arc<dyn ExtensionFactory>>,
+    pub handlers: Vec<(String, Arc<dyn JobHandler>)>,
+}
+
+struct ArcHandler(Arc<dyn JobHandler>);
+
+#[async_trait::async_trait]
+impl JobHandler for ArcHandler {
+    async fn run(&self, job: &crate::jobs::JobContext) -> Result<(), crate::jobs::JobError> {
+        self.0.run(job).await
+    }
+}
+
+/// The job handlers of a process (`serve` and `worker` alike).
+pub fn handlers(
+    config: &Config,
+    extra: Vec<(String, Arc<dyn JobHandler>)>,
+) -> anyhow::Result<Handlers> {
+    let mailer = Mailer::from_settings(&config.mail)?;
+    let mut handlers = Handlers::new();
+    handlers.register(SEND_EMAIL, SendEmail::new(mailer, &config.mail.from)?);
+    for (kind, handler) in extra {
+        handlers.register(&kind, ArcHandler(handler));
+    }
+    Ok(handlers)
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    handlers: Arc<Handlers>,
+    signal: JobSignal,
+    shutdown: CancellationToken,
+}
+
+impl Application {
+    /// Connects, migrates (loading demo data into a new database when
+    /// configured), builds the schema and binds the listener.
+    pub async fn build(config: Config, options: AppOptions) -> anyhow::Result<Self> {
+        let metrics = Metrics::new();
+        let db = db::connect(&config.database, Some(metrics.clone()))
+            .await
+            .context("connecting to the database (CLOSEKNIT_DATABASE_URL)")?;
+        let fresh = db::migrate(&db).await.context("running migrations")?;
+        if fresh && config.demo_data {
+            seed::demo(&db)
+                .await
+                .map_err(|e| anyhow::anyhow!("loading demo data: {e:?}"))?;
+        }
+        let handlers = Arc::new(handlers(&config, options.handlers)?);
+        let schema = graphql::build_schema(&config.graphql, options.extensions);
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("binding CLOSEKNIT_LISTEN={}", config.listen))?;
+        Ok(Application {
+            listener,
+            state: AppState {
+                schema,
+                db,
+                metrics,
+                config: Arc::new(config),
+            },
+            handlers,
+            signal: JobSignal::default(),
+            shutdown: CancellationToken::new(),
+        })
+    }
+
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.state.db
+    }
+
+    pub fn schema(&self) -> &AppSchema {
+        &self.state.schema
+    }
+
+    /// Cancelling this token stops the server gracefully.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Wakes this process's worker (call after committing enqueued jobs).
+    pub fn job_signal(&self) -> JobSignal {
+        self.signal.clone()
+    }
+
+    /// Serves until the shutdown token is cancelled, then finishes in-flight
+    /// requests and jobs within `CLOSEKNIT_SHUTDOWN_GRACE_MS`.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let config = self.state.config.clone();
+        let grace = config.shutdown_grace;
+        let worker = config.jobs.in_process_worker.then(|| {
+            let worker = Worker::new(
+                self.state.db.clone(),
+                self.handlers.clone(),
+                config.jobs.clone(),
+                self.state.metrics.clone(),
+                self.signal.clone(),
+            );
+            tokio::spawn(worker.run(self.shutdown.clone(), grace))
+        });
+
+        let shutdown = self.shutdown.clone();
+        let server = axum::serve(self.listener, http::router(self.state.clone()))
+            .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        let forced = async {
+            shutdown.cancelled().await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            result = server => result.context("HTTP server failed")?,
+            _ = forced => tracing::warn!("in-flight requests did not finish within the shutdown grace period"),
+        }
+        // Stop the worker too if the server ended on its own.
+        shutdown.cancel();
+        if let Some(worker) = worker
+            && let Err(err) = worker.await
+        {
+            tracing::error!(error = %err, "job worker task failed");
+        }
+        self.state.db.close_by_ref().await.ok();
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Resolves when the process receives SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight work");
+}
+
+/// Runs workers only (`closeknit worker`): no HTTP, same queue.
+pub async fn run_worker(config: Config) -> anyhow::Result<()> {
+    let metrics = Metrics::new();
+    let db = db::connect(&config.database, Some(metrics.clone()))
+        .await
+        .context("connecting to the database (CLOSEKNIT_DATABASE_URL)")?;
+    if let db::Readiness::PendingMigrations(pending) = db::readiness(&db).await {
+        anyhow::bail!(
+            "the database has pending migrations ({}); run `closeknit migrate up` first",
+            pending.join(", ")
+        );
+    }
+    let handlers = Arc::new(handlers(&config, Vec::new())?);
+    let shutdown = CancellationToken::new();
+    let worker = Worker::new(
+        db.clone(),
+        handlers,
+        config.jobs.clone(),
+        metrics,
+        JobSignal::default(),
+    );
+    let task = tokio::spawn(worker.run(shutdown.clone(), config.shutdown_grace));
+    shutdown_signal().await;
+    shutdown.cancel();
+    task.await.context("worker task failed")?;
+    db.close_by_ref().await.ok();
+    Ok(())
+}

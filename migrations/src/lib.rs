@@ -1,0 +1,26 @@
+//! Closeknit's schema migrations. Independent of the `closeknit` crate so that
+//! the schema can be migrated (or inspected) without building the service.
+//!
+//! Rules for authors: one migration per change, never edit a migration that
+//! has shipped, write `down` for every `up`, and keep each statement portable
+//! between SQLite and PostgreSQL (on SQLite one `ALTER TABLE` per change and
+//! foreign keys declared inline in `create_table`).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_jobs;
+mod m20261123_000002_idempotency_keys;
+mod m20261123_000003_reference_data;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_jobs::Migration),
+            Box::new(m20261123_000002_idempotency_keys::Migration),
+            Box::new(m20261123_000003_reference_data::Migration),
+        ]
+    }
+}
