@@ -174,17 +174,30 @@ impl AppError {
 }
 
 /// True when a database error means "could not reach the database" rather
-/// than "the statement failed".
+/// than "the statement failed": pool timeouts, I/O and TLS failures, and the
+/// server refusing or dropping connections (SQLSTATE class 08, 57P01-57P03,
+/// 53300, or a database closed to connections).
 pub fn is_unavailable(err: &DbErr) -> bool {
-    match err {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
-            let text = e.to_string();
-            text.contains("pool timed out")
-                || text.contains("Connection refused")
-                || text.contains("connection closed")
-                || text.contains("error communicating with database")
-                || text.contains("does not allow connections")
+    use sea_orm::sqlx::Error as Sqlx;
+    let sqlx = match err {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        DbErr::Conn(_) => return true,
+        _ => return false,
+    };
+    match sqlx.as_ref() {
+        Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::WorkerCrashed => true,
+        Sqlx::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            code.starts_with("08")
+                || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "53300")
+                || db.message().contains("not currently accepting connections")
         }
         _ => false,
     }

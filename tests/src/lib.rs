@@ -1,1 +1,358 @@
+//! Test support for the integration suites: a fresh database per test
+//! (SQLite temp file, or a new PostgreSQL database when
+//! `CLOSEKNIT_TEST_DATABASE_URL` points at a server), the real server
+//! spawned on `127.0.0.1:0`, an HTTP client, and an SMTP sink on loopback.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod smtp;
+
+use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
+
+use async_graphql::extensions::ExtensionFactory;
+use closeknit::{
+    config::Config,
+    jobs::JobHandler,
+    startup::{AppOptions, Application},
+};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+/// The PostgreSQL server the suites use, if any.
+pub fn postgres_server_url() -> Option<String> {
+    std::env::var("CLOSEKNIT_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
+}
+
+pub fn on_postgres() -> bool {
+    postgres_server_url().is_some()
+}
+
+/// A database that exists for one test and is removed afterwards.
+pub struct TestDb {
+    pub url: String,
+    postgres: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn with_database(server_url: &str, database: &str) -> String {
+    let (base, query) = match server_url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (server_url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{host_part}/{database}?{q}"),
+        None => format!("{host_part}/{database}"),
+    }
+}
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        match postgres_server_url() {
+            Some(server) => {
+                let name = format!("closeknit_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&server)
+                    .await
+                    .expect("connect to CLOSEKNIT_TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                TestDb {
+                    url: with_database(&server, &name),
+                    postgres: Some((server, name)),
+                    _dir: None,
+                }
+            }
+            None => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                TestDb {
+                    url,
+                    postgres: None,
+                    _dir: Some(dir),
+                }
+            }
+        }
+    }
+
+    /// A direct connection for assertions and fault injection.
+    pub async fn connect(&self) -> DatabaseConnection {
+        Database::connect(&self.url)
+            .await
+            .expect("connect to test database")
+    }
+
+    /// The server-level (admin) connection, PostgreSQL only.
+    pub async fn admin(&self) -> Option<(DatabaseConnection, String)> {
+        let (server, name) = self.postgres.as_ref()?;
+        Some((
+            Database::connect(server).await.expect("admin"),
+            name.clone(),
+        ))
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((server, name)) = self.postgres.take() {
+            // Drop from a separate thread: we may be inside a runtime.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                rt.block_on(async {
+                    if let Ok(admin) = Database::connect(&server).await {
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
+                            .await;
+                        admin.close().await.ok();
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// Builds a [`TestApp`] with overrides.
+pub struct TestAppBuilder {
+    env: HashMap<String, String>,
+    options: AppOptions,
+    db: Option<TestDb>,
+}
+
+impl Default for TestAppBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestAppBuilder {
+    pub fn new() -> Self {
+        let mut env = HashMap::new();
+        for (k, v) in [
+            ("CLOSEKNIT_LISTEN", "127.0.0.1:0"),
+            ("CLOSEKNIT_PROFILE", "dev"),
+            ("CLOSEKNIT_DEMO_DATA", "true"),
+            ("CLOSEKNIT_JOB_POLL_MS", "50"),
+            ("CLOSEKNIT_JOB_BACKOFF_BASE_MS", "20"),
+            ("CLOSEKNIT_JOB_BACKOFF_MAX_MS", "200"),
+            ("CLOSEKNIT_SHUTDOWN_GRACE_MS", "5000"),
+            ("CLOSEKNIT_DB_ACQUIRE_TIMEOUT_MS", "2000"),
+            ("CLOSEKNIT_LOG", "warn"),
+        ] {
+            env.insert(k.to_string(), v.to_string());
+        }
+        TestAppBuilder {
+            env,
+            options: AppOptions::default(),
+            db: None,
+        }
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.insert(key.to_string(), value.to_string());
+        self
+    }
+
+    pub fn extension(mut self, extension: impl ExtensionFactory) -> Self {
+        self.options.extensions.push(Arc::new(extension));
+        self
+    }
+
+    pub fn handler(mut self, kind: &str, handler: impl JobHandler) -> Self {
+        self.options
+            .handlers
+            .push((kind.to_string(), Arc::new(handler)));
+        self
+    }
+
+    /// Use this database instead of a new one (several apps on one database).
+    pub fn database(mut self, db: TestDb) -> Self {
+        self.db = Some(db);
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        if std::env::var("TEST_LOG").is_ok() {
+            closeknit::telemetry::init(
+                &std::env::var("TEST_LOG").unwrap_or_default(),
+                closeknit::config::LogFormat::Pretty,
+            );
+        }
+        let db = match self.db {
+            Some(db) => db,
+            None => TestDb::new().await,
+        };
+        let mail_dir = tempfile::tempdir().expect("mail dir");
+        let mut env = self.env;
+        env.insert("CLOSEKNIT_DATABASE_URL".into(), db.url.clone());
+        env.entry("CLOSEKNIT_MAIL_DIR".into())
+            .or_insert_with(|| mail_dir.path().display().to_string());
+        let config = Config::from_lookup(&|k| env.get(k).cloned()).expect("test config");
+        let app = Application::build(config, self.options)
+            .await
+            .expect("build application");
+        let addr = app.local_addr().unwrap();
+        let shutdown = app.shutdown_token();
+        let conn = app.db().clone();
+        let server = tokio::spawn(app.run_until_stopped());
+        TestApp {
+            addr,
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
+            db: conn,
+            shutdown,
+            server: Some(server),
+            test_db: Some(db),
+            mail_dir,
+        }
+    }
+}
+
+/// A running server and what a test needs to talk to it.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    /// The server's own pool.
+    pub db: DatabaseConnection,
+    pub shutdown: CancellationToken,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    test_db: Option<TestDb>,
+    pub mail_dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        TestAppBuilder::new().spawn().await
+    }
+
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder::new()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// POSTs a GraphQL operation as `application/json`; returns status and body.
+    pub async fn graphql(&self, query: &str, variables: Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(self.url("/graphql"))
+            .header("accept", "application/graphql-response+json")
+            .json(&json!({"query": query, "variables": variables}))
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        let body = response.json().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    /// Stops the server gracefully and waits for it (and its worker).
+    pub async fn stop(mut self) -> TestDb {
+        self.shutdown.cancel();
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("server result");
+        }
+        self.test_db.take().expect("test database")
+    }
+
+    /// The test's database (for direct connections and fault injection).
+    pub fn test_db(&self) -> &TestDb {
+        self.test_db.as_ref().expect("test database")
+    }
+
+    /// Reads a counter or gauge from `/metrics` (sum over matching label sets).
+    pub async fn metric(&self, name: &str, label_filter: &str) -> f64 {
+        let text = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .filter(|l| l.starts_with(name) && l.contains(label_filter))
+            .filter(|l| {
+                let rest = &l[name.len()..];
+                rest.starts_with('{') || rest.starts_with(' ')
+            })
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// The `extensions.code` of each error in a GraphQL response body.
+pub fn error_codes(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| e["extensions"]["code"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Polls `check` until it returns true or `timeout` passes.
+pub async fn eventually<F, Fut>(timeout: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if check().await {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_names_are_swapped_in_urls() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u@h:5432", "t1"),
+            "postgres://u@h:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/db?sslmode=disable", "t1"),
+            "postgres://u@h/t1?sslmode=disable"
+        );
+    }
+}

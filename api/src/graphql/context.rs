@@ -1,6 +1,8 @@
 //! What every resolver can reach for the current request. Built per request
 //! (never shared across requests) so DataLoader caches never cross viewers.
 
+use std::sync::{Arc, OnceLock};
+
 use async_graphql::{Context, dataloader::DataLoader};
 use sea_orm::DatabaseConnection;
 
@@ -23,6 +25,8 @@ pub struct RequestCtx {
     pub db: DatabaseConnection,
     pub request_id: String,
     pub loaders: Loaders,
+    /// The name of the operation that ran (set at execution), for metrics.
+    pub operation: Arc<OnceLock<String>>,
 }
 
 impl RequestCtx {
@@ -32,6 +36,7 @@ impl RequestCtx {
             db,
             request_id,
             loaders,
+            operation: Arc::default(),
         }
     }
 

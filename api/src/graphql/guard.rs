@@ -17,6 +17,7 @@ use async_graphql::{
     parser::types::{ExecutableDocument, Selection, SelectionSet},
 };
 
+use super::context::RequestCtx;
 use crate::error::{ErrorCode, INTERNAL_MESSAGE};
 
 #[derive(Debug, Clone)]
@@ -181,6 +182,9 @@ impl Extension for Guard {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
+        if let (Some(name), Some(request)) = (operation_name, ctx.data_opt::<RequestCtx>()) {
+            let _ = request.operation.set(name.to_string());
+        }
         let mut response = next.run(ctx, operation_name).await;
         response.errors = std::mem::take(&mut response.errors)
             .into_iter()

@@ -367,9 +367,9 @@ async fn execute(
     media: MediaType,
 ) -> Response {
     let started = Instant::now();
-    let operation_name = params.operation_name.clone();
-    let mut request = async_graphql::Request::new(params.query)
-        .data(RequestCtx::new(state.db.clone(), request_id.clone()));
+    let context = RequestCtx::new(state.db.clone(), request_id.clone());
+    let operation = context.operation.clone();
+    let mut request = async_graphql::Request::new(params.query).data(context);
     if let Some(variables) = params.variables {
         request = request.variables(Variables::from_json(Value::Object(variables)));
     }
@@ -404,9 +404,11 @@ async fn execute(
     } else {
         "error"
     };
-    state
-        .metrics
-        .observe_graphql(operation_name.as_deref(), outcome, started.elapsed());
+    state.metrics.observe_graphql(
+        operation.get().map(String::as_str),
+        outcome,
+        started.elapsed(),
+    );
 
     let mut body = Map::new();
     if !request_error {

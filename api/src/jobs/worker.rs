@@ -110,14 +110,17 @@ impl Worker {
                         db_backoff = this.settings.poll_interval;
                         claimed = jobs.len();
                         for job in jobs {
-                            let Ok(permit) = permits.clone().try_acquire_owned() else {
-                                break;
-                            };
+                            // Never more than `free` rows come back; waiting for a
+                            // permit (rather than skipping) guarantees that a claimed
+                            // job is always run.
+                            let permits = permits.clone();
                             let worker = this.clone();
                             let token = token.clone();
                             tasks.spawn(async move {
+                                let Ok(_permit) = permits.acquire_owned().await else {
+                                    return;
+                                };
                                 worker.execute(job, &token).await;
-                                drop(permit);
                             });
                         }
                     }
