@@ -98,10 +98,26 @@ fn export_schema_check_detects_drift() {
     let file = dir.path().join("schema.graphql");
     let out = closeknit(&["export-schema", "--output", file.to_str().unwrap()], &[]);
     assert!(out.status.success());
-    let out = closeknit(&["export-schema", "--check", "--output", file.to_str().unwrap()], &[]);
+    let out = closeknit(
+        &[
+            "export-schema",
+            "--check",
+            "--output",
+            file.to_str().unwrap(),
+        ],
+        &[],
+    );
     assert!(out.status.success());
     std::fs::write(&file, "type Stale { x: Int }").unwrap();
-    let out = closeknit(&["export-schema", "--check", "--output", file.to_str().unwrap()], &[]);
+    let out = closeknit(
+        &[
+            "export-schema",
+            "--check",
+            "--output",
+            file.to_str().unwrap(),
+        ],
+        &[],
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("export-schema"));
 }
@@ -109,7 +125,10 @@ fn export_schema_check_detects_drift() {
 #[tokio::test]
 async fn migrate_and_seed_commands_manage_the_database() {
     let db = database().await;
-    let env = [("CLOSEKNIT_DATABASE_URL", db.url.as_str()), ("CLOSEKNIT_LOG", "warn")];
+    let env = [
+        ("CLOSEKNIT_DATABASE_URL", db.url.as_str()),
+        ("CLOSEKNIT_LOG", "warn"),
+    ];
     let status = closeknit(&["migrate", "status"], &env);
     assert!(status.status.success());
     assert!(String::from_utf8_lossy(&status.stdout).contains("Pending"));
@@ -119,19 +138,33 @@ async fn migrate_and_seed_commands_manage_the_database() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("migrate up"));
 
     assert!(closeknit(&["migrate", "up"], &env).status.success());
-    let status = String::from_utf8_lossy(&closeknit(&["migrate", "status"], &env).stdout).to_string();
+    let status =
+        String::from_utf8_lossy(&closeknit(&["migrate", "status"], &env).stdout).to_string();
     assert!(!status.contains("Pending") && status.contains("Applied"));
     assert!(closeknit(&["seed", "--demo"], &env).status.success());
-    assert!(closeknit(&["seed", "--demo"], &env).status.success(), "seeding twice is safe");
-    assert!(closeknit(&["migrate", "down", "--steps", "1"], &env).status.success());
-    assert!(String::from_utf8_lossy(&closeknit(&["migrate", "status"], &env).stdout).contains("Pending"));
+    assert!(
+        closeknit(&["seed", "--demo"], &env).status.success(),
+        "seeding twice is safe"
+    );
+    assert!(
+        closeknit(&["migrate", "down", "--steps", "1"], &env)
+            .status
+            .success()
+    );
+    assert!(
+        String::from_utf8_lossy(&closeknit(&["migrate", "status"], &env).stdout)
+            .contains("Pending")
+    );
 
     let prod = [
         ("CLOSEKNIT_DATABASE_URL", db.url.as_str()),
         ("CLOSEKNIT_PROFILE", "production"),
     ];
     let out = closeknit(&["migrate", "fresh"], &prod);
-    assert!(!out.status.success(), "fresh refuses in production without the flag");
+    assert!(
+        !out.status.success(),
+        "fresh refuses in production without the flag"
+    );
     db.cleanup().await;
 }
 
@@ -178,13 +211,21 @@ async fn serve_prints_its_url_serves_and_stops_gracefully_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(
-        body["data"]["localAuthorities"]["edges"].as_array().map(Vec::len),
+        body["data"]["localAuthorities"]["edges"]
+            .as_array()
+            .map(Vec::len),
         Some(2),
         "a new database gets the demo data: {body}"
     );
 
     let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     let status = tokio::task::spawn_blocking(move || {
         for _ in 0..100 {
             if let Some(status) = child.try_wait().unwrap() {

@@ -1,0 +1,267 @@
+//! Foundation benchmark. Build the release binaries first, then run:
+//!
+//! ```sh
+//! cargo build --release --workspace --bins && ./target/release/bench-foundation
+//! ```
+//!
+//! Reports, for this machine:
+//! * cold start to ready: spawn `closeknit serve` on a fresh SQLite file and
+//!   poll `/readyz` until 200 (median of 5);
+//! * trivial query throughput (`{ __typename }` over POST /graphql) against a
+//!   plain axum JSON handler serving the same bytes, both as separate
+//!   processes loaded by the same client in the same run, as a ratio;
+//! * idle and loaded RSS of the closeknit process.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // a benchmark tool
+
+use std::{
+    io::{BufRead, BufReader},
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+const CONCURRENCY: usize = 8;
+const LOAD_SECONDS: u64 = 8;
+const QUERY: &str = r#"{"query":"{ __typename }"}"#;
+
+fn sibling(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe.parent().unwrap().join(name);
+    if !path.exists() {
+        eprintln!(
+            "{} not found: run `cargo build --release --workspace --bins` first",
+            path.display()
+        );
+        std::process::exit(2);
+    }
+    path
+}
+
+/// Starts a process that prints `http://ADDR/...` on its first stdout line.
+fn spawn_printing_url(mut command: Command) -> (Child, String) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .to_string();
+    (child, url)
+}
+
+fn closeknit(dir: &std::path::Path) -> Command {
+    let mut command = Command::new(sibling("closeknit"));
+    command
+        .arg("serve")
+        .env_clear()
+        .env(
+            "CLOSEKNIT_DATABASE_URL",
+            format!("sqlite://{}?mode=rwc", dir.join("bench.db").display()),
+        )
+        .env("CLOSEKNIT_LISTEN", "127.0.0.1:0")
+        .env("CLOSEKNIT_MAIL_DIR", dir.join("mail"))
+        .env("CLOSEKNIT_LOG", "error");
+    command
+}
+
+fn rss_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0)
+}
+
+struct Load {
+    requests: u64,
+    errors: u64,
+    per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+async fn load(url: &str, seconds: u64) -> Load {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CONCURRENCY)
+        .build()
+        .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let errors = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..CONCURRENCY {
+        let client = client.clone();
+        let url = url.to_string();
+        let stop = stop.clone();
+        let errors = errors.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(100_000);
+            while !stop.load(Ordering::Relaxed) {
+                let started = Instant::now();
+                let ok = client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(QUERY)
+                    .send()
+                    .await
+                    .map(|r| r.status().is_success())
+                    .unwrap_or(false);
+                if ok {
+                    latencies.push(started.elapsed());
+                } else {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            latencies
+        }));
+    }
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort();
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .unwrap_or(0.0)
+    };
+    Load {
+        requests: all.len() as u64,
+        errors: errors.load(Ordering::Relaxed),
+        per_second: all.len() as f64 / elapsed,
+        p50_ms: pct(0.50),
+        p99_ms: pct(0.99),
+    }
+}
+
+/// `bench-foundation --plain-server`: the baseline, a plain axum handler.
+async fn plain_server() {
+    let app = axum::Router::new().route(
+        "/graphql",
+        axum::routing::post(|| async {
+            (
+                [("content-type", "application/json")],
+                r#"{"data":{"__typename":"QueryRoot"}}"#,
+            )
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    println!("plain http://{}/graphql", listener.local_addr().unwrap());
+    axum::serve(listener, app).await.unwrap();
+}
+
+#[tokio::main]
+async fn main() {
+    if std::env::args().any(|a| a == "--plain-server") {
+        return plain_server().await;
+    }
+    println!(
+        "Closeknit foundation benchmark ({} cores)",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+
+    // Cold start to ready on a fresh SQLite database (migrations + demo data).
+    let client = reqwest::Client::new();
+    let mut starts = Vec::new();
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let started = Instant::now();
+        let (mut child, url) = spawn_printing_url(closeknit(dir.path()));
+        let ready = url.replace("/graphql", "/readyz");
+        loop {
+            if let Ok(r) = client.get(&ready).send().await
+                && r.status() == 200
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        starts.push(started.elapsed());
+        child.kill().ok();
+        child.wait().ok();
+    }
+    starts.sort();
+    let cold = starts[starts.len() / 2];
+
+    // Throughput and memory.
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, url) = spawn_printing_url(closeknit(dir.path()));
+    let ready = url.replace("/graphql", "/readyz");
+    while client
+        .get(&ready)
+        .send()
+        .await
+        .map(|r| r.status() != 200)
+        .unwrap_or(true)
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let pid = server.id();
+    let idle_rss = rss_kib(pid, "VmRSS:");
+
+    let mut plain_command = Command::new(std::env::current_exe().unwrap());
+    plain_command.arg("--plain-server");
+    let (mut plain, plain_url) = spawn_printing_url(plain_command);
+
+    load(&url, 2).await; // warm-up
+    load(&plain_url, 2).await;
+    let closeknit_load = load(&url, LOAD_SECONDS).await;
+    let loaded_rss = rss_kib(pid, "VmHWM:");
+    let plain_load = load(&plain_url, LOAD_SECONDS).await;
+    server.kill().ok();
+    plain.kill().ok();
+    server.wait().ok();
+    plain.wait().ok();
+
+    let ratio = closeknit_load.per_second / plain_load.per_second;
+    println!();
+    println!("| measure | value | target |");
+    println!("|---|---|---|");
+    println!(
+        "| cold start to ready (fresh SQLite, migrations + demo data), median of 5 | {:.0} ms | |",
+        cold.as_secs_f64() * 1000.0
+    );
+    println!(
+        "| closeknit `{{ __typename }}`, concurrency {CONCURRENCY} | {:.0} req/s (p50 {:.2} ms, p99 {:.2} ms, {} requests, {} errors) | |",
+        closeknit_load.per_second,
+        closeknit_load.p50_ms,
+        closeknit_load.p99_ms,
+        closeknit_load.requests,
+        closeknit_load.errors
+    );
+    println!(
+        "| plain axum JSON handler, concurrency {CONCURRENCY} | {:.0} req/s (p50 {:.2} ms, p99 {:.2} ms, {} requests, {} errors) | |",
+        plain_load.per_second,
+        plain_load.p50_ms,
+        plain_load.p99_ms,
+        plain_load.requests,
+        plain_load.errors
+    );
+    println!("| throughput ratio closeknit / plain | {ratio:.2} | >= 0.5 |");
+    println!(
+        "| idle RSS | {:.1} MB | < 40 MB |",
+        idle_rss as f64 / 1024.0
+    );
+    println!(
+        "| loaded RSS (peak) | {:.1} MB | < 120 MB |",
+        loaded_rss as f64 / 1024.0
+    );
+}
