@@ -64,7 +64,7 @@ pub enum MigrateAction {
     Status,
     /// Drop every table and apply all migrations again (destroys all data).
     Fresh {
-        /// Required in the production profile.
+        /// Required: confirms that all data may be destroyed.
         #[arg(long)]
         yes_destroy_all_data: bool,
     },

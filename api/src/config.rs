@@ -129,6 +129,8 @@ pub struct Config {
     pub mail: MailSettings,
     /// Load synthetic demo data into a database that has just been created.
     pub demo_data: bool,
+    /// When set, `/metrics` requires `Authorization: Bearer <token>`.
+    pub metrics_token: Option<Secret<String>>,
 }
 
 /// A configuration problem, naming the variable at fault.
@@ -164,8 +166,10 @@ impl Env<'_> {
         }
     }
 
+    /// A duration in milliseconds; zero is refused (it would mean "never
+    /// wait" for polls and "fail at once" for timeouts).
     fn millis(&self, name: &'static str, default_ms: u64) -> Result<Duration, ConfigError> {
-        let ms: u64 = self.parse(name, default_ms)?;
+        let ms: u64 = self.positive(name, default_ms)?;
         Ok(Duration::from_millis(ms))
     }
 
@@ -271,6 +275,27 @@ impl Config {
             }
         }
 
+        let jobs = JobSettings {
+            in_process_worker: flag("CLOSEKNIT_WORKER_IN_PROCESS", true)?,
+            concurrency: env.positive("CLOSEKNIT_WORKER_CONCURRENCY", 8)?,
+            poll_interval: env.millis("CLOSEKNIT_JOB_POLL_MS", 500)?,
+            backoff_base: env.millis("CLOSEKNIT_JOB_BACKOFF_BASE_MS", 5_000)?,
+            backoff_max: env.millis("CLOSEKNIT_JOB_BACKOFF_MAX_MS", 3_600_000)?,
+            lease_grace: env.millis("CLOSEKNIT_JOB_LEASE_GRACE_MS", 30_000)?,
+        };
+        if jobs.backoff_max < jobs.backoff_base {
+            return Err(ConfigError {
+                variable: "CLOSEKNIT_JOB_BACKOFF_MAX_MS",
+                message: "must be at least CLOSEKNIT_JOB_BACKOFF_BASE_MS".into(),
+            });
+        }
+        if profile == Profile::Production && smtp_url.is_none() {
+            return Err(ConfigError {
+                variable: "CLOSEKNIT_SMTP_URL",
+                message: "is required in the production profile (mail would otherwise be written to files)".into(),
+            });
+        }
+
         Ok(Config {
             profile,
             listen,
@@ -300,14 +325,7 @@ impl Config {
                 introspection: flag("CLOSEKNIT_GRAPHQL_INTROSPECTION", dev)?,
                 suggestions: flag("CLOSEKNIT_GRAPHQL_SUGGESTIONS", dev)?,
             },
-            jobs: JobSettings {
-                in_process_worker: flag("CLOSEKNIT_WORKER_IN_PROCESS", true)?,
-                concurrency: env.positive("CLOSEKNIT_WORKER_CONCURRENCY", 8)?,
-                poll_interval: env.millis("CLOSEKNIT_JOB_POLL_MS", 500)?,
-                backoff_base: env.millis("CLOSEKNIT_JOB_BACKOFF_BASE_MS", 5_000)?,
-                backoff_max: env.millis("CLOSEKNIT_JOB_BACKOFF_MAX_MS", 3_600_000)?,
-                lease_grace: env.millis("CLOSEKNIT_JOB_LEASE_GRACE_MS", 30_000)?,
-            },
+            jobs,
             mail: MailSettings {
                 smtp_url: smtp_url.map(Secret::new),
                 outbox_dir: PathBuf::from(
@@ -319,6 +337,7 @@ impl Config {
                     .unwrap_or_else(|| "Closeknit <no-reply@closeknit.invalid>".into()),
             },
             demo_data: flag("CLOSEKNIT_DEMO_DATA", dev)?,
+            metrics_token: env.raw("CLOSEKNIT_METRICS_TOKEN").map(Secret::new),
         })
     }
 }
@@ -348,7 +367,11 @@ mod tests {
 
     #[test]
     fn production_turns_off_introspection_and_demo_data() {
-        let c = config(&[("CLOSEKNIT_PROFILE", "production")]).unwrap();
+        let c = config(&[
+            ("CLOSEKNIT_PROFILE", "production"),
+            ("CLOSEKNIT_SMTP_URL", "smtp://127.0.0.1:25"),
+        ])
+        .unwrap();
         assert!(!c.graphql.introspection && !c.graphql.suggestions && !c.demo_data);
         assert_eq!(c.log_format, LogFormat::Json);
     }
@@ -376,11 +399,20 @@ mod tests {
             ("CLOSEKNIT_GRAPHQL_MAX_DEPTH", "many"),
             ("CLOSEKNIT_WORKER_IN_PROCESS", "maybe"),
             ("CLOSEKNIT_CORS_ORIGINS", "not an origin"),
+            ("CLOSEKNIT_JOB_POLL_MS", "0"),
+            ("CLOSEKNIT_REQUEST_TIMEOUT_MS", "0"),
+            ("CLOSEKNIT_JOB_BACKOFF_MAX_MS", "10"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
             assert_eq!(err.variable, var, "{err}");
             assert!(err.to_string().contains(var));
         }
+    }
+
+    #[test]
+    fn production_requires_smtp() {
+        let err = config(&[("CLOSEKNIT_PROFILE", "production")]).unwrap_err();
+        assert_eq!(err.variable, "CLOSEKNIT_SMTP_URL");
     }
 
     #[test]

@@ -164,7 +164,11 @@ impl AppError {
     /// Logs internal causes; the client only ever sees `Display`.
     fn log(&self) {
         match self {
-            AppError::Internal(cause) => tracing::error!(error = ?cause, "internal error"),
+            // Display, not Debug: a database error's Debug form can carry row
+            // values (PostgreSQL's DETAIL), which are personal data here.
+            AppError::Internal(cause) => {
+                tracing::error!(error = %format!("{cause:#}"), "internal error")
+            }
             AppError::Unavailable(cause) => {
                 tracing::warn!(error = %cause, "dependency unavailable")
             }
@@ -195,7 +199,11 @@ pub fn is_unavailable(err: &DbErr) -> bool {
         | Sqlx::WorkerCrashed => true,
         Sqlx::Database(db) => {
             let code = db.code().unwrap_or_default();
-            code.starts_with("08")
+            // SQLite: SQLITE_BUSY (5) and its extended codes, e.g. 517
+            // BUSY_SNAPSHOT: another writer held the database too long.
+            let sqlite_busy = code.len() <= 4 && code.parse::<i32>().is_ok_and(|c| c & 0xff == 5);
+            sqlite_busy
+                || code.starts_with("08")
                 || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "53300")
                 || db.message().contains("not currently accepting connections")
         }

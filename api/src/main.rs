@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use closeknit::{
     cli::{Cli, Command, MigrateAction},
-    config::{Config, Profile},
+    config::Config,
     db, graphql, seed,
     startup::{AppOptions, Application, run_worker, shutdown_signal},
     telemetry,
@@ -97,15 +97,16 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
             seed::demo(&conn)
                 .await
-                .map_err(|e| anyhow::anyhow!("loading demo data: {e:?}"))
+                .map_err(|e| anyhow::anyhow!("loading demo data: {}", e.message()))
         }
         Command::Migrate { action } => {
-            let conn = db::connect(&config.database, None).await?;
+            let lock = db::MigrationConnection::open(&config.database).await?;
+            let conn = &lock.db;
             match action {
-                MigrateAction::Up { steps } => Migrator::up(&conn, steps).await?,
-                MigrateAction::Down { steps } => Migrator::down(&conn, Some(steps)).await?,
+                MigrateAction::Up { steps } => Migrator::up(conn, steps).await?,
+                MigrateAction::Down { steps } => Migrator::down(conn, Some(steps)).await?,
                 MigrateAction::Status => {
-                    for m in Migrator::get_migration_with_status(&conn).await? {
+                    for m in Migrator::get_migration_with_status(conn).await? {
                         #[allow(clippy::print_stdout)]
                         {
                             println!("{:<8} {}", m.status().to_string(), m.name());
@@ -115,14 +116,16 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 MigrateAction::Fresh {
                     yes_destroy_all_data,
                 } => {
-                    if config.profile == Profile::Production && !yes_destroy_all_data {
+                    if !yes_destroy_all_data {
                         anyhow::bail!(
-                            "refusing to drop all data in the production profile without --yes-destroy-all-data"
+                            "`migrate fresh` drops every table ({} profile); add --yes-destroy-all-data to confirm",
+                            config.profile
                         );
                     }
-                    Migrator::fresh(&conn).await?;
+                    Migrator::fresh(conn).await?;
                 }
             }
+            lock.close().await?;
             Ok(())
         }
         Command::ExportSchema { .. } => Ok(()),

@@ -111,7 +111,7 @@ impl Metrics {
         );
         registry.register(
             "jobs_processed",
-            "Background jobs finished, by kind and outcome (succeeded, retried, dead, timed_out)",
+            "Background job attempts finished, by kind and outcome (succeeded, retried, dead)",
             jobs_processed.clone(),
         );
         registry.register(

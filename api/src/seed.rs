@@ -1,7 +1,7 @@
 //! Synthetic demo data. No real people, places or cases: the authorities
 //! below are invented (their ONS codes use an unassigned 099xxx range).
 
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 
 use crate::{
     error::AppResult,
@@ -16,7 +16,7 @@ pub const DEMO_AUTHORITIES: [(&str, &str, &str); 2] = [
 
 /// Loads the demo data; safe to run again (existing rows are kept).
 pub async fn demo(db: &DatabaseConnection) -> AppResult<()> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     for (code, name, region) in DEMO_AUTHORITIES {
         let code = OnsCode::parse("onsCode", code)?;
         if store::local_authority_by_code(&txn, &code).await?.is_none() {

@@ -70,12 +70,21 @@ impl Application {
         let db = db::connect(&config.database, Some(metrics.clone()))
             .await
             .context("connecting to the database (CLOSEKNIT_DATABASE_URL)")?;
-        let fresh = db::migrate(&db).await.context("running migrations")?;
+        let migrations = db::MigrationConnection::open(&config.database)
+            .await
+            .context("opening the migration connection")?;
+        let fresh = db::migrate(&migrations.db)
+            .await
+            .context("running migrations")?;
         if fresh && config.demo_data {
-            seed::demo(&db)
+            seed::demo(&migrations.db)
                 .await
-                .map_err(|e| anyhow::anyhow!("loading demo data: {e:?}"))?;
+                .map_err(|e| anyhow::anyhow!("loading demo data: {}", e.message()))?;
         }
+        migrations
+            .close()
+            .await
+            .context("releasing the migration lock")?;
         let handlers = Arc::new(handlers(&config, options.handlers)?);
         let schema = graphql::build_schema(&config.graphql, options.extensions);
         let listener = TcpListener::bind(config.listen)
@@ -140,11 +149,14 @@ impl Application {
             shutdown.cancelled().await;
             tokio::time::sleep(grace).await;
         };
-        tokio::select! {
-            result = server => result.context("HTTP server failed")?,
-            _ = forced => tracing::warn!("in-flight requests did not finish within the shutdown grace period"),
-        }
-        // Stop the worker too if the server ended on its own.
+        let served = tokio::select! {
+            result = server => result.context("HTTP server failed"),
+            _ = forced => {
+                tracing::warn!("in-flight requests did not finish within the shutdown grace period");
+                Ok(())
+            }
+        };
+        // Stop the worker too if the server ended on its own (or failed).
         shutdown.cancel();
         if let Some(worker) = worker
             && let Err(err) = worker.await
@@ -153,7 +165,7 @@ impl Application {
         }
         self.state.db.close_by_ref().await.ok();
         tracing::info!("stopped");
-        Ok(())
+        served
     }
 }
 

@@ -88,3 +88,48 @@ async fn a_rolled_back_change_leaves_no_key_and_a_racing_duplicate_conflicts() {
         Err(AppError::Conflict { .. })
     ));
 }
+
+/// Two requests with one key at the same moment: exactly one applies the
+/// change; the other replays its result (SQLite: it waits for the write
+/// lock) or gets CONFLICT (PostgreSQL: it waits on the key's unique index).
+#[tokio::test]
+async fn concurrent_requests_with_one_key_apply_once() {
+    let test_db = TestDb::new().await;
+    let db = test_db.connect().await;
+    Migrator::up(&db, None).await.unwrap();
+    let input = json!({"amount": 250});
+
+    let attempt = |db: sea_orm::DatabaseConnection, input: serde_json::Value| async move {
+        let key = Key::new("account:9", Some("race"), "claim", &input)
+            .unwrap()
+            .unwrap();
+        let txn = closeknit::db::begin_write(&db).await.unwrap();
+        match idempotency::check::<serde_json::Value>(&txn, &key).await {
+            Ok(Some(previous)) => return Ok(("replayed", previous)),
+            Ok(None) => {}
+            Err(e) => return Err(e),
+        }
+        // The "change" takes a moment, so the two really overlap.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        idempotency::record(&txn, &key, &json!("applied")).await?;
+        txn.commit().await.unwrap();
+        Ok(("applied", json!("applied")))
+    };
+    let (a, b) = tokio::join!(
+        attempt(db.clone(), input.clone()),
+        attempt(db.clone(), input)
+    );
+    let outcomes: Vec<_> = [a, b]
+        .into_iter()
+        .map(|r| match r {
+            Ok((kind, _)) => kind,
+            Err(AppError::Conflict { .. }) => "conflict",
+            Err(other) => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        outcomes.iter().filter(|o| **o == "applied").count(),
+        1,
+        "{outcomes:?}"
+    );
+}

@@ -51,21 +51,44 @@ pub fn too_complex(message: impl Into<String>) -> ServerError {
     with_code(ServerError::new(message, None), ErrorCode::QueryTooComplex)
 }
 
-/// Counts aliases in every operation, expanding fragment spreads (a
-/// fragment spread twice counts twice) with memoisation, so that nesting
-/// fragments cannot multiply aliases past the limit unseen.
-pub fn count_aliases(doc: &ExecutableDocument) -> usize {
+/// Size of a document with every fragment spread expanded in place.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Expanded {
+    /// Field selections, counting a fragment's fields once per spread.
+    pub fields: usize,
+    /// Aliased fields, likewise.
+    pub aliases: usize,
+}
+
+impl Expanded {
+    fn add(self, other: Expanded) -> Expanded {
+        Expanded {
+            fields: self.fields.saturating_add(other.fields),
+            aliases: self.aliases.saturating_add(other.aliases),
+        }
+    }
+}
+
+/// Measures every operation with fragments expanded (a fragment spread twice
+/// counts twice), memoised per fragment so that the measuring itself is
+/// linear in the document even when nested spreads multiply its expansion.
+/// async-graphql's own recursion, directive and complexity checks walk the
+/// expansion without a memo, so this must run (and reject) before them.
+pub fn measure(doc: &ExecutableDocument) -> Expanded {
     fn set(
         doc: &ExecutableDocument,
         set_: &SelectionSet,
-        memo: &mut HashMap<String, usize>,
+        memo: &mut HashMap<String, Expanded>,
         visiting: &mut HashSet<String>,
-    ) -> usize {
-        let mut total = 0usize;
+    ) -> Expanded {
+        let mut total = Expanded::default();
         for item in &set_.items {
             let n = match &item.node {
-                Selection::Field(field) => usize::from(field.node.alias.is_some())
-                    .saturating_add(set(doc, &field.node.selection_set.node, memo, visiting)),
+                Selection::Field(field) => Expanded {
+                    fields: 1,
+                    aliases: usize::from(field.node.alias.is_some()),
+                }
+                .add(set(doc, &field.node.selection_set.node, memo, visiting)),
                 Selection::InlineFragment(inline) => {
                     set(doc, &inline.node.selection_set.node, memo, visiting)
                 }
@@ -74,20 +97,20 @@ pub fn count_aliases(doc: &ExecutableDocument) -> usize {
                     if let Some(n) = memo.get(name) {
                         *n
                     } else if !visiting.insert(name.to_string()) {
-                        0 // a cycle: validation rejects the document anyway
+                        Expanded::default() // a cycle: validation rejects the document
                     } else {
                         let n = doc
                             .fragments
                             .get(name)
                             .map(|f| set(doc, &f.node.selection_set.node, memo, visiting))
-                            .unwrap_or(0);
+                            .unwrap_or_default();
                         visiting.remove(name);
                         memo.insert(name.to_string(), n);
                         n
                     }
                 }
             };
-            total = total.saturating_add(n);
+            total = total.add(n);
         }
         total
     }
@@ -96,8 +119,11 @@ pub fn count_aliases(doc: &ExecutableDocument) -> usize {
     doc.operations
         .iter()
         .map(|(_, op)| set(doc, &op.node.selection_set.node, &mut memo, &mut visiting))
-        .fold(0usize, usize::saturating_add)
+        .fold(Expanded::default(), Expanded::add)
 }
+
+/// Most field selections a document may expand to.
+pub const MAX_EXPANDED_FIELDS: usize = 5_000;
 
 /// Messages of async-graphql's own limit errors.
 fn is_limit_message(message: &str) -> bool {
@@ -117,10 +143,21 @@ impl Extension for Guard {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut response = next.run(ctx).await;
         // Errors raised between validation and execution (unknown or missing
-        // operation name) are the client's request errors.
+        // operation name) are the client's request errors; anything else
+        // still uncoded here is unexpected and hidden.
         response.errors = std::mem::take(&mut response.errors)
             .into_iter()
-            .map(|e| with_code(e, ErrorCode::BadRequest))
+            .map(|e| {
+                if has_code(&e) {
+                    e
+                } else if e.message.starts_with("Unknown operation named")
+                    || e.message.starts_with("Operation name required")
+                {
+                    with_code(e, ErrorCode::BadRequest)
+                } else {
+                    hide(e)
+                }
+            })
             .collect();
         response
     }
@@ -138,22 +175,34 @@ impl Extension for Guard {
                 self.max_query_bytes
             )));
         }
-        let doc = next.run(ctx, query, variables).await.map_err(|e| {
+        // Parse and measure first: the built-in checks inside `next` expand
+        // fragments without a memo and must never see an explosive document.
+        let parsed = match async_graphql::parser::parse_query(query) {
+            Ok(doc) => doc,
+            Err(err) => {
+                return Err(with_code(err.into(), ErrorCode::GraphqlParseFailed));
+            }
+        };
+        let size = measure(&parsed);
+        if size.fields > MAX_EXPANDED_FIELDS {
+            return Err(too_complex(format!(
+                "The query expands to more than {MAX_EXPANDED_FIELDS} fields."
+            )));
+        }
+        if size.aliases > self.max_aliases {
+            return Err(too_complex(format!(
+                "The query uses {} aliases; at most {} are allowed.",
+                size.aliases, self.max_aliases
+            )));
+        }
+        next.run(ctx, query, variables).await.map_err(|e| {
             let code = if is_limit_message(&e.message) {
                 ErrorCode::QueryTooComplex
             } else {
                 ErrorCode::GraphqlParseFailed
             };
             with_code(e, code)
-        })?;
-        let aliases = count_aliases(&doc);
-        if aliases > self.max_aliases {
-            return Err(too_complex(format!(
-                "The query uses {aliases} aliases; at most {} are allowed.",
-                self.max_aliases
-            )));
-        }
-        Ok(doc)
+        })
     }
 
     async fn validation(
@@ -194,17 +243,21 @@ impl Extension for Guard {
                 } else if is_input_message(&e.message) {
                     with_code(e, ErrorCode::BadUserInput)
                 } else {
-                    // An error raised without our error type: never show its text.
-                    tracing::error!(error = %e.message, path = ?e.path, "uncoded resolver error");
-                    let mut hidden = ServerError::new(INTERNAL_MESSAGE, None);
-                    hidden.path = e.path;
-                    hidden.locations = e.locations;
-                    with_code(hidden, ErrorCode::InternalServerError)
+                    hide(e)
                 }
             })
             .collect();
         response
     }
+}
+
+/// An error raised without our error type: log it, never show its text.
+fn hide(e: ServerError) -> ServerError {
+    tracing::error!(error = %e.message, path = ?e.path, "uncoded GraphQL error");
+    let mut hidden = ServerError::new(INTERNAL_MESSAGE, None);
+    hidden.path = e.path;
+    hidden.locations = e.locations;
+    with_code(hidden, ErrorCode::InternalServerError)
 }
 
 /// The code of an error, if it has one.
@@ -221,7 +274,7 @@ mod tests {
     use async_graphql::parser::parse_query;
 
     fn aliases(q: &str) -> usize {
-        count_aliases(&parse_query(q).unwrap())
+        measure(&parse_query(q).unwrap()).aliases
     }
 
     #[test]
@@ -258,5 +311,12 @@ mod tests {
         }
         q = q.replacen("...F0", "...F79", 1);
         assert_eq!(aliases(&q), usize::MAX);
+        assert_eq!(measure(&parse_query(&q).unwrap()).fields, usize::MAX);
+    }
+
+    #[test]
+    fn fields_are_counted_per_spread() {
+        let doc = parse_query("{ a { b c } ...F ...F } fragment F on Q { d e }").unwrap();
+        assert_eq!(measure(&doc).fields, 7);
     }
 }

@@ -235,17 +235,24 @@ pub async fn get(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let pairs: Vec<(String, String)> =
-        match serde_urlencoded::from_str(raw.as_deref().unwrap_or("")) {
-            Ok(pairs) => pairs,
-            Err(_) => {
-                return request_error(
-                    StatusCode::BAD_REQUEST,
-                    MediaType::Json,
-                    "The query string is not valid.",
-                );
-            }
-        };
+    let raw = raw.unwrap_or_default();
+    if raw.len() > state.config.body_limit_bytes {
+        return request_error(
+            StatusCode::URI_TOO_LONG,
+            MediaType::Json,
+            "The query string is too long; send large operations with POST.",
+        );
+    }
+    let pairs: Vec<(String, String)> = match serde_urlencoded::from_str(&raw) {
+        Ok(pairs) => pairs,
+        Err(_) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                MediaType::Json,
+                "The query string is not valid.",
+            );
+        }
+    };
     let param = |name: &str| {
         pairs
             .iter()

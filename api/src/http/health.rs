@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use axum::{
     extract::State,
-    http::{StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde_json::json;
@@ -42,7 +42,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             tracing::warn!(?pending, "not ready: migrations pending");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                json!({"status": "unavailable", "reason": "migrations pending", "pending": pending}),
+                json!({"status": "unavailable", "reason": "migrations pending"}),
             )
         }
     };
@@ -56,7 +56,22 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 
 /// Prometheus text exposition. Gauges describing the pool and the job
 /// queue are refreshed on each scrape.
-pub async fn metrics(State(state): State<AppState>) -> Response {
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = &state.config.metrics_token {
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !constant_time_eq(presented.as_bytes(), token.expose().as_bytes()) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                "metrics need the bearer token in CLOSEKNIT_METRICS_TOKEN",
+            )
+                .into_response();
+        }
+    }
     let (open, idle) = db::pool_stats(&state.db);
     state
         .metrics
@@ -77,5 +92,23 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         )
             .into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// Compares without an early exit, so timing does not reveal the token.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn constant_time_eq_compares_bytes() {
+        assert!(super::constant_time_eq(b"abc", b"abc"));
+        assert!(!super::constant_time_eq(b"abc", b"abd"));
+        assert!(!super::constant_time_eq(b"abc", b"abcd"));
     }
 }

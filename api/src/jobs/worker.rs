@@ -32,8 +32,9 @@ const KEEP_SUCCEEDED: Duration = Duration::from_secs(7 * 24 * 3600);
 pub struct JobSignal(Arc<Notify>);
 
 impl JobSignal {
+    /// Wakes the worker; if it is busy, its next wait returns at once.
     pub fn notify(&self) {
-        self.0.notify_waiters();
+        self.0.notify_one();
     }
     async fn notified(&self) {
         self.0.notified().await
@@ -101,7 +102,13 @@ impl Worker {
                 last_maintenance = Some(Instant::now());
             }
 
-            let free = permits.available_permits();
+            // Take the slots before claiming, so a worker never holds a claimed
+            // job (whose lease is already running) without a slot to run it.
+            let mut slots = Vec::new();
+            while let Ok(permit) = permits.clone().try_acquire_owned() {
+                slots.push(permit);
+            }
+            let free = slots.len();
             let mut claimed = 0;
             if free > 0 {
                 let token = format!("{}:{}", this.name, uuid::Uuid::new_v4().simple());
@@ -109,22 +116,18 @@ impl Worker {
                     Ok(jobs) => {
                         db_backoff = this.settings.poll_interval;
                         claimed = jobs.len();
-                        for job in jobs {
-                            // Never more than `free` rows come back; waiting for a
-                            // permit (rather than skipping) guarantees that a claimed
-                            // job is always run.
-                            let permits = permits.clone();
+                        for (job, permit) in jobs.into_iter().zip(slots.drain(..)) {
                             let worker = this.clone();
                             let token = token.clone();
                             tasks.spawn(async move {
-                                let Ok(_permit) = permits.acquire_owned().await else {
-                                    return;
-                                };
                                 worker.execute(job, &token).await;
+                                drop(permit);
                             });
                         }
+                        drop(slots);
                     }
                     Err(err) => {
+                        drop(slots);
                         tracing::warn!(worker = %this.name, error = %err, "claiming jobs failed");
                         db_backoff = (db_backoff * 2).min(Duration::from_secs(30));
                         tokio::select! {
@@ -247,13 +250,10 @@ impl Worker {
         let run = AssertUnwindSafe(tokio::time::timeout(job.timeout, handler.run(&ctx)));
         match run.catch_unwind().await {
             Ok(Ok(result)) => result,
-            Ok(Err(_elapsed)) => {
-                self.metrics.job_finished(&job.kind, "timed_out");
-                Err(JobError::Retry(format!(
-                    "timed out after {} ms",
-                    job.timeout.as_millis()
-                )))
-            }
+            Ok(Err(_elapsed)) => Err(JobError::Retry(format!(
+                "timed out after {} ms",
+                job.timeout.as_millis()
+            ))),
             Err(_panic) => Err(JobError::Retry("handler panicked".into())),
         }
     }
