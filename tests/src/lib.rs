@@ -277,18 +277,23 @@ impl TestApp {
         self.test_db.as_ref().expect("test database")
     }
 
-    /// Reads a counter or gauge from `/metrics` (sum over matching label sets).
-    pub async fn metric(&self, name: &str, label_filter: &str) -> f64 {
-        let text = self
-            .client
+    /// The `/metrics` exposition text.
+    pub async fn metrics_text(&self) -> String {
+        self.client
             .get(self.url("/metrics"))
             .send()
             .await
             .unwrap()
             .text()
             .await
-            .unwrap();
-        text.lines()
+            .unwrap()
+    }
+
+    /// Reads a counter or gauge from `/metrics` (sum over matching label sets).
+    pub async fn metric(&self, name: &str, label_filter: &str) -> f64 {
+        self.metrics_text()
+            .await
+            .lines()
             .filter(|l| l.starts_with(name) && l.contains(label_filter))
             .filter(|l| {
                 let rest = &l[name.len()..];

@@ -130,15 +130,7 @@ async fn metrics_report_operations_pool_and_queue() {
         .await;
     assert_eq!(code, 200);
     app.graphql("{ nope }", json!({})).await;
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text().await;
     for expected in [
         "closeknit_graphql_requests_total{operation=\"RegionList\",outcome=\"ok\"} 1",
         "closeknit_graphql_requests_total{operation=\"anonymous\",outcome=\"rejected\"} 1",
