@@ -143,7 +143,8 @@ impl Application {
         });
 
         let shutdown = self.shutdown.clone();
-        let server = axum::serve(self.listener, http::router(self.state.clone()))
+        let service = axum::ServiceExt::into_make_service(http::router(self.state.clone()));
+        let server = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown.clone().cancelled_owned());
         let forced = async {
             shutdown.cancelled().await;

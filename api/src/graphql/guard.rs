@@ -9,10 +9,10 @@ use std::{
 };
 
 use async_graphql::{
-    Response, ServerError, ServerResult, ValidationResult, Value, Variables,
+    Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
     extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
-        NextValidation,
+        Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
+        NextPrepareRequest, NextRequest, NextValidation,
     },
     parser::types::{ExecutableDocument, Selection, SelectionSet},
 };
@@ -162,28 +162,27 @@ impl Extension for Guard {
         response
     }
 
-    async fn parse_query(
+    /// Parses the document once and measures it before anything walks it:
+    /// async-graphql's own recursion, directive and complexity checks expand
+    /// fragment spreads without a memo and must never see an explosive
+    /// document. The parsed document is handed on, so it is not parsed again.
+    async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        if query.len() > self.max_query_bytes {
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        if request.query.len() > self.max_query_bytes {
             return Err(too_complex(format!(
                 "The query is longer than {} bytes.",
                 self.max_query_bytes
             )));
         }
-        // Parse and measure first: the built-in checks inside `next` expand
-        // fragments without a memo and must never see an explosive document.
-        let parsed = match async_graphql::parser::parse_query(query) {
-            Ok(doc) => doc,
-            Err(err) => {
-                return Err(with_code(err.into(), ErrorCode::GraphqlParseFailed));
-            }
-        };
-        let size = measure(&parsed);
+        let size = measure(
+            request
+                .parsed_query()
+                .map_err(|e| with_code(e, ErrorCode::GraphqlParseFailed))?,
+        );
         if size.fields > MAX_EXPANDED_FIELDS {
             return Err(too_complex(format!(
                 "The query expands to more than {MAX_EXPANDED_FIELDS} fields."
@@ -195,6 +194,18 @@ impl Extension for Guard {
                 size.aliases, self.max_aliases
             )));
         }
+        next.run(ctx, request).await
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        // The document was parsed in `prepare_request`; this runs the
+        // built-in recursion and directive limits on it.
         next.run(ctx, query, variables).await.map_err(|e| {
             let code = if is_limit_message(&e.message) {
                 ErrorCode::QueryTooComplex

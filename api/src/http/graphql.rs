@@ -353,6 +353,17 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "non-string panic payload".into())
 }
 
+/// The response body: request errors carry no `data` key at all.
+#[derive(serde::Serialize)]
+struct ResponseBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
+}
+
 /// True when the request was refused before execution (parse, validation,
 /// limits): such responses carry no `data` and, for
 /// `application/graphql-response+json`, status 400.
@@ -403,10 +414,10 @@ async fn execute(
         }
     };
 
-    let request_error = is_request_error(&response);
+    let refused = is_request_error(&response);
     let outcome = if response.errors.is_empty() {
         "ok"
-    } else if request_error {
+    } else if refused {
         "rejected"
     } else {
         "error"
@@ -417,31 +428,24 @@ async fn execute(
         started.elapsed(),
     );
 
-    let mut body = Map::new();
-    if !request_error {
-        body.insert(
-            "data".into(),
-            serde_json::to_value(&response.data).unwrap_or(Value::Null),
-        );
-    }
-    if !response.errors.is_empty() {
-        body.insert(
-            "errors".into(),
-            serde_json::to_value(&response.errors).unwrap_or(Value::Null),
-        );
-    }
-    if !response.extensions.is_empty() {
-        body.insert(
-            "extensions".into(),
-            serde_json::to_value(&response.extensions).unwrap_or(Value::Null),
-        );
-    }
-    let status = if request_error && media == MediaType::GraphqlResponseJson {
+    let body = ResponseBody {
+        data: (!refused).then_some(&response.data),
+        errors: &response.errors,
+        extensions: &response.extensions,
+    };
+    let bytes = match serde_json::to_vec(&body) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            tracing::error!(request_id = %request_id, error = %err, "serialising a GraphQL response failed");
+            return request_error(StatusCode::INTERNAL_SERVER_ERROR, media, INTERNAL_MESSAGE);
+        }
+    };
+    let status = if refused && media == MediaType::GraphqlResponseJson {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    let mut http = (status, Value::Object(body).to_string()).into_response();
+    let mut http = (status, bytes).into_response();
     http.headers_mut()
         .insert(header::CONTENT_TYPE, media.header());
     http

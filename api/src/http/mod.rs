@@ -62,7 +62,18 @@ fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
         .into_response()
 }
 
-pub fn router(state: AppState) -> Router {
+/// The HTTP service: routes behind the middleware stack.
+pub fn router(
+    state: AppState,
+) -> impl tower::Service<
+    Request,
+    Response = Response,
+    Error = std::convert::Infallible,
+    Future = impl Send + 'static,
+> + Clone
++ Send
++ Sync
++ 'static {
     let config = state.config.clone();
     let cors = if config.cors_origins.is_empty() {
         CorsLayer::new()
@@ -98,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         );
 
     let middleware = ServiceBuilder::new()
+        .map_response(|response: Response<_>| response.map(axum::body::Body::new))
         .layer(SetRequestIdLayer::new(X_REQUEST_ID, MakeRequestUuid))
         .layer(trace)
         .layer(PropagateRequestIdLayer::new(X_REQUEST_ID))
@@ -121,12 +133,14 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("no-referrer"),
         ));
 
-    Router::new()
+    let routes = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .fallback(not_found)
-        .with_state(state)
-        .layer(middleware)
+        .with_state(state);
+    // Wrapping the whole router (rather than `Router::layer`, which layers
+    // each route) builds the middleware once per connection, not per request.
+    middleware.service(routes)
 }
