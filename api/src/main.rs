@@ -13,6 +13,12 @@ use closeknit::{
 };
 use migration::{Migrator, MigratorTrait};
 
+/// mimalloc: the service makes many small short-lived allocations per
+/// request; bench-foundation measures the difference against the system
+/// allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
