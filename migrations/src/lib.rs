@@ -11,6 +11,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_jobs;
 mod m20261123_000002_idempotency_keys;
 mod m20261123_000003_reference_data;
+mod m20261123_000004_identity;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_jobs::Migration),
             Box::new(m20261123_000002_idempotency_keys::Migration),
             Box::new(m20261123_000003_reference_data::Migration),
+            Box::new(m20261123_000004_identity::Migration),
         ]
     }
 }

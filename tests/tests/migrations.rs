@@ -68,3 +68,37 @@ async fn each_migration_steps_down_and_up_alone() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_audit_trail_is_append_only_in_the_database_itself() {
+    let test_db = TestDb::new().await;
+    let db = test_db.connect().await;
+    Migrator::up(&db, None).await.unwrap();
+    let backend = db.get_database_backend();
+    let insert = match backend {
+        sea_orm::DbBackend::Postgres => {
+            "INSERT INTO audit_events (occurred_at, action, record_type, fields, request_id) \
+             VALUES (now(), 'plan.read', 'Plan', '[]', 'req-1')"
+        }
+        _ => {
+            "INSERT INTO audit_events (occurred_at, action, record_type, fields, request_id) \
+             VALUES (datetime('now'), 'plan.read', 'Plan', '[]', 'req-1')"
+        }
+    };
+    db.execute_unprepared(insert).await.unwrap();
+    let update = db
+        .execute_unprepared("UPDATE audit_events SET action = 'nothing.happened'")
+        .await;
+    assert!(update.unwrap_err().to_string().contains("append-only"));
+    let delete = db.execute_unprepared("DELETE FROM audit_events").await;
+    assert!(delete.unwrap_err().to_string().contains("append-only"));
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM audit_events").await, 1);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'plan.read'"
+        )
+        .await,
+        1
+    );
+}
