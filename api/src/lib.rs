@@ -1,6 +1,7 @@
 //! Closeknit: a GraphQL platform for Staying Close support plans, advocacy
 //! requests and kinship carers' training. See README.md for the map.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
