@@ -114,6 +114,19 @@ pub struct MailSettings {
 }
 
 #[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// PKCS#8 PEM Ed25519 private key that signs access tokens.
+    pub jwt_private_key: Option<Secret<String>>,
+    /// Key id for that key (default: derived from the public key).
+    pub jwt_key_id: Option<String>,
+    /// Earlier keys still accepted during rotation: `kid=base64url-public-key`.
+    pub jwt_previous_keys: Vec<(String, String)>,
+    pub issuer: String,
+    pub audience: String,
+    pub access_token_ttl_secs: i64,
+}
+
+#[derive(Debug, Clone)]
 pub struct Config {
     pub profile: Profile,
     pub listen: SocketAddr,
@@ -131,6 +144,7 @@ pub struct Config {
     pub demo_data: bool,
     /// When set, `/metrics` requires `Authorization: Bearer <token>`.
     pub metrics_token: Option<Secret<String>>,
+    pub auth: AuthSettings,
 }
 
 /// A configuration problem, naming the variable at fault.
@@ -296,6 +310,34 @@ impl Config {
             });
         }
 
+        let mut jwt_previous_keys = Vec::new();
+        for entry in env
+            .raw("CLOSEKNIT_JWT_PREVIOUS_KEYS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
+            let (kid, key) = entry.split_once('=').ok_or(ConfigError {
+                variable: "CLOSEKNIT_JWT_PREVIOUS_KEYS",
+                message: "expected comma-separated kid=base64url-public-key".into(),
+            })?;
+            jwt_previous_keys.push((kid.trim().to_string(), key.trim().to_string()));
+        }
+        let access_ttl: i64 = env.positive("CLOSEKNIT_ACCESS_TOKEN_TTL_SECS", 900)?;
+        let auth = AuthSettings {
+            jwt_private_key: env.raw("CLOSEKNIT_JWT_PRIVATE_KEY").map(Secret::new),
+            jwt_key_id: env.raw("CLOSEKNIT_JWT_KEY_ID"),
+            jwt_previous_keys,
+            issuer: env
+                .raw("CLOSEKNIT_JWT_ISSUER")
+                .unwrap_or_else(|| "closeknit".into()),
+            audience: env
+                .raw("CLOSEKNIT_JWT_AUDIENCE")
+                .unwrap_or_else(|| "closeknit-api".into()),
+            access_token_ttl_secs: access_ttl,
+        };
+
         Ok(Config {
             profile,
             listen,
@@ -338,6 +380,7 @@ impl Config {
             },
             demo_data: flag("CLOSEKNIT_DEMO_DATA", dev)?,
             metrics_token: env.raw("CLOSEKNIT_METRICS_TOKEN").map(Secret::new),
+            auth,
         })
     }
 }

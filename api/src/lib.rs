@@ -1,6 +1,7 @@
 //! Closeknit: a GraphQL platform for Staying Close support plans, advocacy
 //! requests and kinship carers' training. See README.md for the map.
 
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -9,6 +10,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod idempotency;
+pub mod identity;
 pub mod jobs;
 pub mod metrics;
 pub mod reference;

@@ -86,7 +86,8 @@ impl Application {
             .await
             .context("releasing the migration lock")?;
         let handlers = Arc::new(handlers(&config, options.handlers)?);
-        let schema = graphql::build_schema(&config.graphql, options.extensions);
+        let tokens = crate::auth::token_service(&config.auth, config.profile)?;
+        let schema = graphql::build_schema(&config.graphql, tokens.clone(), options.extensions);
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("binding CLOSEKNIT_LISTEN={}", config.listen))?;
@@ -94,6 +95,7 @@ impl Application {
             listener,
             state: AppState {
                 schema,
+                tokens,
                 db,
                 metrics,
                 config: Arc::new(config),

@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 use async_graphql::{Context, dataloader::DataLoader};
 use sea_orm::DatabaseConnection;
 
-use crate::{error::AppError, reference::graphql::RegionLoader};
+use crate::{auth::viewer::Viewer, error::AppError, reference::graphql::RegionLoader};
 
 /// Per-request DataLoaders.
 pub struct Loaders {
@@ -24,17 +24,20 @@ impl Loaders {
 pub struct RequestCtx {
     pub db: DatabaseConnection,
     pub request_id: String,
+    /// Who is asking (anonymous unless a valid bearer token came with the request).
+    pub viewer: Viewer,
     pub loaders: Loaders,
     /// The name of the operation that ran (set at execution), for metrics.
     pub operation: Arc<OnceLock<String>>,
 }
 
 impl RequestCtx {
-    pub fn new(db: DatabaseConnection, request_id: String) -> Self {
+    pub fn new(db: DatabaseConnection, request_id: String, viewer: Viewer) -> Self {
         let loaders = Loaders::new(&db);
         RequestCtx {
             db,
             request_id,
+            viewer,
             loaders,
             operation: Arc::default(),
         }

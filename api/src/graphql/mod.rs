@@ -9,25 +9,42 @@ pub mod relay;
 use std::sync::Arc;
 
 use async_graphql::{
-    EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder,
-    extensions::ExtensionFactory, registry::SDLExportOptions,
+    EmptySubscription, MergedObject, Schema, SchemaBuilder, extensions::ExtensionFactory,
+    registry::SDLExportOptions,
 };
 
-use crate::{config::GraphqlLimits, reference::graphql::ReferenceQuery};
+use crate::{
+    auth::tokens::TokenService,
+    config::GraphqlLimits,
+    identity::graphql::{IdentityMutation, IdentityQuery},
+    reference::graphql::ReferenceQuery,
+};
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(node::NodeQuery, ReferenceQuery);
+pub struct QueryRoot(node::NodeQuery, IdentityQuery, ReferenceQuery);
 
-pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(IdentityMutation);
 
-fn builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
 }
 
 /// Builds the schema with the configured limits. `extra` extensions are
 /// added after the built-in ones (used by tests for fault injection).
-pub fn build_schema(limits: &GraphqlLimits, extra: Vec<Arc<dyn ExtensionFactory>>) -> AppSchema {
+pub fn build_schema(
+    limits: &GraphqlLimits,
+    tokens: Arc<TokenService>,
+    extra: Vec<Arc<dyn ExtensionFactory>>,
+) -> AppSchema {
     let mut builder = builder()
+        .data(tokens)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_recursion)

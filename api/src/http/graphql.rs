@@ -26,8 +26,9 @@ use tower_http::request_id::RequestId;
 
 use super::AppState;
 use crate::{
+    auth::viewer::authenticate,
     config::Profile,
-    error::{ErrorCode, INTERNAL_MESSAGE},
+    error::{AppError, ErrorCode, INTERNAL_MESSAGE},
     graphql::{context::RequestCtx, guard::code_of},
 };
 
@@ -226,7 +227,7 @@ pub async fn post(
         Err(message) => return request_error(StatusCode::BAD_REQUEST, media, message),
     };
     let rid = request_id(&headers, request_id_ext.as_ref().map(|e| &e.0));
-    execute(&state, rid, params, None, media).await
+    execute(&state, &headers, rid, params, None, media).await
 }
 
 pub async fn get(
@@ -331,7 +332,7 @@ pub async fn get(
         parsed = Some(doc);
     }
     let rid = request_id(&headers, request_id_ext.as_ref().map(|e| &e.0));
-    execute(&state, rid, params, parsed, media).await
+    execute(&state, &headers, rid, params, parsed, media).await
 }
 
 fn operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
@@ -377,15 +378,43 @@ fn is_request_error(response: &async_graphql::Response) -> bool {
         })
 }
 
+/// 401 for a bearer token that does not verify (never treated as anonymous).
+fn unauthenticated(media: MediaType) -> Response {
+    let body = json!({ "errors": [{ "message": "Your session has ended or the token is not valid. Sign in again.", "extensions": { "code": ErrorCode::Unauthenticated.as_str() } }] });
+    let mut response = (StatusCode::UNAUTHORIZED, body.to_string()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, media.header());
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
 async fn execute(
     state: &AppState,
+    headers: &HeaderMap,
     request_id: String,
     params: Params,
     parsed: Option<ExecutableDocument>,
     media: MediaType,
 ) -> Response {
     let started = Instant::now();
-    let context = RequestCtx::new(state.db.clone(), request_id.clone());
+    let viewer = match authenticate(&state.db, &state.tokens, headers).await {
+        Ok(viewer) => viewer,
+        Err(AppError::Unauthenticated) => return unauthenticated(media),
+        Err(err) => {
+            let code = err.code();
+            let status = if code == ErrorCode::ServiceUnavailable {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::INTERNAL_SERVER_ERROR
+            };
+            tracing::warn!(request_id = %request_id, code = %code, "authentication failed");
+            return request_error(status, media, &err.message());
+        }
+    };
+    let context = RequestCtx::new(state.db.clone(), request_id.clone(), viewer);
     let operation = context.operation.clone();
     let mut request = async_graphql::Request::new(params.query).data(context);
     if let Some(variables) = params.variables {

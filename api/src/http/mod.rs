@@ -31,6 +31,7 @@ use crate::{config::Config, graphql::AppSchema, metrics::Metrics};
 #[derive(Clone)]
 pub struct AppState {
     pub schema: AppSchema,
+    pub tokens: Arc<crate::auth::tokens::TokenService>,
     pub db: DatabaseConnection,
     pub metrics: Metrics,
     pub config: Arc<Config>,

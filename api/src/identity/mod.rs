@@ -1,0 +1,8 @@
+//! Identity: people, accounts and their roles in organisations, signing in
+//! and sessions (refresh-token families).
+
+pub mod graphql;
+pub mod model;
+pub mod password;
+pub mod sessions;
+pub mod store;

@@ -1,0 +1,151 @@
+//! Rules and vocabulary of identity.
+
+use std::{fmt, str::FromStr};
+
+use crate::error::{AppError, AppResult};
+
+/// The roles an account can hold within an organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
+pub enum Role {
+    YoungPerson,
+    KinshipCarer,
+    KeyWorker,
+    PersonalAdviser,
+    Referrer,
+    Advocate,
+    AdvocacyManager,
+    TrainingCoordinator,
+    LaManager,
+    PlatformAdmin,
+}
+
+impl Role {
+    pub const ALL: [Role; 10] = [
+        Role::YoungPerson,
+        Role::KinshipCarer,
+        Role::KeyWorker,
+        Role::PersonalAdviser,
+        Role::Referrer,
+        Role::Advocate,
+        Role::AdvocacyManager,
+        Role::TrainingCoordinator,
+        Role::LaManager,
+        Role::PlatformAdmin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::YoungPerson => "young_person",
+            Role::KinshipCarer => "kinship_carer",
+            Role::KeyWorker => "key_worker",
+            Role::PersonalAdviser => "personal_adviser",
+            Role::Referrer => "referrer",
+            Role::Advocate => "advocate",
+            Role::AdvocacyManager => "advocacy_manager",
+            Role::TrainingCoordinator => "training_coordinator",
+            Role::LaManager => "la_manager",
+            Role::PlatformAdmin => "platform_admin",
+        }
+    }
+
+    /// Staff sign in with a password; young people and carers with a code.
+    pub fn is_staff(self) -> bool {
+        !matches!(self, Role::YoungPerson | Role::KinshipCarer)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("unknown role `{s}`"))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountStatus {
+    Active,
+    Disabled,
+}
+
+impl AccountStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Active => "active",
+            AccountStatus::Disabled => "disabled",
+        }
+    }
+}
+
+/// An email address, trimmed and lower-cased (the account's login name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(field: &str, raw: &str) -> AppResult<Self> {
+        let email = raw.trim().to_ascii_lowercase();
+        let valid = email.len() <= 254
+            && email.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            })
+            && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !valid {
+            return Err(AppError::bad_input(field, "is not an email address"));
+        }
+        Ok(Email(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Consecutive failed sign-ins before an account is locked.
+pub const MAX_FAILED_SIGN_INS: i32 = 5;
+/// How long a locked account stays locked.
+pub const LOCKOUT: chrono::Duration = chrono::Duration::minutes(15);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
+        }
+        assert!("root".parse::<Role>().is_err());
+        assert!(!Role::YoungPerson.is_staff() && Role::LaManager.is_staff());
+    }
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(
+            Email::parse("email", " Key.Worker@Northmoor.Example ")
+                .unwrap()
+                .as_str(),
+            "key.worker@northmoor.example"
+        );
+        for bad in [
+            "",
+            "no-at",
+            "@x.example",
+            "a@nodot",
+            "a b@x.example",
+            "a@.x",
+        ] {
+            assert!(Email::parse("email", bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! Signing in and sessions. A session is a refresh-token family: each
+//! refresh rotates the token; presenting a token that was already used
+//! revokes the whole family (someone holds a copy) and records a security
+//! event. Access tokens name their session (`sid`), and a revoked session or
+//! disabled account stops them at once, not only when they expire.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{model::Email, password, store};
+use crate::{
+    audit::{self, AuditEntry},
+    auth::tokens::{SubjectKind, TokenService},
+    db::begin_write,
+    error::{AppError, AppResult},
+};
+
+/// How long a refresh token (and so an idle session) lives.
+pub const REFRESH_TTL: Duration = Duration::days(30);
+
+/// What a successful sign-in or refresh hands back.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub account_id: Uuid,
+    pub session_id: Uuid,
+    pub access_token: String,
+    pub access_expires_at: DateTime<Utc>,
+    pub refresh_token: String,
+    pub refresh_expires_at: DateTime<Utc>,
+}
+
+fn new_refresh_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let hash = hash_token(&token);
+    (token, hash)
+}
+
+fn hash_token(token: &str) -> String {
+    format!("{:x}", Sha256::digest(token.as_bytes()))
+}
+
+async fn open_session(
+    txn: &impl sea_orm::ConnectionTrait,
+    tokens: &TokenService,
+    account_id: Uuid,
+    family_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<Session> {
+    let (refresh_token, hash) = new_refresh_token();
+    let refresh_expires_at = now + REFRESH_TTL;
+    store::insert_refresh_token(txn, family_id, account_id, &hash, now, refresh_expires_at).await?;
+    let access_token = tokens.issue_at(
+        SubjectKind::Account,
+        &account_id.to_string(),
+        Some(&family_id.to_string()),
+        None,
+        now.timestamp(),
+    )?;
+    Ok(Session {
+        account_id,
+        session_id: family_id,
+        access_token,
+        access_expires_at: now + Duration::seconds(tokens.ttl_secs()),
+        refresh_token,
+        refresh_expires_at,
+    })
+}
+
+/// Staff sign-in. Every failure (unknown email, wrong password, disabled or
+/// locked account) is the same `UNAUTHENTICATED`, after the same password
+/// work; the reason goes to the security events.
+pub async fn sign_in_with_password(
+    db: &DatabaseConnection,
+    tokens: &TokenService,
+    email: &str,
+    password_attempt: String,
+    request_id: &str,
+) -> AppResult<Session> {
+    let email = Email::parse("email", email)?;
+    let account = store::account_by_email(db, &email).await?;
+    let stored = account.as_ref().and_then(|a| a.password_hash.clone());
+    let matches =
+        tokio::task::spawn_blocking(move || password::verify(&password_attempt, stored.as_deref()))
+            .await
+            .map_err(AppError::internal)?;
+
+    let now = Utc::now();
+    let txn = begin_write(db).await?;
+    let refusal = match &account {
+        None => Some("unknown email"),
+        Some(a) if a.status != "active" => Some("account disabled"),
+        Some(a) if a.locked_until.is_some_and(|until| until > now) => Some("account locked"),
+        Some(_) if !matches => Some("wrong password"),
+        Some(_) => None,
+    };
+    if let Some(reason) = refusal {
+        let account_id = account.as_ref().map(|a| a.id);
+        if let (Some(id), "wrong password") = (account_id, reason)
+            && store::record_failed_sign_in(&txn, id, now).await?
+        {
+            store::security_event(
+                &txn,
+                "account_locked",
+                Some(id),
+                "too many failed sign-ins",
+                request_id,
+            )
+            .await?;
+        }
+        store::security_event(&txn, "sign_in_failed", account_id, reason, request_id).await?;
+        txn.commit().await?;
+        return Err(AppError::Unauthenticated);
+    }
+    let account = account.ok_or(AppError::Unauthenticated)?;
+    store::record_sign_in(&txn, account.id, now).await?;
+    let session = open_session(&txn, tokens, account.id, Uuid::now_v7(), now).await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor_account: Some(account.id),
+            action: "session.create",
+            record_type: "Session",
+            record_id: Some(session.session_id),
+            subject_person: Some(account.person_id),
+            request_id,
+            ..Default::default()
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(session)
+}
+
+/// Rotates a refresh token. Reuse of an already-rotated token revokes the
+/// whole family and is recorded as a security event.
+pub async fn refresh(
+    db: &DatabaseConnection,
+    tokens: &TokenService,
+    refresh_token: &str,
+    request_id: &str,
+) -> AppResult<Session> {
+    let now = Utc::now();
+    let txn = begin_write(db).await?;
+    let Some(row) = store::refresh_token_by_hash(&txn, &hash_token(refresh_token)).await? else {
+        return Err(AppError::Unauthenticated);
+    };
+    if row.revoked_at.is_some() || row.expires_at <= now {
+        return Err(AppError::Unauthenticated);
+    }
+    if row.used_at.is_some() || !store::use_refresh_token(&txn, row.id, now).await? {
+        store::revoke_family(&txn, row.family_id, now).await?;
+        store::security_event(
+            &txn,
+            "refresh_token_reuse",
+            Some(row.account_id),
+            "a rotated refresh token was presented again; the session was revoked",
+            request_id,
+        )
+        .await?;
+        txn.commit().await?;
+        return Err(AppError::Unauthenticated);
+    }
+    let active = store::account(&txn, row.account_id)
+        .await?
+        .is_some_and(|a| a.status == "active");
+    if !active {
+        return Err(AppError::Unauthenticated);
+    }
+    let session = open_session(&txn, tokens, row.account_id, row.family_id, now).await?;
+    txn.commit().await?;
+    Ok(session)
+}
+
+/// Ends one session (the one the access token belongs to).
+pub async fn logout(
+    db: &DatabaseConnection,
+    account_id: Uuid,
+    session_id: Uuid,
+    request_id: &str,
+) -> AppResult<()> {
+    let txn = db.begin().await?;
+    store::revoke_family(&txn, session_id, Utc::now()).await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor_account: Some(account_id),
+            action: "session.end",
+            record_type: "Session",
+            record_id: Some(session_id),
+            request_id,
+            ..Default::default()
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Ends every session of an account. Returns how many were open.
+pub async fn logout_everywhere(
+    db: &DatabaseConnection,
+    account_id: Uuid,
+    request_id: &str,
+) -> AppResult<u64> {
+    let txn = db.begin().await?;
+    let revoked = store::revoke_all_for_account(&txn, account_id, Utc::now()).await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor_account: Some(account_id),
+            action: "session.end_all",
+            record_type: "Account",
+            record_id: Some(account_id),
+            request_id,
+            ..Default::default()
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(revoked)
+}

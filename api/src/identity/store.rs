@@ -1,0 +1,336 @@
+//! Queries for identity: accounts, people, roles and refresh tokens.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use uuid::Uuid;
+
+use super::model::{AccountStatus, Email, LOCKOUT, MAX_FAILED_SIGN_INS, Role};
+use crate::{
+    db::{
+        entities::{accounts, organisations, people, refresh_tokens, role_grants},
+        raw::{exec, query},
+    },
+    error::AppResult,
+};
+
+pub async fn account_by_email(
+    db: &impl ConnectionTrait,
+    email: &Email,
+) -> AppResult<Option<accounts::Model>> {
+    Ok(accounts::Entity::find()
+        .filter(accounts::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await?)
+}
+
+pub async fn account(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<accounts::Model>> {
+    Ok(accounts::Entity::find_by_id(id).one(db).await?)
+}
+
+pub async fn person(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<people::Model>> {
+    Ok(people::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Counts a failed sign-in atomically; locks the account when the limit is
+/// reached. Returns true when this failure locked it.
+pub async fn record_failed_sign_in(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let rows = query(
+        db,
+        "UPDATE accounts SET failed_sign_ins = failed_sign_ins + 1, updated_at = $2 \
+         WHERE id = $1 RETURNING failed_sign_ins",
+        vec![account_id.into(), now.into()],
+    )
+    .await?;
+    let failures: i32 = match rows.first() {
+        Some(row) => row.try_get_by_index(0)?,
+        None => return Ok(false),
+    };
+    if failures >= MAX_FAILED_SIGN_INS {
+        exec(
+            db,
+            "UPDATE accounts SET locked_until = $2, failed_sign_ins = 0 WHERE id = $1",
+            vec![account_id.into(), (now + LOCKOUT).into()],
+        )
+        .await?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+pub async fn record_sign_in(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    exec(
+        db,
+        "UPDATE accounts SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = $2, \
+         updated_at = $2 WHERE id = $1",
+        vec![account_id.into(), now.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_refresh_token(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+    account_id: Uuid,
+    token_hash: &str,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> AppResult<()> {
+    refresh_tokens::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        family_id: Set(family_id),
+        account_id: Set(account_id),
+        token_hash: Set(token_hash.to_string()),
+        issued_at: Set(now),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn refresh_token_by_hash(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+) -> AppResult<Option<refresh_tokens::Model>> {
+    Ok(refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::TokenHash.eq(token_hash))
+        .one(db)
+        .await?)
+}
+
+/// Marks a refresh token used, only if it is still unused and unrevoked.
+/// False means someone else used it first (a replay).
+pub async fn use_refresh_token(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let result = exec(
+        db,
+        "UPDATE refresh_tokens SET used_at = $2 WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL",
+        vec![id.into(), now.into()],
+    )
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn revoke_family(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    let result = exec(
+        db,
+        "UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL",
+        vec![family_id.into(), now.into()],
+    )
+    .await?;
+    Ok(result.rows_affected())
+}
+
+pub async fn revoke_all_for_account(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    let result = exec(
+        db,
+        "UPDATE refresh_tokens SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL",
+        vec![account_id.into(), now.into()],
+    )
+    .await?;
+    Ok(result.rows_affected())
+}
+
+/// Whether an access token's account is active and its session not revoked.
+pub async fn session_is_live(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+    family_id: Uuid,
+) -> AppResult<bool> {
+    let rows = query(
+        db,
+        "SELECT 1 FROM accounts a WHERE a.id = $1 AND a.status = 'active' AND EXISTS \
+         (SELECT 1 FROM refresh_tokens r WHERE r.family_id = $2 AND r.account_id = $1 AND r.revoked_at IS NULL)",
+        vec![account_id.into(), family_id.into()],
+    )
+    .await?;
+    Ok(!rows.is_empty())
+}
+
+/// An account's roles with the organisations they are held in.
+pub async fn roles(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+) -> AppResult<Vec<(Role, organisations::Model)>> {
+    let grants = role_grants::Entity::find()
+        .filter(role_grants::Column::AccountId.eq(account_id))
+        .order_by_asc(role_grants::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let org_ids: Vec<Uuid> = grants.iter().map(|g| g.organisation_id).collect();
+    let orgs = organisations::Entity::find()
+        .filter(organisations::Column::Id.is_in(org_ids))
+        .all(db)
+        .await?;
+    Ok(grants
+        .into_iter()
+        .filter_map(|g| {
+            let role = g.role.parse::<Role>().ok()?;
+            let org = orgs.iter().find(|o| o.id == g.organisation_id)?.clone();
+            Some((role, org))
+        })
+        .collect())
+}
+
+/// Everything needed to create an account (used by the demo seed and admin tools).
+pub struct NewAccount<'a> {
+    pub given_name: &'a str,
+    pub family_name: &'a str,
+    pub email: &'a Email,
+    pub password_hash: Option<String>,
+    pub local_authority_id: Option<Uuid>,
+    pub roles: &'a [(Role, Uuid)],
+}
+
+pub async fn insert_account(db: &impl ConnectionTrait, new: NewAccount<'_>) -> AppResult<Uuid> {
+    let now = Utc::now();
+    let person_id = Uuid::now_v7();
+    people::ActiveModel {
+        id: Set(person_id),
+        given_name: Set(new.given_name.to_string()),
+        family_name: Set(new.family_name.to_string()),
+        date_of_birth: Set(None),
+        local_authority_id: Set(new.local_authority_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    let account_id = Uuid::now_v7();
+    accounts::ActiveModel {
+        id: Set(account_id),
+        person_id: Set(person_id),
+        email: Set(new.email.as_str().to_string()),
+        password_hash: Set(new.password_hash),
+        status: Set(AccountStatus::Active.as_str().to_string()),
+        failed_sign_ins: Set(0),
+        locked_until: Set(None),
+        last_sign_in_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    for (role, organisation_id) in new.roles {
+        role_grants::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            account_id: Set(account_id),
+            role: Set(role.as_str().to_string()),
+            organisation_id: Set(*organisation_id),
+            created_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(account_id)
+}
+
+pub async fn insert_organisation(
+    db: &impl ConnectionTrait,
+    name: &str,
+    kind: &str,
+    local_authority_id: Option<Uuid>,
+) -> AppResult<Uuid> {
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    organisations::ActiveModel {
+        id: Set(id),
+        name: Set(name.to_string()),
+        kind: Set(kind.to_string()),
+        local_authority_id: Set(local_authority_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(id)
+}
+
+pub async fn set_status(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+    status: AccountStatus,
+) -> AppResult<()> {
+    exec(
+        db,
+        "UPDATE accounts SET status = $2, updated_at = $3 WHERE id = $1",
+        vec![account_id.into(), status.as_str().into(), Utc::now().into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Appends a security event (failed sign-ins, lockouts, token reuse).
+pub async fn security_event(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    account_id: Option<Uuid>,
+    detail: &str,
+    request_id: &str,
+) -> AppResult<()> {
+    exec(
+        db,
+        "INSERT INTO security_events (occurred_at, kind, account_id, detail, request_id) \
+         VALUES ($1, $2, $3, $4, $5)",
+        vec![
+            Utc::now().into(),
+            kind.into(),
+            account_id.into(),
+            detail.into(),
+            request_id.chars().take(64).collect::<String>().into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Security events of a kind (for operators and tests).
+pub async fn security_events(
+    db: &impl ConnectionTrait,
+    kind: &str,
+) -> AppResult<Vec<(Option<Uuid>, String)>> {
+    let rows = query(
+        db,
+        "SELECT account_id, detail FROM security_events WHERE kind = $1 ORDER BY id",
+        vec![kind.into()],
+    )
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
+        .collect()
+}
+
+/// The organisation with this exact name, if any.
+pub async fn organisation_by_name(
+    db: &impl ConnectionTrait,
+    name: &str,
+) -> AppResult<Option<organisations::Model>> {
+    Ok(organisations::Entity::find()
+        .filter(organisations::Column::Name.eq(name))
+        .one(db)
+        .await?)
+}

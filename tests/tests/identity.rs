@@ -1,0 +1,308 @@
+//! Signing in, sessions and the attacks on them, over real HTTP on both
+//! databases: every refusal is UNAUTHENTICATED and changes nothing it
+//! should not.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
+use closeknit::{
+    auth::tokens::{KeySet, SubjectKind, TokenService},
+    identity::{
+        model::{AccountStatus, Email},
+        store,
+    },
+    seed::DEMO_STAFF_PASSWORD,
+};
+use closeknit_tests::{TestApp, error_codes};
+use ed25519_dalek::{SigningKey, pkcs8::EncodePrivateKey, pkcs8::spki::der::pem::LineEnding};
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+
+const MANAGER: &str = "la.manager@northmoor.example";
+
+const SIGN_IN: &str = "mutation($email: String!, $password: String!) { \
+    signIn(input: {email: $email, password: $password}) { accessToken refreshToken accessTokenExpiresAt \
+    me { email givenName roles { role organisation { name kind } } } } }";
+const REFRESH: &str = "mutation($t: String!) { refreshSession(input: {refreshToken: $t}) { accessToken refreshToken } }";
+const ME: &str = "{ me { email roles { role } } }";
+
+fn pem(seed: u8) -> String {
+    SigningKey::from_bytes(&[seed; 32])
+        .to_pkcs8_pem(LineEnding::LF)
+        .unwrap()
+        .to_string()
+}
+
+async fn spawn() -> TestApp {
+    TestApp::builder()
+        .env("CLOSEKNIT_JWT_PRIVATE_KEY", &pem(42))
+        .spawn()
+        .await
+}
+
+async fn sign_in(app: &TestApp, email: &str, password: &str) -> (u16, Value) {
+    app.graphql(SIGN_IN, json!({"email": email, "password": password}))
+        .await
+}
+
+async fn with_token(app: &TestApp, token: &str, query: &str, variables: Value) -> (u16, Value) {
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(token)
+        .json(&json!({"query": query, "variables": variables}))
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+fn tokens(body: &Value, field: &str) -> (String, String) {
+    (
+        body["data"][field]["accessToken"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+        body["data"][field]["refreshToken"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    )
+}
+
+async fn events(app: &TestApp, kind: &str) -> usize {
+    store::security_events(&app.db, kind).await.unwrap().len()
+}
+
+#[tokio::test]
+async fn staff_sign_in_and_me() {
+    let app = spawn().await;
+    let (status, body) =
+        sign_in(&app, "  LA.Manager@Northmoor.example ", DEMO_STAFF_PASSWORD).await;
+    assert_eq!(status, 200, "{body}");
+    let me = &body["data"]["signIn"]["me"];
+    assert_eq!(me["email"], MANAGER);
+    assert_eq!(me["roles"][0]["role"], "LA_MANAGER");
+    assert_eq!(
+        me["roles"][0]["organisation"]["kind"],
+        "local_authority_team"
+    );
+    let (access, _) = tokens(&body, "signIn");
+
+    let (status, body) = with_token(&app, &access, ME, json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["me"]["email"], MANAGER);
+
+    let (_, anonymous) = app.graphql(ME, json!({})).await;
+    assert_eq!(anonymous["data"]["me"], Value::Null);
+
+    let audit = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'session.create'",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap();
+    assert_eq!(audit, 1, "the sign-in is audited");
+}
+
+#[tokio::test]
+async fn failures_are_neutral_and_five_lock_the_account() {
+    let app = spawn().await;
+    let (_, unknown) = sign_in(&app, "nobody@northmoor.example", DEMO_STAFF_PASSWORD).await;
+    let (_, wrong) = sign_in(&app, MANAGER, "not the password at all").await;
+    assert_eq!(error_codes(&unknown), ["UNAUTHENTICATED"]);
+    assert_eq!(error_codes(&wrong), ["UNAUTHENTICATED"]);
+    assert_eq!(
+        unknown["errors"][0]["message"], wrong["errors"][0]["message"],
+        "no hint whether the email exists"
+    );
+    assert!(unknown["data"].is_null());
+
+    for _ in 0..4 {
+        sign_in(&app, MANAGER, "still not the password").await;
+    }
+    assert_eq!(events(&app, "account_locked").await, 1);
+    let (_, locked) = sign_in(&app, MANAGER, DEMO_STAFF_PASSWORD).await;
+    assert_eq!(
+        error_codes(&locked),
+        ["UNAUTHENTICATED"],
+        "locked even with the right password"
+    );
+    assert_eq!(
+        locked["errors"][0]["message"],
+        wrong["errors"][0]["message"]
+    );
+    assert_eq!(events(&app, "sign_in_failed").await, 7);
+}
+
+#[tokio::test]
+async fn passwordless_accounts_cannot_sign_in_with_a_password() {
+    let app = spawn().await;
+    let (_, body) = sign_in(&app, "young.person@northmoor.example", "").await;
+    assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
+    let (_, body) = sign_in(&app, "young.person@northmoor.example", DEMO_STAFF_PASSWORD).await;
+    assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
+}
+
+#[tokio::test]
+async fn a_disabled_account_is_refused_at_sign_in_and_mid_session() {
+    let app = spawn().await;
+    let (_, body) = sign_in(&app, MANAGER, DEMO_STAFF_PASSWORD).await;
+    let (access, refresh) = tokens(&body, "signIn");
+    let account = store::account_by_email(&app.db, &Email::parse("e", MANAGER).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    store::set_status(&app.db, account.id, AccountStatus::Disabled)
+        .await
+        .unwrap();
+
+    let (status, body) = with_token(&app, &access, ME, json!({})).await;
+    assert_eq!(status, 401);
+    assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
+    let (_, body) = app.graphql(REFRESH, json!({"t": refresh})).await;
+    assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
+    let (_, body) = sign_in(&app, MANAGER, DEMO_STAFF_PASSWORD).await;
+    assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_reuse_revokes_the_whole_session() {
+    let app = spawn().await;
+    let (_, body) = sign_in(&app, MANAGER, DEMO_STAFF_PASSWORD).await;
+    let (_, first_refresh) = tokens(&body, "signIn");
+
+    let (_, body) = app.graphql(REFRESH, json!({"t": first_refresh})).await;
+    let (second_access, second_refresh) = tokens(&body, "refreshSession");
+    assert_ne!(second_refresh, first_refresh);
+    assert_eq!(with_token(&app, &second_access, ME, json!({})).await.0, 200);
+
+    // The first token is presented again: someone has a copy.
+    let (_, body) = app.graphql(REFRESH, json!({"t": first_refresh})).await;
+    assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
+    assert_eq!(events(&app, "refresh_token_reuse").await, 1);
+    // The whole family is gone: the newest refresh token and its access token too.
+    let (_, body) = app.graphql(REFRESH, json!({"t": second_refresh})).await;
+    assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
+    assert_eq!(with_token(&app, &second_access, ME, json!({})).await.0, 401);
+
+    let (_, body) = app.graphql(REFRESH, json!({"t": "made-up-token"})).await;
+    assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
+}
+
+#[tokio::test]
+async fn logout_ends_one_session_and_logout_everywhere_ends_all() {
+    let app = spawn().await;
+    let (_, a) = sign_in(&app, MANAGER, DEMO_STAFF_PASSWORD).await;
+    let (_, b) = sign_in(&app, MANAGER, DEMO_STAFF_PASSWORD).await;
+    let (_, c) = sign_in(&app, MANAGER, DEMO_STAFF_PASSWORD).await;
+    let (a_access, a_refresh) = tokens(&a, "signIn");
+    let (b_access, _) = tokens(&b, "signIn");
+    let (c_access, c_refresh) = tokens(&c, "signIn");
+
+    let (status, body) = with_token(
+        &app,
+        &a_access,
+        "mutation { logout { sessionsEnded } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["data"]["logout"]["sessionsEnded"]),
+        (200, &json!(1))
+    );
+    assert_eq!(with_token(&app, &a_access, ME, json!({})).await.0, 401);
+    let (_, body) = app.graphql(REFRESH, json!({"t": a_refresh})).await;
+    assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
+    assert_eq!(
+        with_token(&app, &b_access, ME, json!({})).await.0,
+        200,
+        "other sessions live on"
+    );
+
+    let (_, body) = with_token(
+        &app,
+        &b_access,
+        "mutation { logoutEverywhere { sessionsEnded } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(body["data"]["logoutEverywhere"]["sessionsEnded"], 2);
+    assert_eq!(with_token(&app, &b_access, ME, json!({})).await.0, 401);
+    assert_eq!(with_token(&app, &c_access, ME, json!({})).await.0, 401);
+    let (_, body) = app.graphql(REFRESH, json!({"t": c_refresh})).await;
+    assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
+
+    let (_, body) = app
+        .graphql("mutation { logout { sessionsEnded } }", json!({}))
+        .await;
+    assert_eq!(
+        error_codes(&body),
+        ["UNAUTHENTICATED"],
+        "anonymous callers cannot log out"
+    );
+}
+
+#[tokio::test]
+async fn forged_expired_and_foreign_tokens_get_401() {
+    let app = spawn().await;
+    let (_, body) = sign_in(&app, MANAGER, DEMO_STAFF_PASSWORD).await;
+    let (access, _) = tokens(&body, "signIn");
+    let claims: Value = {
+        use base64::Engine;
+        let payload = access.split('.').nth(1).unwrap();
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    let sub = claims["sub"].as_str().unwrap();
+    let sid = claims["sid"].as_str().unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let mint = |seed: u8, iss: &str, aud: &str, at: i64| {
+        TokenService::new(KeySet::from_pem(&pem(seed), None).unwrap(), iss, aud, 900)
+            .issue_at(SubjectKind::Account, sub, Some(sid), None, at)
+            .unwrap()
+    };
+    // The genuine key still works for a well-formed token.
+    assert_eq!(
+        with_token(
+            &app,
+            &mint(42, "closeknit", "closeknit-api", now),
+            ME,
+            json!({})
+        )
+        .await
+        .0,
+        200
+    );
+    let forged = [
+        mint(42, "closeknit", "closeknit-api", now - 3600),
+        mint(42, "closeknit", "closeknit-api", now + 600),
+        mint(42, "closeknit", "another-api", now),
+        mint(42, "someone", "closeknit-api", now),
+        mint(7, "closeknit", "closeknit-api", now),
+        format!("{}x", &access[..access.len() - 1]),
+        "not-a-token".to_string(),
+    ];
+    for token in forged {
+        let (status, body) = with_token(&app, &token, ME, json!({})).await;
+        assert_eq!(status, 401, "{token}");
+        assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
+    }
+    let r = app
+        .client
+        .post(app.url("/graphql"))
+        .header("authorization", format!("Basic {access}"))
+        .json(&json!({"query": ME}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["www-authenticate"], "Bearer");
+}
