@@ -12,6 +12,7 @@ mod m20261123_000001_jobs;
 mod m20261123_000002_idempotency_keys;
 mod m20261123_000003_reference_data;
 mod m20261123_000004_identity;
+mod m20261123_000005_sign_in_codes;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_idempotency_keys::Migration),
             Box::new(m20261123_000003_reference_data::Migration),
             Box::new(m20261123_000004_identity::Migration),
+            Box::new(m20261123_000005_sign_in_codes::Migration),
         ]
     }
 }

@@ -11,7 +11,9 @@ use closeknit::{
     },
     seed::DEMO_STAFF_PASSWORD,
 };
-use closeknit_tests::{TestApp, error_codes};
+use std::time::Duration;
+
+use closeknit_tests::{TestApp, error_codes, eventually, smtp::SmtpSink};
 use ed25519_dalek::{SigningKey, pkcs8::EncodePrivateKey, pkcs8::spki::der::pem::LineEnding};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
@@ -305,4 +307,139 @@ async fn forged_expired_and_foreign_tokens_get_401() {
         .unwrap();
     assert_eq!(r.status(), 401);
     assert_eq!(r.headers()["www-authenticate"], "Bearer");
+}
+
+const REQUEST_CODE: &str =
+    "mutation($email: String!) { requestSignInCode(input: {email: $email}) { message } }";
+const CODE_SIGN_IN: &str = "mutation($email: String!, $code: String!) { \
+    signInWithCode(input: {email: $email, code: $code}) { accessToken me { email roles { role } } } }";
+const YOUNG_PERSON: &str = "young.person@northmoor.example";
+
+async fn spawn_with_smtp() -> (TestApp, SmtpSink) {
+    let smtp = SmtpSink::start().await;
+    let app = TestApp::builder()
+        .env("CLOSEKNIT_JWT_PRIVATE_KEY", &pem(42))
+        .env("CLOSEKNIT_SMTP_URL", &smtp.url())
+        .spawn()
+        .await;
+    (app, smtp)
+}
+
+/// Waits for the `n`th message and reads the code out of it, as a person would.
+async fn code_from_mail(smtp: &SmtpSink, n: usize) -> String {
+    assert!(
+        eventually(Duration::from_secs(15), || async {
+            smtp.messages().len() >= n
+        })
+        .await,
+        "message {n} never arrived"
+    );
+    let message = &smtp.messages()[n - 1];
+    assert_eq!(
+        message.header("Subject").as_deref(),
+        Some("Your Closeknit sign-in code")
+    );
+    let text = &message.data;
+    let start = text.find("code is ").unwrap() + "code is ".len();
+    text[start..start + 6].to_string()
+}
+
+async fn request_code(app: &TestApp, email: &str) -> String {
+    let (status, body) = app.graphql(REQUEST_CODE, json!({"email": email})).await;
+    assert_eq!(status, 200, "{body}");
+    body["data"]["requestSignInCode"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn code_sign_in(app: &TestApp, email: &str, code: &str) -> Value {
+    app.graphql(CODE_SIGN_IN, json!({"email": email, "code": code}))
+        .await
+        .1
+}
+
+#[tokio::test]
+async fn young_people_sign_in_with_an_emailed_code_once() {
+    let (app, smtp) = spawn_with_smtp().await;
+    request_code(&app, YOUNG_PERSON).await;
+    let code = code_from_mail(&smtp, 1).await;
+    assert_eq!(smtp.messages()[0].to, [YOUNG_PERSON]);
+
+    let body = code_sign_in(&app, YOUNG_PERSON, &code).await;
+    assert_eq!(
+        body["data"]["signInWithCode"]["me"]["roles"][0]["role"],
+        "YOUNG_PERSON"
+    );
+    let access = body["data"]["signInWithCode"]["accessToken"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        with_token(&app, access, ME, json!({})).await.1["data"]["me"]["email"],
+        YOUNG_PERSON
+    );
+
+    let again = code_sign_in(&app, YOUNG_PERSON, &code).await;
+    assert_eq!(error_codes(&again), ["UNAUTHENTICATED"], "single use");
+}
+
+#[tokio::test]
+async fn the_reply_is_the_same_for_unknown_and_staff_addresses_and_no_mail_goes() {
+    let (app, smtp) = spawn_with_smtp().await;
+    let known = request_code(&app, "kinship.carer@eastbrook.example").await;
+    code_from_mail(&smtp, 1).await;
+    let unknown = request_code(&app, "nobody@eastbrook.example").await;
+    let staff = request_code(&app, MANAGER).await;
+    assert_eq!(known, unknown);
+    assert_eq!(known, staff);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(smtp.messages().len(), 1, "only the carer got a code");
+    let body = code_sign_in(&app, MANAGER, "000000").await;
+    assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
+}
+
+#[tokio::test]
+async fn a_code_guessed_six_times_is_refused_even_when_right() {
+    let (app, smtp) = spawn_with_smtp().await;
+    request_code(&app, YOUNG_PERSON).await;
+    let code = code_from_mail(&smtp, 1).await;
+    let wrong = if code == "111111" { "222222" } else { "111111" };
+    for _ in 0..5 {
+        let body = code_sign_in(&app, YOUNG_PERSON, wrong).await;
+        assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
+    }
+    let body = code_sign_in(&app, YOUNG_PERSON, &code).await;
+    assert_eq!(
+        error_codes(&body),
+        ["UNAUTHENTICATED"],
+        "the sixth try is refused"
+    );
+    assert_eq!(events(&app, "sign_in_code_failed").await, 6);
+}
+
+#[tokio::test]
+async fn a_new_code_replaces_the_old_and_expired_codes_fail() {
+    let (app, smtp) = spawn_with_smtp().await;
+    request_code(&app, YOUNG_PERSON).await;
+    let first = code_from_mail(&smtp, 1).await;
+    request_code(&app, YOUNG_PERSON).await;
+    let second = code_from_mail(&smtp, 2).await;
+    if first != second {
+        let body = code_sign_in(&app, YOUNG_PERSON, &first).await;
+        assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
+    }
+    // Age the newest code past its ten minutes.
+    app.db
+        .execute_raw(sea_orm::Statement::from_sql_and_values(
+            app.db.get_database_backend(),
+            match app.db.get_database_backend() {
+                sea_orm::DbBackend::Postgres => "UPDATE sign_in_codes SET expires_at = $1",
+                _ => "UPDATE sign_in_codes SET expires_at = ?",
+            },
+            [(chrono::Utc::now() - chrono::Duration::minutes(1)).into()],
+        ))
+        .await
+        .unwrap();
+    let body = code_sign_in(&app, YOUNG_PERSON, &second).await;
+    assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
 }

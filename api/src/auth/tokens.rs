@@ -141,6 +141,18 @@ impl TokenService {
         self.ttl_secs
     }
 
+    /// A secret for another purpose (`label`), derived from the signing key,
+    /// so every instance sharing the key shares it and nothing more needs
+    /// configuring. Rotating the signing key rotates these too.
+    pub fn derived_secret(&self, label: &str) -> [u8; 32] {
+        let mut hasher = Sha256::new();
+        hasher.update(b"closeknit derived secret\0");
+        hasher.update(label.as_bytes());
+        hasher.update([0u8]);
+        hasher.update(self.keys.encoding.as_bytes());
+        hasher.finalize().into()
+    }
+
     /// Issues a token valid from `now` (Unix seconds) for the configured TTL.
     pub fn issue_at(
         &self,

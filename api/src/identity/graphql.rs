@@ -69,6 +69,26 @@ pub struct SignInInput {
 }
 
 #[derive(InputObject)]
+pub struct RequestSignInCodeInput {
+    pub email: String,
+}
+
+/// The same reply whether or not the address has an account.
+#[derive(SimpleObject)]
+pub struct RequestSignInCodePayload {
+    /// What to tell the person, in plain words.
+    pub message: String,
+}
+
+#[derive(InputObject)]
+pub struct SignInWithCodeInput {
+    pub email: String,
+    /// The 6-digit code from the email.
+    #[graphql(secret)]
+    pub code: String,
+}
+
+#[derive(InputObject)]
 pub struct RefreshSessionInput {
     #[graphql(secret)]
     pub refresh_token: String,
@@ -155,6 +175,39 @@ impl IdentityMutation {
             tokens(ctx)?,
             &input.email,
             input.password,
+            &request.request_id,
+        )
+        .await?;
+        Ok(payload(request, session).await?)
+    }
+
+    /// Young people and kinship carers: email me a sign-in code. The reply
+    /// is the same whether or not the address has an account.
+    async fn request_sign_in_code(
+        &self,
+        ctx: &Context<'_>,
+        input: RequestSignInCodeInput,
+    ) -> async_graphql::Result<RequestSignInCodePayload> {
+        let request = RequestCtx::get(ctx)?;
+        super::codes::request_code(&request.db, tokens(ctx)?, &input.email, &request.request_id)
+            .await?;
+        Ok(RequestSignInCodePayload {
+            message: "If that email address has a Closeknit account, we have sent it a sign-in code. It works for 10 minutes.".into(),
+        })
+    }
+
+    /// Signs in with the emailed code (at most 5 tries per code).
+    async fn sign_in_with_code(
+        &self,
+        ctx: &Context<'_>,
+        input: SignInWithCodeInput,
+    ) -> async_graphql::Result<SessionPayload> {
+        let request = RequestCtx::get(ctx)?;
+        let session = super::codes::sign_in_with_code(
+            &request.db,
+            tokens(ctx)?,
+            &input.email,
+            &input.code,
             &request.request_id,
         )
         .await?;

@@ -1,6 +1,7 @@
 //! Identity: people, accounts and their roles in organisations, signing in
 //! and sessions (refresh-token families).
 
+pub mod codes;
 pub mod graphql;
 pub mod model;
 pub mod password;

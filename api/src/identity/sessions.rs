@@ -14,7 +14,7 @@ use super::{model::Email, password, store};
 use crate::{
     audit::{self, AuditEntry},
     auth::tokens::{SubjectKind, TokenService},
-    db::begin_write,
+    db::{begin_write, entities::accounts},
     error::{AppError, AppResult},
 };
 
@@ -117,10 +117,24 @@ pub async fn sign_in_with_password(
         return Err(AppError::Unauthenticated);
     }
     let account = account.ok_or(AppError::Unauthenticated)?;
-    store::record_sign_in(&txn, account.id, now).await?;
-    let session = open_session(&txn, tokens, account.id, Uuid::now_v7(), now).await?;
+    let session = start(&txn, tokens, &account, now, request_id).await?;
+    txn.commit().await?;
+    Ok(session)
+}
+
+/// Starts a new session for an account that has just proved who it is:
+/// resets failure counters, opens a refresh-token family, audits.
+pub async fn start(
+    txn: &impl sea_orm::ConnectionTrait,
+    tokens: &TokenService,
+    account: &accounts::Model,
+    now: DateTime<Utc>,
+    request_id: &str,
+) -> AppResult<Session> {
+    store::record_sign_in(txn, account.id, now).await?;
+    let session = open_session(txn, tokens, account.id, Uuid::now_v7(), now).await?;
     audit::record(
-        &txn,
+        txn,
         AuditEntry {
             actor_account: Some(account.id),
             action: "session.create",
@@ -132,7 +146,6 @@ pub async fn sign_in_with_password(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(session)
 }
 

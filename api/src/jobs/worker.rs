@@ -184,6 +184,9 @@ impl Worker {
         if let Err(err) = crate::idempotency::purge_expired(&self.db).await {
             tracing::warn!(worker = %self.name, error = %err, "purging idempotency keys failed");
         }
+        if let Err(err) = crate::identity::codes::purge(&self.db).await {
+            tracing::warn!(worker = %self.name, error = ?err.code(), "purging sign-in codes failed");
+        }
     }
 
     async fn execute(&self, job: queue::ClaimedJob, token: &str) {
