@@ -9,6 +9,15 @@ use std::sync::Arc;
 use crate::config::{AuthSettings, Profile};
 use tokens::{KeySet, TokenService};
 
+/// Compares secrets without an early exit, so timing does not reveal how
+/// much of a guess was right.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// Builds the token service from settings: the configured key (required in
 /// production), or a per-process key in dev.
 pub fn token_service(
@@ -38,4 +47,14 @@ pub fn token_service(
         &settings.audience,
         settings.access_token_ttl_secs,
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn constant_time_eq_compares_bytes() {
+        assert!(super::constant_time_eq(b"abc", b"abc"));
+        assert!(!super::constant_time_eq(b"abc", b"abd"));
+        assert!(!super::constant_time_eq(b"abc", b"abcd"));
+    }
 }

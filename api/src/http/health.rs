@@ -10,7 +10,10 @@ use axum::{
 use serde_json::json;
 
 use super::AppState;
-use crate::db::{self, Readiness};
+use crate::{
+    auth::constant_time_eq,
+    db::{self, Readiness},
+};
 
 /// The process is up.
 pub async fn healthz() -> Response {
@@ -92,23 +95,5 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
         )
             .into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
-}
-
-/// Compares without an early exit, so timing does not reveal the token.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn constant_time_eq_compares_bytes() {
-        assert!(super::constant_time_eq(b"abc", b"abc"));
-        assert!(!super::constant_time_eq(b"abc", b"abd"));
-        assert!(!super::constant_time_eq(b"abc", b"abcd"));
     }
 }

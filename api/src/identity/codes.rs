@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{model::Email, sessions, store};
 use crate::{
-    auth::tokens::TokenService,
+    auth::{constant_time_eq, tokens::TokenService},
     db::{
         begin_write,
         raw::{exec, query},
@@ -32,15 +32,6 @@ fn code_hash(tokens: &TokenService, account_id: Uuid, code: &str) -> String {
 
 fn new_code() -> String {
     format!("{:06}", rand::random_range(0..1_000_000u32))
-}
-
-/// Equal-length comparison without an early exit.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 
 fn email_text(code: &str) -> String {
@@ -157,7 +148,12 @@ pub async fn sign_in_with_code(
     let attempts: i32 = row.try_get_by_index(2)?;
     let expires_at: chrono::DateTime<Utc> = row.try_get_by_index(3)?;
     let usable = attempts < MAX_ATTEMPTS && expires_at > now && account.status == "active";
-    if !usable || !same(&stored, &code_hash(tokens, account.id, code)) {
+    if !usable
+        || !constant_time_eq(
+            stored.as_bytes(),
+            code_hash(tokens, account.id, code).as_bytes(),
+        )
+    {
         let attempts = attempts + 1;
         exec(
             &txn,
@@ -211,12 +207,6 @@ mod tests {
             assert_eq!(code.len(), 6);
             assert!(code.chars().all(|c| c.is_ascii_digit()));
         }
-    }
-
-    #[test]
-    fn comparison_needs_equal_strings() {
-        assert!(same("abc", "abc"));
-        assert!(!same("abc", "abd") && !same("abc", "ab"));
     }
 
     #[test]
