@@ -126,6 +126,69 @@ pub struct AuthSettings {
     pub access_token_ttl_secs: i64,
 }
 
+/// A rate: at most `count` in any `window`, written `count/window` with the
+/// window in s, m or h (`30/10m`). The budget refills evenly over the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateQuota {
+    pub count: std::num::NonZeroU32,
+    pub window: Duration,
+}
+
+impl RateQuota {
+    pub const fn new(count: std::num::NonZeroU32, window: Duration) -> Self {
+        RateQuota { count, window }
+    }
+}
+
+impl FromStr for RateQuota {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let expected = || format!("expected `count/window` such as `30/10m`, got `{s}`");
+        let (count, window) = s.split_once('/').ok_or_else(expected)?;
+        let count: u32 = count.trim().parse().map_err(|_| expected())?;
+        let count = std::num::NonZeroU32::new(count).ok_or_else(expected)?;
+        let window = window.trim();
+        let split = window
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(window.len());
+        let (amount, unit) = window.split_at(split);
+        let amount: u64 = if amount.is_empty() {
+            1
+        } else {
+            amount.parse().map_err(|_| expected())?
+        };
+        let unit_secs = match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            _ => return Err(expected()),
+        };
+        if amount == 0 || amount > 24 * 3600 {
+            return Err(expected());
+        }
+        Ok(RateQuota {
+            count,
+            window: Duration::from_secs(amount.saturating_mul(unit_secs)),
+        })
+    }
+}
+
+/// Request budgets (per process).
+#[derive(Debug, Clone)]
+pub struct RateLimitSettings {
+    /// Sign-in attempts, code requests and token requests from one address.
+    pub sign_in_per_ip: RateQuota,
+    /// Sign-in attempts (password or code) for one email address.
+    pub sign_in_per_account: RateQuota,
+    /// Sign-in code emails for one email address.
+    pub code_requests_per_account: RateQuota,
+    /// GraphQL requests by one third-party API client.
+    pub client_requests: RateQuota,
+    /// Reverse proxies in front of the server whose `X-Forwarded-For`
+    /// entries are trusted (0: use the peer address).
+    pub trusted_proxy_hops: usize,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub profile: Profile,
@@ -145,6 +208,7 @@ pub struct Config {
     /// When set, `/metrics` requires `Authorization: Bearer <token>`.
     pub metrics_token: Option<Secret<String>>,
     pub auth: AuthSettings,
+    pub rate_limits: RateLimitSettings,
 }
 
 /// A configuration problem, naming the variable at fault.
@@ -201,6 +265,13 @@ impl Env<'_> {
         }
         Ok(value)
     }
+}
+
+fn quota(count: u32, window_secs: u64) -> RateQuota {
+    RateQuota::new(
+        std::num::NonZeroU32::new(count).unwrap_or(std::num::NonZeroU32::MIN),
+        Duration::from_secs(window_secs),
+    )
 }
 
 fn parse_bool(value: &str) -> Result<bool, String> {
@@ -381,6 +452,15 @@ impl Config {
             demo_data: flag("CLOSEKNIT_DEMO_DATA", dev)?,
             metrics_token: env.raw("CLOSEKNIT_METRICS_TOKEN").map(Secret::new),
             auth,
+            rate_limits: RateLimitSettings {
+                sign_in_per_ip: env.parse("CLOSEKNIT_RATE_SIGN_IN_PER_IP", quota(100, 600))?,
+                sign_in_per_account: env
+                    .parse("CLOSEKNIT_RATE_SIGN_IN_PER_ACCOUNT", quota(10, 600))?,
+                code_requests_per_account: env
+                    .parse("CLOSEKNIT_RATE_CODE_REQUESTS_PER_ACCOUNT", quota(3, 600))?,
+                client_requests: env.parse("CLOSEKNIT_RATE_CLIENT_REQUESTS", quota(600, 60))?,
+                trusted_proxy_hops: env.parse("CLOSEKNIT_TRUSTED_PROXY_HOPS", 0)?,
+            },
         })
     }
 }
@@ -432,6 +512,19 @@ mod tests {
     }
 
     #[test]
+    fn rate_quotas_parse() {
+        let q: RateQuota = "30/10m".parse().unwrap();
+        assert_eq!((q.count.get(), q.window), (30, Duration::from_secs(600)));
+        let q: RateQuota = " 5 / s ".parse().unwrap();
+        assert_eq!((q.count.get(), q.window), (5, Duration::from_secs(1)));
+        let q: RateQuota = "600/1h".parse().unwrap();
+        assert_eq!(q.window, Duration::from_secs(3600));
+        for bad in ["", "30", "0/1m", "-1/1m", "1/0m", "1/10x", "a/1m", "1/m5"] {
+            assert!(bad.parse::<RateQuota>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn bad_values_name_the_variable() {
         for (var, value) in [
             ("CLOSEKNIT_LISTEN", "nowhere"),
@@ -445,6 +538,9 @@ mod tests {
             ("CLOSEKNIT_JOB_POLL_MS", "0"),
             ("CLOSEKNIT_REQUEST_TIMEOUT_MS", "0"),
             ("CLOSEKNIT_JOB_BACKOFF_MAX_MS", "10"),
+            ("CLOSEKNIT_RATE_SIGN_IN_PER_IP", "0/1m"),
+            ("CLOSEKNIT_RATE_CLIENT_REQUESTS", "10/1d"),
+            ("CLOSEKNIT_RATE_SIGN_IN_PER_ACCOUNT", "ten"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
             assert_eq!(err.variable, var, "{err}");

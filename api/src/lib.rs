@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod identity;
 pub mod jobs;
 pub mod metrics;
+pub mod ratelimit;
 pub mod reference;
 pub mod seed;
 pub mod startup;

@@ -37,6 +37,11 @@ pub struct JobLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LimitLabels {
+    pub limit: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct StateLabels {
     pub state: String,
 }
@@ -59,6 +64,7 @@ struct Inner {
     db_pool: Family<StateLabels, Gauge>,
     jobs_processed: Family<JobLabels, Counter>,
     jobs_queue: Family<StateLabels, Gauge>,
+    rate_limited: Family<LimitLabels, Counter>,
     known_operations: Mutex<HashSet<String>>,
 }
 
@@ -84,6 +90,12 @@ impl Metrics {
         let db_pool = Family::<StateLabels, Gauge>::default();
         let jobs_processed = Family::<JobLabels, Counter>::default();
         let jobs_queue = Family::<StateLabels, Gauge>::default();
+        let rate_limited = Family::<LimitLabels, Counter>::default();
+        registry.register(
+            "rate_limited",
+            "Requests refused because a budget was spent, by budget",
+            rate_limited.clone(),
+        );
         registry.register(
             "graphql_requests",
             "GraphQL operations by operation name and outcome",
@@ -129,6 +141,7 @@ impl Metrics {
                 db_pool,
                 jobs_processed,
                 jobs_queue,
+                rate_limited,
                 known_operations: Mutex::new(HashSet::new()),
             }),
         }
@@ -186,6 +199,15 @@ impl Metrics {
             .get_or_create(&JobLabels {
                 kind: kind.to_string(),
                 outcome: outcome.to_string(),
+            })
+            .inc();
+    }
+
+    pub fn rate_limited(&self, limit: &str) {
+        self.inner
+            .rate_limited
+            .get_or_create(&LimitLabels {
+                limit: limit.to_string(),
             })
             .inc();
     }

@@ -20,6 +20,7 @@ use crate::{
         worker::{JobSignal, Worker},
     },
     metrics::Metrics,
+    ratelimit::RateLimits,
     seed,
 };
 
@@ -87,7 +88,13 @@ impl Application {
             .context("releasing the migration lock")?;
         let handlers = Arc::new(handlers(&config, options.handlers)?);
         let tokens = crate::auth::token_service(&config.auth, config.profile)?;
-        let schema = graphql::build_schema(&config.graphql, tokens.clone(), options.extensions);
+        let rate_limits = RateLimits::new(&config.rate_limits, metrics.clone());
+        let schema = graphql::build_schema(
+            &config.graphql,
+            tokens.clone(),
+            rate_limits.clone(),
+            options.extensions,
+        );
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("binding CLOSEKNIT_LISTEN={}", config.listen))?;
@@ -98,6 +105,7 @@ impl Application {
                 tokens,
                 db,
                 metrics,
+                rate_limits,
                 config: Arc::new(config),
             },
             handlers,
@@ -145,7 +153,15 @@ impl Application {
         });
 
         let shutdown = self.shutdown.clone();
-        let service = axum::ServiceExt::into_make_service(http::router(self.state.clone()));
+        let janitor = tokio::spawn(
+            self.state
+                .rate_limits
+                .clone()
+                .run_janitor(self.shutdown.clone()),
+        );
+        let service = axum::ServiceExt::into_make_service_with_connect_info::<SocketAddr>(
+            http::router(self.state.clone()),
+        );
         let server = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown.clone().cancelled_owned());
         let forced = async {
@@ -161,6 +177,7 @@ impl Application {
         };
         // Stop the worker too if the server ended on its own (or failed).
         shutdown.cancel();
+        janitor.abort();
         if let Some(worker) = worker
             && let Err(err) = worker.await
         {

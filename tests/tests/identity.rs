@@ -443,3 +443,116 @@ async fn a_new_code_replaces_the_old_and_expired_codes_fail() {
     let body = code_sign_in(&app, YOUNG_PERSON, &second).await;
     assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
 }
+
+/// POSTs an operation as if from `ip` (the server trusts one proxy hop).
+async fn graphql_from(app: &TestApp, ip: &str, query: &str, variables: Value) -> Value {
+    app.client
+        .post(app.url("/graphql"))
+        .header("x-forwarded-for", ip)
+        .json(&json!({"query": query, "variables": variables}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+fn retry_after_seconds(body: &Value) -> u64 {
+    assert_eq!(error_codes(body), ["RATE_LIMITED"], "{body}");
+    body["errors"][0]["extensions"]["retryAfterSeconds"]
+        .as_u64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sign_in_attempts_are_budgeted_per_account_and_per_address() {
+    let app = TestApp::builder()
+        .env("CLOSEKNIT_JWT_PRIVATE_KEY", &pem(42))
+        .env("CLOSEKNIT_TRUSTED_PROXY_HOPS", "1")
+        .env("CLOSEKNIT_RATE_SIGN_IN_PER_ACCOUNT", "3/10m")
+        .env("CLOSEKNIT_RATE_SIGN_IN_PER_IP", "5/10m")
+        .spawn()
+        .await;
+    let vars = |email: &str, password: &str| json!({"email": email, "password": password});
+    for _ in 0..3 {
+        let body = graphql_from(&app, "192.0.2.1", SIGN_IN, vars(MANAGER, "wrong")).await;
+        assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
+    }
+    // The fourth attempt for the account is refused before the password is
+    // looked at, even from another address and with the right password.
+    let body = graphql_from(
+        &app,
+        "192.0.2.2",
+        SIGN_IN,
+        vars(MANAGER, DEMO_STAFF_PASSWORD),
+    )
+    .await;
+    let wait = retry_after_seconds(&body);
+    assert!((150..=200).contains(&wait), "one attempt per 200 s: {wait}");
+    let account = store::account_by_email(&app.db, &Email::parse("e", MANAGER).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        account.failed_sign_ins, 3,
+        "the refused attempt changed nothing"
+    );
+    assert!(account.last_sign_in_at.is_none());
+
+    // The first address has spent 3 of its 5: two more for other accounts,
+    // then it is refused whoever it asks for; other addresses are not.
+    for email in ["a@northmoor.example", "b@northmoor.example"] {
+        let body = graphql_from(&app, "192.0.2.1", SIGN_IN, vars(email, "x")).await;
+        assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
+    }
+    let body = graphql_from(&app, "192.0.2.1", SIGN_IN, vars("c@northmoor.example", "x")).await;
+    retry_after_seconds(&body);
+    let body = graphql_from(
+        &app,
+        "192.0.2.3",
+        SIGN_IN,
+        vars("key.worker@northmoor.example", DEMO_STAFF_PASSWORD),
+    )
+    .await;
+    assert!(body["data"]["signIn"]["accessToken"].is_string(), "{body}");
+    assert_eq!(
+        app.metric("closeknit_rate_limited_total", "sign_in_per_account")
+            .await,
+        1.0
+    );
+    assert_eq!(
+        app.metric("closeknit_rate_limited_total", "sign_in_per_ip")
+            .await,
+        1.0
+    );
+}
+
+#[tokio::test]
+async fn code_emails_are_budgeted_per_account() {
+    let smtp = SmtpSink::start().await;
+    let app = TestApp::builder()
+        .env("CLOSEKNIT_JWT_PRIVATE_KEY", &pem(42))
+        .env("CLOSEKNIT_SMTP_URL", &smtp.url())
+        .env("CLOSEKNIT_RATE_CODE_REQUESTS_PER_ACCOUNT", "1/10m")
+        .spawn()
+        .await;
+    request_code(&app, YOUNG_PERSON).await;
+    let code = code_from_mail(&smtp, 1).await;
+    let (_, body) = app
+        .graphql(
+            REQUEST_CODE,
+            json!({"email": " Young.Person@northmoor.example"}),
+        )
+        .await;
+    let wait = retry_after_seconds(&body);
+    assert!((500..=600).contains(&wait), "{wait}");
+    // Refused requests send nothing and do not replace the code.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(smtp.messages().len(), 1);
+    let body = code_sign_in(&app, YOUNG_PERSON, &code).await;
+    assert!(
+        body["data"]["signInWithCode"]["accessToken"].is_string(),
+        "{body}"
+    );
+}

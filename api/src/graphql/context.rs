@@ -27,18 +27,26 @@ pub struct RequestCtx {
     /// Who is asking (anonymous unless a valid bearer token came with the request).
     pub viewer: Viewer,
     pub loaders: Loaders,
+    /// The caller's address (for per-address budgets).
+    pub client_ip: Option<std::net::IpAddr>,
     /// The name of the operation that ran (set at execution), for metrics.
     pub operation: Arc<OnceLock<String>>,
 }
 
 impl RequestCtx {
-    pub fn new(db: DatabaseConnection, request_id: String, viewer: Viewer) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        request_id: String,
+        viewer: Viewer,
+        client_ip: Option<std::net::IpAddr>,
+    ) -> Self {
         let loaders = Loaders::new(&db);
         RequestCtx {
             db,
             request_id,
             viewer,
             loaders,
+            client_ip,
             operation: Arc::default(),
         }
     }

@@ -17,6 +17,7 @@ use crate::{
     auth::tokens::TokenService,
     config::GraphqlLimits,
     identity::graphql::{IdentityMutation, IdentityQuery},
+    ratelimit::RateLimits,
     reference::graphql::ReferenceQuery,
 };
 
@@ -41,10 +42,12 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
 pub fn build_schema(
     limits: &GraphqlLimits,
     tokens: Arc<TokenService>,
+    rate_limits: RateLimits,
     extra: Vec<Arc<dyn ExtensionFactory>>,
 ) -> AppSchema {
     let mut builder = builder()
         .data(tokens)
+        .data(rate_limits)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_recursion)

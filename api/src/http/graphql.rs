@@ -4,7 +4,11 @@
 //! and GET (queries only). See `.ci/audit/AUDITS.md` for the audit this
 //! handler passes.
 
-use std::{panic::AssertUnwindSafe, time::Instant};
+use std::{
+    net::{IpAddr, SocketAddr},
+    panic::AssertUnwindSafe,
+    time::Instant,
+};
 
 use async_graphql::{
     ServerError, Variables,
@@ -16,7 +20,7 @@ use async_graphql::{
 };
 use axum::{
     body::{Body, Bytes},
-    extract::{RawQuery, State},
+    extract::{ConnectInfo, RawQuery, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
@@ -172,6 +176,7 @@ fn request_id(headers: &HeaderMap, id: Option<&RequestId>) -> String {
 pub async fn post(
     State(state): State<AppState>,
     request_id_ext: Option<axum::Extension<RequestId>>,
+    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -227,12 +232,14 @@ pub async fn post(
         Err(message) => return request_error(StatusCode::BAD_REQUEST, media, message),
     };
     let rid = request_id(&headers, request_id_ext.as_ref().map(|e| &e.0));
-    execute(&state, &headers, rid, params, None, media).await
+    let ip = state.rate_limits.client_ip(peer.map(|p| p.0.0), &headers);
+    execute(&state, &headers, ip, rid, params, None, media).await
 }
 
 pub async fn get(
     State(state): State<AppState>,
     request_id_ext: Option<axum::Extension<RequestId>>,
+    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
@@ -332,7 +339,8 @@ pub async fn get(
         parsed = Some(doc);
     }
     let rid = request_id(&headers, request_id_ext.as_ref().map(|e| &e.0));
-    execute(&state, &headers, rid, params, parsed, media).await
+    let ip = state.rate_limits.client_ip(peer.map(|p| p.0.0), &headers);
+    execute(&state, &headers, ip, rid, params, parsed, media).await
 }
 
 fn operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
@@ -394,6 +402,7 @@ fn unauthenticated(media: MediaType) -> Response {
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
+    client_ip: Option<IpAddr>,
     request_id: String,
     params: Params,
     parsed: Option<ExecutableDocument>,
@@ -414,7 +423,7 @@ async fn execute(
             return request_error(status, media, &err.message());
         }
     };
-    let context = RequestCtx::new(state.db.clone(), request_id.clone(), viewer);
+    let context = RequestCtx::new(state.db.clone(), request_id.clone(), viewer, client_ip);
     let operation = context.operation.clone();
     let mut request = async_graphql::Request::new(params.query).data(context);
     if let Some(variables) = params.variables {

@@ -34,6 +34,7 @@ pub struct AppState {
     pub tokens: Arc<crate::auth::tokens::TokenService>,
     pub db: DatabaseConnection,
     pub metrics: Metrics,
+    pub rate_limits: crate::ratelimit::RateLimits,
     pub config: Arc<Config>,
 }
 

@@ -12,6 +12,7 @@ use crate::{
     auth::tokens::TokenService,
     error::{AppError, AppResult},
     graphql::{context::RequestCtx, relay::encode_id},
+    ratelimit::RateLimits,
 };
 
 /// The signed-in account.
@@ -124,6 +125,11 @@ async fn load_me(ctx: &RequestCtx, account_id: uuid::Uuid) -> AppResult<Me> {
     })
 }
 
+fn rate_limits<'a>(ctx: &Context<'a>) -> AppResult<&'a RateLimits> {
+    ctx.data::<RateLimits>()
+        .map_err(|_| AppError::internal(anyhow::anyhow!("rate limits missing")))
+}
+
 fn tokens<'a>(ctx: &Context<'a>) -> AppResult<&'a Arc<TokenService>> {
     ctx.data::<Arc<TokenService>>()
         .map_err(|_| AppError::internal(anyhow::anyhow!("token service missing")))
@@ -163,13 +169,15 @@ pub struct IdentityMutation;
 impl IdentityMutation {
     /// Staff sign-in with email and password. Any failure is the same
     /// UNAUTHENTICATED error; five failures in a row lock the account for
-    /// 15 minutes.
+    /// 15 minutes. Too many attempts for one address or from one network
+    /// address: RATE_LIMITED with `retryAfterSeconds`.
     async fn sign_in(
         &self,
         ctx: &Context<'_>,
         input: SignInInput,
     ) -> async_graphql::Result<SessionPayload> {
         let request = RequestCtx::get(ctx)?;
+        rate_limits(ctx)?.sign_in(request.client_ip, &input.email)?;
         let session = sessions::sign_in_with_password(
             &request.db,
             tokens(ctx)?,
@@ -182,13 +190,15 @@ impl IdentityMutation {
     }
 
     /// Young people and kinship carers: email me a sign-in code. The reply
-    /// is the same whether or not the address has an account.
+    /// is the same whether or not the address has an account. At most a few
+    /// codes per address in 10 minutes (then RATE_LIMITED).
     async fn request_sign_in_code(
         &self,
         ctx: &Context<'_>,
         input: RequestSignInCodeInput,
     ) -> async_graphql::Result<RequestSignInCodePayload> {
         let request = RequestCtx::get(ctx)?;
+        rate_limits(ctx)?.code_request(request.client_ip, &input.email)?;
         super::codes::request_code(&request.db, tokens(ctx)?, &input.email, &request.request_id)
             .await?;
         Ok(RequestSignInCodePayload {
@@ -196,13 +206,15 @@ impl IdentityMutation {
         })
     }
 
-    /// Signs in with the emailed code (at most 5 tries per code).
+    /// Signs in with the emailed code (at most 5 tries per code; attempts
+    /// are budgeted like `signIn`).
     async fn sign_in_with_code(
         &self,
         ctx: &Context<'_>,
         input: SignInWithCodeInput,
     ) -> async_graphql::Result<SessionPayload> {
         let request = RequestCtx::get(ctx)?;
+        rate_limits(ctx)?.sign_in(request.client_ip, &input.email)?;
         let session = super::codes::sign_in_with_code(
             &request.db,
             tokens(ctx)?,
