@@ -161,8 +161,9 @@ impl AppError {
         }
     }
 
-    /// Logs internal causes; the client only ever sees `Display`.
-    fn log(&self) {
+    /// Logs internal causes (within the caller's request span); the
+    /// client only ever sees [`AppError::message`].
+    pub fn log(&self) {
         match self {
             // Display, not Debug: a database error's Debug form can carry row
             // values (PostgreSQL's DETAIL), which are personal data here.

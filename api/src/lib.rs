@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod cli;
+pub mod clients;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -13,6 +14,8 @@ pub mod idempotency;
 pub mod identity;
 pub mod jobs;
 pub mod metrics;
+pub mod people;
+pub mod policy;
 pub mod ratelimit;
 pub mod reference;
 pub mod seed;

@@ -2,13 +2,14 @@
 //! organisations and people below are invented (ONS codes in an unassigned
 //! 099xxx range, email addresses under the reserved `.example` domain).
 
+use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use uuid::Uuid;
 
 use crate::{
     error::AppResult,
     identity::{
-        model::{Email, Role},
+        model::{Email, Role, SERVICE_ADVOCACY, SERVICE_KINSHIP_TRAINING},
         password,
         store::{self, NewAccount},
     },
@@ -35,14 +36,25 @@ pub const DEMO_AUTHORITIES: [(&str, &str, &str, &str); 2] = [
 /// loaded in the production profile).
 pub const DEMO_STAFF_PASSWORD: &str = "closeknit-demo-password";
 
-async fn account(
-    db: &impl ConnectionTrait,
-    email: &str,
-    names: (&str, &str),
-    hash: Option<&str>,
+/// An account to create (skipped when the email exists).
+struct Demo<'a> {
+    email: &'a str,
+    names: (&'a str, &'a str),
+    hash: Option<&'a str>,
+    date_of_birth: Option<NaiveDate>,
     local_authority: Option<Uuid>,
-    roles: &[(Role, Uuid)],
-) -> AppResult<()> {
+    roles: &'a [(Role, Uuid)],
+}
+
+async fn account(db: &impl ConnectionTrait, demo: Demo<'_>) -> AppResult<()> {
+    let Demo {
+        email,
+        names,
+        hash,
+        date_of_birth,
+        local_authority,
+        roles,
+    } = demo;
     let email = Email::parse("email", email)?;
     if store::account_by_email(db, &email).await?.is_some() {
         return Ok(());
@@ -54,12 +66,34 @@ async fn account(
             family_name: names.1,
             email: &email,
             password_hash: hash.map(str::to_string),
+            date_of_birth,
             local_authority_id: local_authority,
             roles,
         },
     )
     .await?;
     Ok(())
+}
+
+async fn commission(
+    db: &impl ConnectionTrait,
+    organisation: Uuid,
+    local_authority: Uuid,
+    service: &str,
+    from: NaiveDate,
+) -> AppResult<()> {
+    let exists = !crate::db::raw::query(
+        db,
+        "SELECT 1 FROM commissions WHERE organisation_id = $1 AND local_authority_id = $2 \
+         AND service = $3",
+        vec![organisation.into(), local_authority.into(), service.into()],
+    )
+    .await?
+    .is_empty();
+    if exists {
+        return Ok(());
+    }
+    store::insert_commission(db, organisation, local_authority, service, from).await
 }
 
 async fn organisation(
@@ -86,38 +120,50 @@ pub async fn demo(db: &DatabaseConnection) -> AppResult<()> {
         organisation(&txn, "Kinship Learning Network", "training_provider", None).await?;
     account(
         &txn,
-        "admin@closeknit.example",
-        ("Morgan", "Admin"),
-        hash,
-        None,
-        &[(Role::PlatformAdmin, platform)],
+        Demo {
+            email: "admin@closeknit.example",
+            names: ("Morgan", "Admin"),
+            hash,
+            date_of_birth: None,
+            local_authority: None,
+            roles: &[(Role::PlatformAdmin, platform)],
+        },
     )
     .await?;
     account(
         &txn,
-        "advocacy.manager@brightvoice.example",
-        ("Priya", "Manager"),
-        hash,
-        None,
-        &[(Role::AdvocacyManager, advocacy)],
+        Demo {
+            email: "advocacy.manager@brightvoice.example",
+            names: ("Priya", "Manager"),
+            hash,
+            date_of_birth: None,
+            local_authority: None,
+            roles: &[(Role::AdvocacyManager, advocacy)],
+        },
     )
     .await?;
     account(
         &txn,
-        "advocate@brightvoice.example",
-        ("Sam", "Advocate"),
-        hash,
-        None,
-        &[(Role::Advocate, advocacy)],
+        Demo {
+            email: "advocate@brightvoice.example",
+            names: ("Sam", "Advocate"),
+            hash,
+            date_of_birth: None,
+            local_authority: None,
+            roles: &[(Role::Advocate, advocacy)],
+        },
     )
     .await?;
     account(
         &txn,
-        "training.coordinator@kinshiplearning.example",
-        ("Jo", "Coordinator"),
-        hash,
-        None,
-        &[(Role::TrainingCoordinator, training)],
+        Demo {
+            email: "training.coordinator@kinshiplearning.example",
+            names: ("Jo", "Coordinator"),
+            hash,
+            date_of_birth: None,
+            local_authority: None,
+            roles: &[(Role::TrainingCoordinator, training)],
+        },
     )
     .await?;
 
@@ -157,32 +203,55 @@ pub async fn demo(db: &DatabaseConnection) -> AppResult<()> {
         for (user, names, role, org) in staff {
             account(
                 &txn,
-                &format!("{user}@{domain}"),
-                names,
-                hash,
-                la_id,
-                &[(role, org)],
+                Demo {
+                    email: &format!("{user}@{domain}"),
+                    names,
+                    hash,
+                    date_of_birth: None,
+                    local_authority: la_id,
+                    roles: &[(role, org)],
+                },
+            )
+            .await?;
+        }
+        // Two young people per authority (one passwordless account each),
+        // so "own" and "another young person" can both be tried.
+        for (user, names, born) in [
+            ("young.person", ("Jamie", "Leaver"), (2007, 3, 14)),
+            ("young.person.two", ("Riley", "Leaver"), (2006, 11, 2)),
+        ] {
+            account(
+                &txn,
+                Demo {
+                    email: &format!("{user}@{domain}"),
+                    names,
+                    hash: None,
+                    date_of_birth: NaiveDate::from_ymd_opt(born.0, born.1, born.2),
+                    local_authority: la_id,
+                    roles: &[(Role::YoungPerson, team)],
+                },
             )
             .await?;
         }
         account(
             &txn,
-            &format!("young.person@{domain}"),
-            ("Jamie", "Leaver"),
-            None,
-            la_id,
-            &[(Role::YoungPerson, team)],
+            Demo {
+                email: &format!("kinship.carer@{domain}"),
+                names: ("Casey", "Carer"),
+                hash: None,
+                date_of_birth: None,
+                local_authority: la_id,
+                roles: &[(Role::KinshipCarer, team)],
+            },
         )
         .await?;
-        account(
-            &txn,
-            &format!("kinship.carer@{domain}"),
-            ("Casey", "Carer"),
-            None,
-            la_id,
-            &[(Role::KinshipCarer, team)],
-        )
-        .await?;
+        // The advocacy provider serves both authorities; the training
+        // provider only the first (so its coordinator has an "other" one).
+        let from = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default();
+        commission(&txn, advocacy, la.id, SERVICE_ADVOCACY, from).await?;
+        if code.as_str() == DEMO_AUTHORITIES[0].0 {
+            commission(&txn, training, la.id, SERVICE_KINSHIP_TRAINING, from).await?;
+        }
     }
     txn.commit().await?;
     tracing::info!("demo data loaded");

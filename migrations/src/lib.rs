@@ -13,6 +13,7 @@ mod m20261123_000002_idempotency_keys;
 mod m20261123_000003_reference_data;
 mod m20261123_000004_identity;
 mod m20261123_000005_sign_in_codes;
+mod m20261123_000006_api_clients;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_reference_data::Migration),
             Box::new(m20261123_000004_identity::Migration),
             Box::new(m20261123_000005_sign_in_codes::Migration),
+            Box::new(m20261123_000006_api_clients::Migration),
         ]
     }
 }

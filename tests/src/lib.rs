@@ -263,6 +263,89 @@ impl TestApp {
         (status, body)
     }
 
+    /// POSTs an operation with `Authorization: Bearer <token>`.
+    pub async fn graphql_as(&self, token: &str, query: &str, variables: Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(self.url("/graphql"))
+            .bearer_auth(token)
+            .json(&json!({"query": query, "variables": variables}))
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        let body = response.json().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    /// The global id of a local authority, by ONS code (public reference data).
+    pub async fn local_authority_id(&self, ons_code: &str) -> String {
+        let (_, body) = self
+            .graphql(
+                "{ localAuthorities(first: 100) { edges { node { id onsCode } } } }",
+                json!({}),
+            )
+            .await;
+        body["data"]["localAuthorities"]["edges"]
+            .as_array()
+            .and_then(|edges| edges.iter().find(|e| e["node"]["onsCode"] == ons_code))
+            .and_then(|e| e["node"]["id"].as_str())
+            .unwrap_or_else(|| panic!("no local authority {ons_code}: {body}"))
+            .to_string()
+    }
+
+    /// Signs in a demo staff account; returns its access token.
+    pub async fn staff_token(&self, email: &str) -> String {
+        let (_, body) = self
+            .graphql(
+                "mutation($e: String!, $p: String!) { signIn(input: {email: $e, password: $p}) { accessToken } }",
+                json!({"e": email, "p": closeknit::seed::DEMO_STAFF_PASSWORD}),
+            )
+            .await;
+        body["data"]["signIn"]["accessToken"]
+            .as_str()
+            .unwrap_or_else(|| panic!("sign-in of {email} failed: {body}"))
+            .to_string()
+    }
+
+    /// Signs in a passwordless demo account the way its owner would: asks
+    /// for a code, reads it from the email delivered to `smtp`, types it in.
+    pub async fn code_token(&self, smtp: &smtp::SmtpSink, email: &str) -> String {
+        let before = smtp.messages().len();
+        let (_, body) = self
+            .graphql(
+                "mutation($e: String!) { requestSignInCode(input: {email: $e}) { message } }",
+                json!({"e": email}),
+            )
+            .await;
+        assert!(body["errors"].is_null(), "{body}");
+        assert!(
+            eventually(Duration::from_secs(15), || async {
+                smtp.messages().len() > before
+            })
+            .await,
+            "no code email for {email}"
+        );
+        let message = smtp
+            .messages()
+            .into_iter()
+            .skip(before)
+            .find(|m| m.to.iter().any(|t| t == email))
+            .expect("code email");
+        let start = message.data.find("code is ").expect("code in email") + "code is ".len();
+        let code = &message.data[start..start + 6];
+        let (_, body) = self
+            .graphql(
+                "mutation($e: String!, $c: String!) { signInWithCode(input: {email: $e, code: $c}) { accessToken } }",
+                json!({"e": email, "c": code}),
+            )
+            .await;
+        body["data"]["signInWithCode"]["accessToken"]
+            .as_str()
+            .unwrap_or_else(|| panic!("code sign-in of {email} failed: {body}"))
+            .to_string()
+    }
+
     /// Stops the server gracefully and waits for it (and its worker).
     pub async fn stop(mut self) -> TestDb {
         self.shutdown.cancel();

@@ -1,5 +1,5 @@
-//! Who is asking: access tokens and the per-request viewer (the policy that
-//! decides what a viewer may do follows with the domains that need it).
+//! Who is asking: access tokens and the per-request viewer. What a viewer
+//! may do is decided in `crate::policy`.
 
 pub mod tokens;
 pub mod viewer;

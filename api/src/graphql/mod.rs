@@ -14,18 +14,28 @@ use async_graphql::{
 };
 
 use crate::{
+    audit::graphql::AuditQuery,
     auth::tokens::TokenService,
+    clients::graphql::{ClientsMutation, ClientsQuery},
     config::GraphqlLimits,
     identity::graphql::{IdentityMutation, IdentityQuery},
+    people::graphql::PeopleQuery,
     ratelimit::RateLimits,
     reference::graphql::ReferenceQuery,
 };
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(node::NodeQuery, IdentityQuery, ReferenceQuery);
+pub struct QueryRoot(
+    node::NodeQuery,
+    IdentityQuery,
+    ReferenceQuery,
+    PeopleQuery,
+    AuditQuery,
+    ClientsQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(IdentityMutation);
+pub struct MutationRoot(IdentityMutation, ClientsMutation);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 

@@ -5,7 +5,9 @@ use async_graphql::{Context, ID, Interface, Object};
 
 use super::{context::RequestCtx, relay::decode_id};
 use crate::{
+    clients::graphql::ApiClient,
     error::AppError,
+    people::graphql::YoungPerson,
     reference::graphql::{LocalAuthority, Region},
 };
 
@@ -15,6 +17,8 @@ use crate::{
 pub enum Node {
     Region(Region),
     LocalAuthority(LocalAuthority),
+    YoungPerson(YoungPerson),
+    ApiClient(ApiClient),
 }
 
 /// Largest number of ids `nodes` accepts.
@@ -27,6 +31,12 @@ async fn resolve(ctx: &Context<'_>, field: &str, id: &ID) -> async_graphql::Resu
         "Region" | "LocalAuthority" => {
             crate::reference::graphql::node(&request.db, &type_name, uuid).await?
         }
+        "YoungPerson" => crate::people::graphql::node(ctx, uuid)
+            .await?
+            .map(Node::YoungPerson),
+        "ApiClient" => crate::clients::graphql::node(request, uuid)
+            .await?
+            .map(Node::ApiClient),
         _ => None,
     };
     Ok(node)

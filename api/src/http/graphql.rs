@@ -386,6 +386,21 @@ fn is_request_error(response: &async_graphql::Response) -> bool {
         })
 }
 
+/// 429 for an API client over its request budget.
+fn rate_limited(media: MediaType, retry_after: std::time::Duration) -> Response {
+    let error = AppError::RateLimited { retry_after };
+    let seconds = retry_after.as_secs().max(1);
+    let body = json!({ "errors": [{ "message": error.message(), "extensions": { "code": ErrorCode::RateLimited.as_str(), "retryAfterSeconds": seconds } }] });
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, body.to_string()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, media.header());
+    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
 /// 401 for a bearer token that does not verify (never treated as anonymous).
 fn unauthenticated(media: MediaType) -> Response {
     let body = json!({ "errors": [{ "message": "Your session has ended or the token is not valid. Sign in again.", "extensions": { "code": ErrorCode::Unauthenticated.as_str() } }] });
@@ -423,6 +438,12 @@ async fn execute(
             return request_error(status, media, &err.message());
         }
     };
+    if let crate::auth::viewer::Viewer::Client(client) = &viewer
+        && let Err(AppError::RateLimited { retry_after }) =
+            state.rate_limits.client_request(client.client_id)
+    {
+        return rate_limited(media, retry_after);
+    }
     let context = RequestCtx::new(state.db.clone(), request_id.clone(), viewer, client_ip);
     let operation = context.operation.clone();
     let mut request = async_graphql::Request::new(params.query).data(context);

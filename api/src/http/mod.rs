@@ -4,6 +4,7 @@
 
 pub mod graphql;
 pub mod health;
+pub mod oauth;
 
 use std::sync::Arc;
 
@@ -140,6 +141,7 @@ pub fn router(
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        .route("/oauth/token", axum::routing::post(oauth::token))
         .fallback(not_found)
         .with_state(state);
     // Wrapping the whole router (rather than `Router::layer`, which layers

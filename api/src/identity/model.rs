@@ -48,6 +48,16 @@ impl Role {
         }
     }
 
+    /// The commissioned service through which a provider's staff in this
+    /// role reach a local authority (see `commissions.service`).
+    pub fn commissioned_service(self) -> Option<&'static str> {
+        match self {
+            Role::Advocate | Role::AdvocacyManager => Some(SERVICE_ADVOCACY),
+            Role::TrainingCoordinator => Some(SERVICE_KINSHIP_TRAINING),
+            _ => None,
+        }
+    }
+
     /// Staff sign in with a password; young people and carers with a code.
     pub fn is_staff(self) -> bool {
         !matches!(self, Role::YoungPerson | Role::KinshipCarer)
@@ -69,6 +79,10 @@ impl FromStr for Role {
             .ok_or_else(|| format!("unknown role `{s}`"))
     }
 }
+
+/// Services that providers are commissioned for.
+pub const SERVICE_ADVOCACY: &str = "advocacy";
+pub const SERVICE_KINSHIP_TRAINING: &str = "kinship_training";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccountStatus {

@@ -133,6 +133,11 @@ pub async fn start(
 ) -> AppResult<Session> {
     store::record_sign_in(txn, account.id, now).await?;
     let session = open_session(txn, tokens, account.id, Uuid::now_v7(), now).await?;
+    // Sign-ins appear in the person's authority's trail (staff and young
+    // people alike) and in the person's own activity log.
+    let authority = store::person(txn, account.person_id)
+        .await?
+        .and_then(|p| p.local_authority_id);
     audit::record(
         txn,
         AuditEntry {
@@ -141,6 +146,7 @@ pub async fn start(
             record_type: "Session",
             record_id: Some(session.session_id),
             subject_person: Some(account.person_id),
+            local_authority: authority,
             request_id,
             ..Default::default()
         },

@@ -7,6 +7,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::model::{AccountStatus, Email, LOCKOUT, MAX_FAILED_SIGN_INS, Role};
+use crate::auth::viewer::{AccountViewer, Grant};
 use crate::{
     db::{
         entities::{accounts, organisations, people, refresh_tokens, role_grants},
@@ -155,20 +156,84 @@ pub async fn revoke_all_for_account(
     Ok(result.rows_affected())
 }
 
-/// Whether an access token's account is active and its session not revoked.
-pub async fn session_is_live(
+/// The signed-in viewer behind an access token: `None` unless the account
+/// is active and the session (refresh-token family) not revoked. Each grant
+/// reaches its organisation's own authority and, for a provider, the
+/// authorities with a current commission for the role's service.
+pub async fn principal(
     db: &impl ConnectionTrait,
     account_id: Uuid,
-    family_id: Uuid,
-) -> AppResult<bool> {
+    session_id: Uuid,
+) -> AppResult<Option<AccountViewer>> {
+    let today = Utc::now().date_naive();
     let rows = query(
         db,
-        "SELECT 1 FROM accounts a WHERE a.id = $1 AND a.status = 'active' AND EXISTS \
-         (SELECT 1 FROM refresh_tokens r WHERE r.family_id = $2 AND r.account_id = $1 AND r.revoked_at IS NULL)",
-        vec![account_id.into(), family_id.into()],
+        "SELECT a.person_id, g.role, g.organisation_id, o.local_authority_id, \
+         c.local_authority_id, c.service \
+         FROM accounts a \
+         LEFT JOIN role_grants g ON g.account_id = a.id \
+         LEFT JOIN organisations o ON o.id = g.organisation_id \
+         LEFT JOIN commissions c ON c.organisation_id = o.id AND c.starts_on <= $3 \
+              AND (c.ends_on IS NULL OR c.ends_on >= $3) \
+         WHERE a.id = $1 AND a.status = 'active' AND EXISTS \
+         (SELECT 1 FROM refresh_tokens r WHERE r.family_id = $2 AND r.account_id = $1 \
+          AND r.revoked_at IS NULL)",
+        vec![account_id.into(), session_id.into(), today.into()],
     )
     .await?;
-    Ok(!rows.is_empty())
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let person_id: Uuid = first.try_get_by_index(0)?;
+    let mut grants: Vec<Grant> = Vec::new();
+    for row in &rows {
+        let role: Option<String> = row.try_get_by_index(1)?;
+        let organisation_id: Option<Uuid> = row.try_get_by_index(2)?;
+        let (Some(role), Some(organisation_id)) = (role, organisation_id) else {
+            continue;
+        };
+        let Ok(role) = role.parse::<Role>() else {
+            tracing::warn!(%account_id, role, "ignoring an unknown role grant");
+            continue;
+        };
+        let own_authority: Option<Uuid> = row.try_get_by_index(3)?;
+        let commissioned: Option<Uuid> = row.try_get_by_index(4)?;
+        let service: Option<String> = row.try_get_by_index(5)?;
+        let index = match grants
+            .iter()
+            .position(|g| g.role == role && g.organisation_id == organisation_id)
+        {
+            Some(index) => index,
+            None => {
+                grants.push(Grant {
+                    role,
+                    organisation_id,
+                    local_authorities: Vec::new(),
+                });
+                grants.len() - 1
+            }
+        };
+        let grant = &mut grants[index];
+        let mut reach = |la: Uuid| {
+            if !grant.local_authorities.contains(&la) {
+                grant.local_authorities.push(la);
+            }
+        };
+        if let Some(la) = own_authority {
+            reach(la);
+        }
+        if let (Some(la), Some(service)) = (commissioned, service)
+            && role.commissioned_service() == Some(service.as_str())
+        {
+            reach(la);
+        }
+    }
+    Ok(Some(AccountViewer {
+        account_id,
+        session_id,
+        person_id,
+        grants,
+    }))
 }
 
 /// An account's roles with the organisations they are held in.
@@ -202,6 +267,7 @@ pub struct NewAccount<'a> {
     pub family_name: &'a str,
     pub email: &'a Email,
     pub password_hash: Option<String>,
+    pub date_of_birth: Option<chrono::NaiveDate>,
     pub local_authority_id: Option<Uuid>,
     pub roles: &'a [(Role, Uuid)],
 }
@@ -213,7 +279,7 @@ pub async fn insert_account(db: &impl ConnectionTrait, new: NewAccount<'_>) -> A
         id: Set(person_id),
         given_name: Set(new.given_name.to_string()),
         family_name: Set(new.family_name.to_string()),
-        date_of_birth: Set(None),
+        date_of_birth: Set(new.date_of_birth),
         local_authority_id: Set(new.local_authority_id),
         created_at: Set(now),
         updated_at: Set(now),
@@ -268,6 +334,32 @@ pub async fn insert_organisation(
     .insert(db)
     .await?;
     Ok(id)
+}
+
+/// Records that an organisation provides a service to an authority from a date.
+pub async fn insert_commission(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    local_authority_id: Uuid,
+    service: &str,
+    starts_on: chrono::NaiveDate,
+) -> AppResult<()> {
+    let now = Utc::now();
+    exec(
+        db,
+        "INSERT INTO commissions (id, organisation_id, local_authority_id, service, starts_on, \
+         ends_on, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, NULL, $6, $6)",
+        vec![
+            Uuid::now_v7().into(),
+            organisation_id.into(),
+            local_authority_id.into(),
+            service.into(),
+            starts_on.into(),
+            now.into(),
+        ],
+    )
+    .await?;
+    Ok(())
 }
 
 pub async fn set_status(

@@ -1,0 +1,276 @@
+//! The one place that answers "may this viewer do this to this record?".
+//!
+//! Deny by default: a viewer's reach for an action is the union of what
+//! each of its role grants (or, for an API client, each of its scopes)
+//! allows, and a grant not named in [`account_reach`] or [`client_reach`]
+//! allows nothing. The reach is a [`Scope`]: the viewer's own person
+//! record, a set of local authorities, or (platform administration only)
+//! everything. Data-layer queries take a `Scope` and filter by it in SQL
+//! (see [`Scope::condition`]), so a list can never include a record the
+//! viewer could not open one by one.
+
+use std::collections::BTreeSet;
+
+use sea_orm::{ColumnTrait, Condition};
+use uuid::Uuid;
+
+use crate::{
+    auth::viewer::{AccountViewer, ClientViewer, Viewer},
+    error::{AppError, AppResult},
+    identity::model::Role,
+};
+
+/// What a viewer wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Open a young person's profile (names, local authority).
+    ReadYoungPerson,
+    /// See a young person's date of birth (a field-level guard within the
+    /// profile: key workers and referrers see the profile without it).
+    ReadYoungPersonDateOfBirth,
+    /// Read a local authority's audit trail.
+    ReadAuditTrail,
+    /// Read the plain-words log of who accessed a person's records.
+    ReadActivityLog,
+    /// Create, rotate, revoke and list third-party API clients.
+    ManageApiClients,
+    /// Aggregate figures for a local authority (`dashboard:read`).
+    ReadDashboard,
+    /// Training sessions and their availability (`training:read`).
+    ReadTraining,
+    /// Book or cancel training places (`training:book`).
+    BookTraining,
+}
+
+impl Action {
+    pub const ALL: [Action; 8] = [
+        Action::ReadYoungPerson,
+        Action::ReadYoungPersonDateOfBirth,
+        Action::ReadAuditTrail,
+        Action::ReadActivityLog,
+        Action::ManageApiClients,
+        Action::ReadDashboard,
+        Action::ReadTraining,
+        Action::BookTraining,
+    ];
+}
+
+/// OAuth scopes a third-party client can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, async_graphql::Enum)]
+#[graphql(name = "ApiScope")]
+pub enum ClientScope {
+    /// `training:read`: training sessions and availability.
+    TrainingRead,
+    /// `training:book`: book and cancel training places.
+    TrainingBook,
+    /// `dashboard:read`: aggregate figures for an authority.
+    DashboardRead,
+}
+
+impl ClientScope {
+    pub const ALL: [ClientScope; 3] = [
+        ClientScope::TrainingRead,
+        ClientScope::TrainingBook,
+        ClientScope::DashboardRead,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientScope::TrainingRead => "training:read",
+            ClientScope::TrainingBook => "training:book",
+            ClientScope::DashboardRead => "dashboard:read",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// What a record is about: whose it is and which authority holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Target {
+    pub person: Option<Uuid>,
+    pub local_authority: Option<Uuid>,
+}
+
+impl Target {
+    pub fn person(person: Uuid, local_authority: Option<Uuid>) -> Self {
+        Target {
+            person: Some(person),
+            local_authority,
+        }
+    }
+
+    pub fn local_authority(local_authority: Uuid) -> Self {
+        Target {
+            person: None,
+            local_authority: Some(local_authority),
+        }
+    }
+
+    /// A platform-level target (no person, no authority).
+    pub fn platform() -> Self {
+        Target::default()
+    }
+}
+
+/// The records a viewer can reach for one action.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Scope {
+    /// Everything (platform administration only).
+    pub everything: bool,
+    /// The viewer's own person record and what is about it.
+    pub own_person: Option<Uuid>,
+    /// Records held by these local authorities.
+    pub local_authorities: BTreeSet<Uuid>,
+}
+
+impl Scope {
+    pub fn is_empty(&self) -> bool {
+        !self.everything && self.own_person.is_none() && self.local_authorities.is_empty()
+    }
+
+    pub fn covers(&self, target: &Target) -> bool {
+        if self.everything {
+            return true;
+        }
+        let own = self.own_person.is_some() && target.person == self.own_person;
+        let authority = target
+            .local_authority
+            .is_some_and(|la| self.local_authorities.contains(&la));
+        own || authority
+    }
+
+    /// The SQL filter for this scope over a table's person and authority
+    /// columns; `None` when nothing is visible (the caller returns no rows
+    /// without querying).
+    pub fn condition<P: ColumnTrait, L: ColumnTrait>(
+        &self,
+        person_column: Option<P>,
+        authority_column: Option<L>,
+    ) -> Option<Condition> {
+        if self.everything {
+            return Some(Condition::all());
+        }
+        let mut any = Condition::any();
+        let mut terms = 0;
+        if let (Some(person), Some(column)) = (self.own_person, person_column) {
+            any = any.add(column.eq(person));
+            terms += 1;
+        }
+        if let Some(column) = authority_column
+            && !self.local_authorities.is_empty()
+        {
+            any = any.add(column.is_in(self.local_authorities.iter().copied()));
+            terms += 1;
+        }
+        (terms > 0).then_some(any)
+    }
+
+    /// The authorities in reach, for hand-written SQL.
+    pub fn authorities(&self) -> Vec<Uuid> {
+        self.local_authorities.iter().copied().collect()
+    }
+}
+
+/// Which part of a grant an action reaches.
+enum Reach {
+    Nothing,
+    OwnPerson,
+    GrantAuthorities,
+    Everything,
+}
+
+/// The rule table for staff, young people and carers.
+fn account_reach(role: Role, action: Action) -> Reach {
+    use Action::*;
+    use Role::*;
+    match (action, role) {
+        (ReadYoungPerson, YoungPerson) => Reach::OwnPerson,
+        (ReadYoungPerson, KeyWorker | PersonalAdviser | Referrer | LaManager) => {
+            Reach::GrantAuthorities
+        }
+        (ReadYoungPersonDateOfBirth, YoungPerson) => Reach::OwnPerson,
+        (ReadYoungPersonDateOfBirth, PersonalAdviser | LaManager) => Reach::GrantAuthorities,
+        (ReadAuditTrail, LaManager) => Reach::GrantAuthorities,
+        (ReadActivityLog, YoungPerson | KinshipCarer) => Reach::OwnPerson,
+        (ManageApiClients, PlatformAdmin) => Reach::Everything,
+        (ReadDashboard, LaManager) => Reach::GrantAuthorities,
+        (ReadTraining | BookTraining, TrainingCoordinator) => Reach::GrantAuthorities,
+        (ReadTraining | BookTraining, KinshipCarer) => Reach::OwnPerson,
+        _ => Reach::Nothing,
+    }
+}
+
+/// The scope an API client needs for an action (none: clients never may).
+fn client_scope_for(action: Action) -> Option<ClientScope> {
+    match action {
+        Action::ReadDashboard => Some(ClientScope::DashboardRead),
+        Action::ReadTraining => Some(ClientScope::TrainingRead),
+        Action::BookTraining => Some(ClientScope::TrainingBook),
+        _ => None,
+    }
+}
+
+fn account_scope(viewer: &AccountViewer, action: Action) -> Scope {
+    let mut scope = Scope::default();
+    for grant in &viewer.grants {
+        match account_reach(grant.role, action) {
+            Reach::Nothing => {}
+            Reach::OwnPerson => scope.own_person = Some(viewer.person_id),
+            Reach::GrantAuthorities => scope
+                .local_authorities
+                .extend(grant.local_authorities.iter().copied()),
+            Reach::Everything => scope.everything = true,
+        }
+    }
+    scope
+}
+
+fn client_scope(viewer: &ClientViewer, action: Action) -> Scope {
+    match client_scope_for(action) {
+        Some(needed) if viewer.scopes.contains(&needed) => Scope {
+            local_authorities: viewer.local_authorities.iter().copied().collect(),
+            ..Scope::default()
+        },
+        _ => Scope::default(),
+    }
+}
+
+/// The records the viewer can reach for an action.
+pub fn scope(viewer: &Viewer, action: Action) -> Scope {
+    match viewer {
+        Viewer::Anonymous => Scope::default(),
+        Viewer::Account(account) => account_scope(account, action),
+        Viewer::Client(client) => client_scope(client, action),
+    }
+}
+
+pub fn allows(viewer: &Viewer, action: Action, target: &Target) -> bool {
+    scope(viewer, action).covers(target)
+}
+
+/// `Ok` when allowed; otherwise `UNAUTHENTICATED` for an anonymous viewer
+/// and `FORBIDDEN` for anyone else.
+pub fn authorize(viewer: &Viewer, action: Action, target: &Target) -> AppResult<()> {
+    if allows(viewer, action, target) {
+        return Ok(());
+    }
+    match viewer {
+        Viewer::Anonymous => Err(AppError::Unauthenticated),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+/// The viewer's scope for a list: `UNAUTHENTICATED` when anonymous (so a
+/// signed-out app is told to sign in rather than shown an empty list).
+pub fn list_scope(viewer: &Viewer, action: Action) -> AppResult<Scope> {
+    if matches!(viewer, Viewer::Anonymous) {
+        return Err(AppError::Unauthenticated);
+    }
+    Ok(scope(viewer, action))
+}
+
+#[cfg(test)]
+mod tests;
