@@ -365,6 +365,19 @@ async fn young_people_sign_in_with_an_emailed_code_once() {
     request_code(&app, YOUNG_PERSON).await;
     let code = code_from_mail(&smtp, 1).await;
     assert_eq!(smtp.messages()[0].to, [YOUNG_PERSON]);
+    // Once sent, the email (and the code in it) is not kept in the queue.
+    let kept = || async {
+        closeknit::db::raw::query(
+            &app.db,
+            "SELECT COUNT(*) FROM jobs WHERE state <> 'succeeded' OR payload LIKE $1",
+            vec![format!("%{code}%").into()],
+        )
+        .await
+        .unwrap()[0]
+            .try_get_by_index::<i64>(0)
+            .unwrap()
+    };
+    assert!(eventually(Duration::from_secs(5), || async { kept().await == 0 }).await);
 
     let body = code_sign_in(&app, YOUNG_PERSON, &code).await;
     assert_eq!(

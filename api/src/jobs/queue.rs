@@ -103,8 +103,11 @@ pub async fn claim(
         .collect()
 }
 
-/// Marks a claimed job succeeded. False when the claim was lost (the lease
-/// expired and another worker took the job).
+/// Marks a claimed job succeeded and drops its payload: a payload can carry
+/// personal data (an email's address and body, a sign-in code) that is not
+/// needed once the work is done. Dead jobs keep theirs for inspection and
+/// retry. False when the claim was lost (the lease expired and another
+/// worker took the job).
 pub async fn complete(
     db: &impl ConnectionTrait,
     id: i64,
@@ -113,7 +116,7 @@ pub async fn complete(
     let now = now_ms();
     let result = exec(
         db,
-        "UPDATE jobs SET state = 'succeeded', finished_at_ms = $1, updated_at_ms = $1, \
+        "UPDATE jobs SET state = 'succeeded', payload = '{}', finished_at_ms = $1, updated_at_ms = $1, \
          locked_by = NULL, lease_until_ms = NULL, last_error = NULL \
          WHERE id = $2 AND locked_by = $3 AND state = 'running'",
         vec![now.into(), id.into(), claim_token.into()],
