@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod identity;
 pub mod jobs;
 pub mod metrics;
+pub mod notifications;
 pub mod people;
 pub mod policy;
 pub mod ratelimit;

@@ -48,7 +48,16 @@ pub fn handlers(
 ) -> anyhow::Result<Handlers> {
     let mailer = Mailer::from_settings(&config.mail)?;
     let mut handlers = Handlers::new();
-    handlers.register(SEND_EMAIL, SendEmail::new(mailer, &config.mail.from)?);
+    handlers.register(
+        SEND_EMAIL,
+        SendEmail::new(mailer.clone(), &config.mail.from)?,
+    );
+    handlers.register(
+        crate::notifications::service::EMAIL_NOTIFICATION,
+        crate::notifications::email::EmailNotification {
+            sender: SendEmail::new(mailer, &config.mail.from)?,
+        },
+    );
     for (kind, handler) in extra {
         handlers.register(&kind, ArcHandler(handler));
     }

@@ -14,6 +14,7 @@ mod m20261123_000003_reference_data;
 mod m20261123_000004_identity;
 mod m20261123_000005_sign_in_codes;
 mod m20261123_000006_api_clients;
+mod m20261123_000007_notifications;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_identity::Migration),
             Box::new(m20261123_000005_sign_in_codes::Migration),
             Box::new(m20261123_000006_api_clients::Migration),
+            Box::new(m20261123_000007_notifications::Migration),
         ]
     }
 }

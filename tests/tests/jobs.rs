@@ -385,6 +385,7 @@ async fn email_jobs_are_delivered_over_smtp_once_with_a_stable_message_id() {
         subject: "Your next check-in".into(),
         text: "Hello, your key worker will see you on Friday.".into(),
         html: None,
+        attachments: vec![],
     };
     let id = jobs::enqueue(&app.db, email.into_job().unwrap())
         .await
@@ -418,6 +419,7 @@ async fn without_smtp_mail_is_written_to_the_outbox_folder() {
         subject: "Workshop booked".into(),
         text: "See you there.".into(),
         html: Some("<p>See you there.</p>".into()),
+        attachments: vec![],
     };
     let id = jobs::enqueue(&app.db, email.into_job().unwrap())
         .await

@@ -117,7 +117,7 @@ pub async fn authority_trail(
 }
 
 /// What happened to a person's records, by others, and the person's own
-/// sessions; the person's own reads are left out. Only the person in the
+/// sign-ins and sign-outs; the person's own reads and changes are left out. Only the person in the
 /// scope (the viewer) can be asked about.
 pub async fn person_activity(
     db: &impl ConnectionTrait,
@@ -132,7 +132,7 @@ pub async fn person_activity(
         db,
         vec![
             "e.subject_person_id = $1".into(),
-            "(e.actor_account_id IS NULL OR e.actor_account_id <> $2 OR e.action NOT LIKE '%.read')"
+            "(e.actor_account_id IS NULL OR e.actor_account_id <> $2 OR e.action LIKE 'session.%')"
                 .into(),
         ],
         vec![person.into(), own_account.into()],

@@ -19,6 +19,8 @@ use crate::{
     clients::graphql::{ClientsMutation, ClientsQuery},
     config::GraphqlLimits,
     identity::graphql::{IdentityMutation, IdentityQuery},
+    jobs::graphql::{JobsMutation, JobsQuery},
+    notifications::graphql::{NotificationsMutation, NotificationsQuery},
     people::graphql::PeopleQuery,
     ratelimit::RateLimits,
     reference::graphql::ReferenceQuery,
@@ -32,10 +34,17 @@ pub struct QueryRoot(
     PeopleQuery,
     AuditQuery,
     ClientsQuery,
+    NotificationsQuery,
+    JobsQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(IdentityMutation, ClientsMutation);
+pub struct MutationRoot(
+    IdentityMutation,
+    ClientsMutation,
+    NotificationsMutation,
+    JobsMutation,
+);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 

@@ -7,6 +7,7 @@ use super::{context::RequestCtx, relay::decode_id};
 use crate::{
     clients::graphql::ApiClient,
     error::AppError,
+    notifications::graphql::Notification,
     people::graphql::YoungPerson,
     reference::graphql::{LocalAuthority, Region},
 };
@@ -19,6 +20,7 @@ pub enum Node {
     LocalAuthority(LocalAuthority),
     YoungPerson(YoungPerson),
     ApiClient(ApiClient),
+    Notification(Notification),
 }
 
 /// Largest number of ids `nodes` accepts.
@@ -37,6 +39,9 @@ async fn resolve(ctx: &Context<'_>, field: &str, id: &ID) -> async_graphql::Resu
         "ApiClient" => crate::clients::graphql::node(request, uuid)
             .await?
             .map(Node::ApiClient),
+        "Notification" => crate::notifications::graphql::node(request, uuid)
+            .await?
+            .map(Node::Notification),
         _ => None,
     };
     Ok(node)

@@ -17,6 +17,7 @@ use crate::{
     },
     error::{AppError, AppResult},
     jobs::{self, mail::EmailJob},
+    notifications::templates,
 };
 
 pub const CODE_TTL: Duration = Duration::minutes(10);
@@ -32,14 +33,6 @@ fn code_hash(tokens: &TokenService, account_id: Uuid, code: &str) -> String {
 
 fn new_code() -> String {
     format!("{:06}", rand::random_range(0..1_000_000u32))
-}
-
-fn email_text(code: &str) -> String {
-    format!(
-        "Hello,\n\nYour Closeknit sign-in code is {code}.\n\n\
-         It works once, for the next 10 minutes. Type it into the app to sign in.\n\n\
-         If you did not ask for a code, you can ignore this email: nobody can sign in without it.\n"
-    )
 }
 
 /// Sends a code if the address belongs to an active passwordless account.
@@ -90,11 +83,16 @@ pub async fn request_code(
         ],
     )
     .await?;
+    let rendered = templates::render(
+        "sign_in_code",
+        serde_json::json!({ "code": code, "minutes": CODE_TTL.num_minutes() }),
+    )?;
     let email_job = EmailJob {
         to: account.email.clone(),
-        subject: "Your Closeknit sign-in code".into(),
-        text: email_text(&code),
-        html: None,
+        subject: rendered.subject,
+        text: rendered.text,
+        html: Some(rendered.html),
+        attachments: Vec::new(),
     };
     jobs::enqueue(
         &txn,
@@ -211,7 +209,14 @@ mod tests {
 
     #[test]
     fn the_email_says_what_to_do_in_plain_words() {
-        let text = email_text("123456");
-        assert!(text.contains("123456") && text.contains("10 minutes"));
+        let email = templates::render(
+            "sign_in_code",
+            serde_json::json!({ "code": "123456", "minutes": CODE_TTL.num_minutes() }),
+        )
+        .unwrap();
+        assert_eq!(email.subject, "Your Closeknit sign-in code");
+        for part in [&email.text, &email.html] {
+            assert!(part.contains("123456") && part.contains("10 minutes"));
+        }
     }
 }

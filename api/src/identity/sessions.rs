@@ -181,6 +181,23 @@ pub async fn refresh(
             request_id,
         )
         .await?;
+        if let Some(account) = store::account(&txn, row.account_id).await? {
+            crate::notifications::service::notify(
+                &txn,
+                crate::notifications::service::NewNotification {
+                    person_id: account.person_id,
+                    kind: crate::notifications::model::Kind::Security,
+                    title: "We signed you out to keep your account safe",
+                    body: "An old sign-in for your account was used again, which can mean \
+                           someone else has a copy of it. We have signed that device out. \
+                           Sign in again on your own phone. If this keeps happening, tell \
+                           your key worker or personal adviser.",
+                    subject: None,
+                    collapse_key: None,
+                },
+            )
+            .await?;
+        }
         txn.commit().await?;
         return Err(AppError::Unauthenticated);
     }

@@ -8,7 +8,7 @@ use std::{path::PathBuf, time::Duration};
 use async_trait::async_trait;
 use lettre::{
     AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-    message::{Mailbox, MultiPart, header::ContentType},
+    message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType},
 };
 use serde::{Deserialize, Serialize};
 
@@ -87,6 +87,17 @@ pub struct EmailJob {
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<EmailAttachment>,
+}
+
+/// A file attached to an email (a calendar invitation, say).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct EmailAttachment {
+    pub filename: String,
+    /// e.g. `text/calendar; charset=utf-8; method=PUBLISH`.
+    pub content_type: String,
+    pub content: String,
 }
 
 impl EmailJob {
@@ -127,14 +138,30 @@ impl SendEmail {
             .to(to)
             .subject(email.subject.clone())
             .message_id(Some(format!("<job-{job_id}@{}>", self.message_id_domain)));
-        let built = match &email.html {
-            Some(html) => builder.multipart(MultiPart::alternative_plain_html(
-                email.text.clone(),
-                html.clone(),
-            )),
-            None => builder
+        let body = match &email.html {
+            Some(html) => MultiPart::alternative_plain_html(email.text.clone(), html.clone()),
+            None => MultiPart::mixed().singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(email.text.clone()),
+            ),
+        };
+        let built = if email.attachments.is_empty() && email.html.is_none() {
+            builder
                 .header(ContentType::TEXT_PLAIN)
-                .body(email.text.clone()),
+                .body(email.text.clone())
+        } else if email.attachments.is_empty() {
+            builder.multipart(body)
+        } else {
+            let mut mixed = MultiPart::mixed().multipart(body);
+            for file in &email.attachments {
+                let content_type = ContentType::parse(&file.content_type)
+                    .map_err(|e| JobError::Permanent(format!("attachment content type: {e}")))?;
+                mixed = mixed.singlepart(
+                    Attachment::new(file.filename.clone()).body(file.content.clone(), content_type),
+                );
+            }
+            builder.multipart(mixed)
         };
         built.map_err(|e| JobError::Permanent(format!("building message: {e}")))
     }

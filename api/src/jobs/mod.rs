@@ -10,6 +10,7 @@
 //!   capped exponential backoff, dead-letters after the last attempt, rescues
 //!   jobs whose lease expired (a crashed worker), and drains on shutdown.
 
+pub mod graphql;
 pub mod mail;
 pub mod queue;
 pub mod worker;

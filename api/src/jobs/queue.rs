@@ -214,6 +214,51 @@ pub async fn counts(db: &impl ConnectionTrait) -> Result<Vec<(String, i64)>, DbE
         .collect()
 }
 
+/// A dead job as operators see it (never its payload: it may hold
+/// personal data).
+#[derive(Debug, Clone)]
+pub struct DeadJob {
+    pub id: i64,
+    pub kind: String,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at_ms: i64,
+    pub failed_at_ms: Option<i64>,
+}
+
+/// Dead jobs, newest first, optionally of one kind.
+pub async fn dead_page(
+    db: &impl ConnectionTrait,
+    before_id: Option<i64>,
+    limit: u64,
+    kind: Option<&str>,
+) -> Result<Vec<DeadJob>, DbErr> {
+    let rows = query(
+        db,
+        "SELECT id, kind, attempts, max_attempts, last_error, created_at_ms, finished_at_ms          FROM jobs WHERE state = 'dead' AND ($1 IS NULL OR id < $1) AND ($2 IS NULL OR kind = $2)          ORDER BY id DESC LIMIT $3",
+        vec![
+            before_id.into(),
+            kind.map(str::to_string).into(),
+            i64::try_from(limit).unwrap_or(i64::MAX).into(),
+        ],
+    )
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DeadJob {
+                id: r.try_get_by_index(0)?,
+                kind: r.try_get_by_index(1)?,
+                attempts: r.try_get_by_index(2)?,
+                max_attempts: r.try_get_by_index(3)?,
+                last_error: r.try_get_by_index(4)?,
+                created_at_ms: r.try_get_by_index(5)?,
+                failed_at_ms: r.try_get_by_index(6)?,
+            })
+        })
+        .collect()
+}
+
 /// One job's state, attempts and last error (for tests and operators).
 pub async fn status(
     db: &impl ConnectionTrait,

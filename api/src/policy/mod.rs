@@ -40,10 +40,14 @@ pub enum Action {
     ReadTraining,
     /// Book or cancel training places (`training:book`).
     BookTraining,
+    /// Read and manage one's own notifications and their settings.
+    ManageOwnNotifications,
+    /// Inspect and retry dead background jobs (operators).
+    ManageJobs,
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 10] = [
         Action::ReadYoungPerson,
         Action::ReadYoungPersonDateOfBirth,
         Action::ReadAuditTrail,
@@ -52,6 +56,8 @@ impl Action {
         Action::ReadDashboard,
         Action::ReadTraining,
         Action::BookTraining,
+        Action::ManageOwnNotifications,
+        Action::ManageJobs,
     ];
 }
 
@@ -195,7 +201,8 @@ fn account_reach(role: Role, action: Action) -> Reach {
         (ReadYoungPersonDateOfBirth, PersonalAdviser | LaManager) => Reach::GrantAuthorities,
         (ReadAuditTrail, LaManager) => Reach::GrantAuthorities,
         (ReadActivityLog, YoungPerson | KinshipCarer) => Reach::OwnPerson,
-        (ManageApiClients, PlatformAdmin) => Reach::Everything,
+        (ManageApiClients | ManageJobs, PlatformAdmin) => Reach::Everything,
+        (ManageOwnNotifications, _) => Reach::OwnPerson,
         (ReadDashboard, LaManager) => Reach::GrantAuthorities,
         (ReadTraining | BookTraining, TrainingCoordinator) => Reach::GrantAuthorities,
         (ReadTraining | BookTraining, KinshipCarer) => Reach::OwnPerson,

@@ -1,0 +1,330 @@
+//! Queries for notifications, preferences and settings. Every read and
+//! change is keyed by the recipient person: there is no query for someone
+//! else's inbox.
+
+use chrono::{DateTime, NaiveTime, Utc};
+use sea_orm::{ConnectionTrait, QueryResult, Value};
+use uuid::Uuid;
+
+use super::model::{self, Channel, Kind};
+use crate::{
+    db::raw::{exec, query},
+    error::{AppError, AppResult},
+    graphql::relay::PageRequest,
+};
+
+#[derive(Debug, Clone)]
+pub struct NotificationRow {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub kind: Kind,
+    pub urgent: bool,
+    pub title: String,
+    pub body: String,
+    pub subject_type: Option<String>,
+    pub subject_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, person_id, kind, urgent, title, body, subject_type, subject_id, \
+     created_at, read_at, updated_at";
+
+fn row(r: &QueryResult) -> AppResult<NotificationRow> {
+    let kind: String = r.try_get_by_index(2)?;
+    Ok(NotificationRow {
+        id: r.try_get_by_index(0)?,
+        person_id: r.try_get_by_index(1)?,
+        kind: Kind::parse(&kind).ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!("unknown notification kind {kind}"))
+        })?,
+        urgent: r.try_get_by_index(3)?,
+        title: r.try_get_by_index(4)?,
+        body: r.try_get_by_index(5)?,
+        subject_type: r.try_get_by_index(6)?,
+        subject_id: r.try_get_by_index(7)?,
+        created_at: r.try_get_by_index(8)?,
+        read_at: r.try_get_by_index(9)?,
+        updated_at: r.try_get_by_index(10)?,
+    })
+}
+
+pub struct NewRow<'a> {
+    pub person_id: Uuid,
+    pub kind: Kind,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub subject: Option<(&'a str, Uuid)>,
+    pub collapse_key: Option<&'a str>,
+}
+
+/// Inserts a notification; one with the same collapse key for the same
+/// person is replaced (its pending deliveries then find nothing to send).
+pub async fn insert(db: &impl ConnectionTrait, new: &NewRow<'_>) -> AppResult<Uuid> {
+    if let Some(key) = new.collapse_key {
+        exec(
+            db,
+            "DELETE FROM notifications WHERE person_id = $1 AND collapse_key = $2",
+            vec![new.person_id.into(), key.into()],
+        )
+        .await?;
+    }
+    let id = Uuid::now_v7();
+    let now = Utc::now();
+    exec(
+        db,
+        "INSERT INTO notifications (id, person_id, kind, urgent, title, body, subject_type, \
+         subject_id, collapse_key, created_at, read_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $10)",
+        vec![
+            id.into(),
+            new.person_id.into(),
+            new.kind.as_str().into(),
+            new.kind.urgent().into(),
+            new.title.into(),
+            new.body.into(),
+            new.subject.map(|(t, _)| t.to_string()).into(),
+            new.subject.map(|(_, id)| id).into(),
+            new.collapse_key.map(str::to_string).into(),
+            now.into(),
+        ],
+    )
+    .await?;
+    Ok(id)
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<NotificationRow>> {
+    let rows = query(
+        db,
+        &format!("SELECT {COLUMNS} FROM notifications WHERE id = $1"),
+        vec![id.into()],
+    )
+    .await?;
+    rows.first().map(row).transpose()
+}
+
+/// One of the person's own notifications.
+pub async fn own(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+    id: Uuid,
+) -> AppResult<Option<NotificationRow>> {
+    Ok(get(db, id).await?.filter(|n| n.person_id == person_id))
+}
+
+/// The person's notifications, newest first.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+    page: &PageRequest,
+    unread_only: bool,
+) -> AppResult<Vec<NotificationRow>> {
+    let mut params: Vec<Value> = vec![person_id.into()];
+    let mut sql = format!("SELECT {COLUMNS} FROM notifications WHERE person_id = $1");
+    if unread_only {
+        sql.push_str(" AND read_at IS NULL");
+    }
+    if let Some(after) = &page.after {
+        let after = Uuid::parse_str(after)
+            .map_err(|_| AppError::bad_input("after", "is not a cursor from this list"))?;
+        params.push(after.into());
+        sql.push_str(&format!(" AND id < ${}", params.len()));
+    }
+    params.push(i64::try_from(page.fetch_limit()).unwrap_or(i64::MAX).into());
+    sql.push_str(&format!(" ORDER BY id DESC LIMIT ${}", params.len()));
+    let rows = query(db, &sql, params).await?;
+    rows.iter().map(row).collect()
+}
+
+pub async fn unread_count(db: &impl ConnectionTrait, person_id: Uuid) -> AppResult<i64> {
+    let rows = query(
+        db,
+        "SELECT COUNT(*) FROM notifications WHERE person_id = $1 AND read_at IS NULL",
+        vec![person_id.into()],
+    )
+    .await?;
+    Ok(match rows.first() {
+        Some(r) => r.try_get_by_index(0)?,
+        None => 0,
+    })
+}
+
+/// Marks the person's own notifications read (others' ids are ignored).
+pub async fn mark_read(db: &impl ConnectionTrait, person_id: Uuid, ids: &[Uuid]) -> AppResult<u64> {
+    let mut marked = 0;
+    let now = Utc::now();
+    for id in ids {
+        marked += exec(
+            db,
+            "UPDATE notifications SET read_at = $3, updated_at = $3 \
+             WHERE id = $1 AND person_id = $2 AND read_at IS NULL",
+            vec![(*id).into(), person_id.into(), now.into()],
+        )
+        .await?
+        .rows_affected();
+    }
+    Ok(marked)
+}
+
+pub async fn mark_all_read(db: &impl ConnectionTrait, person_id: Uuid) -> AppResult<u64> {
+    let now = Utc::now();
+    Ok(exec(
+        db,
+        "UPDATE notifications SET read_at = $2, updated_at = $2 \
+         WHERE person_id = $1 AND read_at IS NULL",
+        vec![person_id.into(), now.into()],
+    )
+    .await?
+    .rows_affected())
+}
+
+/// The channels a person chose for each kind they have set (others: default).
+pub async fn preferences(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+) -> AppResult<Vec<(Kind, Vec<Channel>)>> {
+    let rows = query(
+        db,
+        "SELECT kind, channels FROM notification_preferences WHERE person_id = $1",
+        vec![person_id.into()],
+    )
+    .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let kind: String = r.try_get_by_index(0)?;
+        let channels: String = r.try_get_by_index(1)?;
+        if let Some(kind) = Kind::parse(&kind) {
+            out.push((kind, model::channels_from_string(&channels)));
+        }
+    }
+    Ok(out)
+}
+
+/// The channels chosen for one kind (the default when never set).
+pub async fn chosen_channels(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+    kind: Kind,
+) -> AppResult<Vec<Channel>> {
+    let rows = query(
+        db,
+        "SELECT channels FROM notification_preferences WHERE person_id = $1 AND kind = $2",
+        vec![person_id.into(), kind.as_str().into()],
+    )
+    .await?;
+    Ok(match rows.first() {
+        Some(r) => model::channels_from_string(&r.try_get_by_index::<String>(0)?),
+        None => model::DEFAULT_CHANNELS.to_vec(),
+    })
+}
+
+pub async fn set_preference(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+    kind: Kind,
+    channels: &[Channel],
+) -> AppResult<()> {
+    exec(
+        db,
+        "INSERT INTO notification_preferences (person_id, kind, channels, updated_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (person_id, kind) \
+         DO UPDATE SET channels = excluded.channels, updated_at = excluded.updated_at",
+        vec![
+            person_id.into(),
+            kind.as_str().into(),
+            model::channels_to_string(channels).into(),
+            Utc::now().into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A person's time zone and quiet hours.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub time_zone: chrono_tz::Tz,
+    pub quiet_hours: Option<model::QuietHours>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+fn minute_to_time(minute: Option<i32>) -> Option<NaiveTime> {
+    let minute = u32::try_from(minute?).ok()?;
+    NaiveTime::from_hms_opt(minute / 60, minute % 60, 0)
+}
+
+fn time_to_minute(t: NaiveTime) -> i32 {
+    use chrono::Timelike;
+    i32::try_from(t.hour() * 60 + t.minute()).unwrap_or(0)
+}
+
+pub async fn settings(db: &impl ConnectionTrait, person_id: Uuid) -> AppResult<Settings> {
+    let rows = query(
+        db,
+        "SELECT time_zone, quiet_start_minute, quiet_end_minute, updated_at \
+         FROM notification_settings WHERE person_id = $1",
+        vec![person_id.into()],
+    )
+    .await?;
+    let Some(r) = rows.first() else {
+        return Ok(Settings {
+            time_zone: model::DEFAULT_TIME_ZONE,
+            quiet_hours: None,
+            updated_at: None,
+        });
+    };
+    let zone: String = r.try_get_by_index(0)?;
+    let start = minute_to_time(r.try_get_by_index(1)?);
+    let end = minute_to_time(r.try_get_by_index(2)?);
+    Ok(Settings {
+        time_zone: zone.parse().unwrap_or(model::DEFAULT_TIME_ZONE),
+        quiet_hours: start
+            .zip(end)
+            .and_then(|(start, end)| model::QuietHours::new(start, end).ok()),
+        updated_at: r.try_get_by_index(3)?,
+    })
+}
+
+pub async fn set_settings(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+    settings: &Settings,
+) -> AppResult<()> {
+    let quiet = settings.quiet_hours;
+    exec(
+        db,
+        "INSERT INTO notification_settings (person_id, time_zone, quiet_start_minute, \
+         quiet_end_minute, updated_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (person_id) \
+         DO UPDATE SET time_zone = excluded.time_zone, \
+         quiet_start_minute = excluded.quiet_start_minute, \
+         quiet_end_minute = excluded.quiet_end_minute, updated_at = excluded.updated_at",
+        vec![
+            person_id.into(),
+            settings.time_zone.name().into(),
+            quiet.map(|q| time_to_minute(q.start)).into(),
+            quiet.map(|q| time_to_minute(q.end)).into(),
+            Utc::now().into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Where a person's emails go: their active account's address and their
+/// given name (none without an active account).
+pub async fn recipient(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+) -> AppResult<Option<(String, String)>> {
+    let rows = query(
+        db,
+        "SELECT a.email, p.given_name FROM people p JOIN accounts a ON a.person_id = p.id \
+         WHERE p.id = $1 AND a.status = 'active'",
+        vec![person_id.into()],
+    )
+    .await?;
+    rows.first()
+        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
+        .transpose()
+}
