@@ -362,7 +362,7 @@ impl Config {
 
         let jobs = JobSettings {
             in_process_worker: flag("CLOSEKNIT_WORKER_IN_PROCESS", true)?,
-            concurrency: env.positive("CLOSEKNIT_WORKER_CONCURRENCY", 8)?,
+            concurrency: env.positive("CLOSEKNIT_WORKER_CONCURRENCY", 32)?,
             poll_interval: env.millis("CLOSEKNIT_JOB_POLL_MS", 500)?,
             backoff_base: env.millis("CLOSEKNIT_JOB_BACKOFF_BASE_MS", 5_000)?,
             backoff_max: env.millis("CLOSEKNIT_JOB_BACKOFF_MAX_MS", 3_600_000)?,

@@ -46,7 +46,7 @@ pub fn handlers(
     config: &Config,
     extra: Vec<(String, Arc<dyn JobHandler>)>,
 ) -> anyhow::Result<Handlers> {
-    let mailer = Mailer::from_settings(&config.mail)?;
+    let mailer = Mailer::from_settings(&config.mail, config.jobs.concurrency)?;
     let mut handlers = Handlers::new();
     handlers.register(
         SEND_EMAIL,

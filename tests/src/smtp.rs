@@ -87,6 +87,9 @@ impl SmtpSink {
     }
 
     async fn serve(&self, stream: TcpStream) {
+        // Replies are small writes answering small writes: without NODELAY,
+        // Nagle's algorithm and delayed ACKs add ~40 ms to every exchange.
+        stream.set_nodelay(true).ok();
         let (read, mut write) = stream.into_split();
         let mut lines = BufReader::new(read);
         if write

@@ -6,6 +6,7 @@
 use std::{path::PathBuf, time::Duration};
 
 use async_trait::async_trait;
+use lettre::transport::smtp::PoolConfig;
 use lettre::{
     AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType},
@@ -36,12 +37,17 @@ impl std::fmt::Debug for Mailer {
 }
 
 impl Mailer {
-    pub fn from_settings(settings: &MailSettings) -> anyhow::Result<Self> {
+    /// `connections` bounds the SMTP pool: one per job a worker runs at once.
+    pub fn from_settings(settings: &MailSettings, connections: usize) -> anyhow::Result<Self> {
         match &settings.smtp_url {
             Some(url) => {
                 let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
                     .map_err(|e| anyhow::anyhow!("CLOSEKNIT_SMTP_URL: {e}"))?
                     .timeout(Some(Duration::from_secs(15)))
+                    .pool_config(
+                        PoolConfig::new()
+                            .max_size(u32::try_from(connections.max(1)).unwrap_or(u32::MAX)),
+                    )
                     .build();
                 Ok(Mailer::Smtp(transport))
             }
