@@ -20,6 +20,7 @@ use crate::{
         worker::{JobSignal, Worker},
     },
     metrics::Metrics,
+    notifications::live::LiveHub,
     ratelimit::RateLimits,
     seed,
 };
@@ -70,6 +71,7 @@ pub struct Application {
     handlers: Arc<Handlers>,
     signal: JobSignal,
     shutdown: CancellationToken,
+    live: LiveHub,
 }
 
 impl Application {
@@ -98,10 +100,13 @@ impl Application {
         let handlers = Arc::new(handlers(&config, options.handlers)?);
         let tokens = crate::auth::token_service(&config.auth, config.profile)?;
         let rate_limits = RateLimits::new(&config.rate_limits, metrics.clone());
+        let shutdown = CancellationToken::new();
+        let live = LiveHub::new(shutdown.clone());
         let schema = graphql::build_schema(
             &config.graphql,
             tokens.clone(),
             rate_limits.clone(),
+            live.clone(),
             options.extensions,
         );
         let listener = TcpListener::bind(config.listen)
@@ -115,11 +120,13 @@ impl Application {
                 db,
                 metrics,
                 rate_limits,
+                shutdown: shutdown.clone(),
                 config: Arc::new(config),
             },
             handlers,
             signal: JobSignal::default(),
-            shutdown: CancellationToken::new(),
+            shutdown,
+            live,
         })
     }
 
@@ -162,6 +169,7 @@ impl Application {
         });
 
         let shutdown = self.shutdown.clone();
+        let live = tokio::spawn(self.live.clone().run(self.state.db.clone()));
         let janitor = tokio::spawn(
             self.state
                 .rate_limits
@@ -187,6 +195,7 @@ impl Application {
         // Stop the worker too if the server ended on its own (or failed).
         shutdown.cancel();
         janitor.abort();
+        live.abort();
         if let Some(worker) = worker
             && let Err(err) = worker.await
         {

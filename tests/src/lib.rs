@@ -130,6 +130,7 @@ pub struct TestAppBuilder {
     env: HashMap<String, String>,
     options: AppOptions,
     db: Option<TestDb>,
+    shared_url: Option<String>,
 }
 
 impl Default for TestAppBuilder {
@@ -158,6 +159,7 @@ impl TestAppBuilder {
             env,
             options: AppOptions::default(),
             db: None,
+            shared_url: None,
         }
     }
 
@@ -184,6 +186,13 @@ impl TestAppBuilder {
         self
     }
 
+    /// Share another running app's database (a second server instance).
+    /// The first app keeps ownership and cleans it up.
+    pub fn shared_database(mut self, other: &TestApp) -> Self {
+        self.shared_url = Some(other.test_db().url.clone());
+        self
+    }
+
     pub async fn spawn(self) -> TestApp {
         if std::env::var("TEST_LOG").is_ok() {
             closeknit::telemetry::init(
@@ -191,13 +200,17 @@ impl TestAppBuilder {
                 closeknit::config::LogFormat::Pretty,
             );
         }
-        let db = match self.db {
-            Some(db) => db,
-            None => TestDb::new().await,
+        let (db_url, owned_db) = match (self.shared_url, self.db) {
+            (Some(url), _) => (url, None),
+            (None, Some(db)) => (db.url.clone(), Some(db)),
+            (None, None) => {
+                let db = TestDb::new().await;
+                (db.url.clone(), Some(db))
+            }
         };
         let mail_dir = tempfile::tempdir().expect("mail dir");
         let mut env = self.env;
-        env.insert("CLOSEKNIT_DATABASE_URL".into(), db.url.clone());
+        env.insert("CLOSEKNIT_DATABASE_URL".into(), db_url);
         env.entry("CLOSEKNIT_MAIL_DIR".into())
             .or_insert_with(|| mail_dir.path().display().to_string());
         let config = Config::from_lookup(&|k| env.get(k).cloned()).expect("test config");
@@ -217,7 +230,7 @@ impl TestAppBuilder {
             db: conn,
             shutdown,
             server: Some(server),
-            test_db: Some(db),
+            test_db: owned_db,
             mail_dir,
         }
     }

@@ -9,7 +9,7 @@ pub mod relay;
 use std::sync::Arc;
 
 use async_graphql::{
-    EmptySubscription, MergedObject, Schema, SchemaBuilder, extensions::ExtensionFactory,
+    MergedObject, MergedSubscription, Schema, SchemaBuilder, extensions::ExtensionFactory,
     registry::SDLExportOptions,
 };
 
@@ -20,7 +20,10 @@ use crate::{
     config::GraphqlLimits,
     identity::graphql::{IdentityMutation, IdentityQuery},
     jobs::graphql::{JobsMutation, JobsQuery},
-    notifications::graphql::{NotificationsMutation, NotificationsQuery},
+    notifications::{
+        graphql::{NotificationsMutation, NotificationsQuery, NotificationsSubscription},
+        live::LiveHub,
+    },
     people::graphql::PeopleQuery,
     ratelimit::RateLimits,
     reference::graphql::ReferenceQuery,
@@ -46,13 +49,16 @@ pub struct MutationRoot(
     JobsMutation,
 );
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+#[derive(MergedSubscription, Default)]
+pub struct SubscriptionRoot(NotificationsSubscription);
 
-fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
 }
 
@@ -62,11 +68,13 @@ pub fn build_schema(
     limits: &GraphqlLimits,
     tokens: Arc<TokenService>,
     rate_limits: RateLimits,
+    live: LiveHub,
     extra: Vec<Arc<dyn ExtensionFactory>>,
 ) -> AppSchema {
     let mut builder = builder()
         .data(tokens)
         .data(rate_limits)
+        .data(live)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_recursion)

@@ -5,6 +5,7 @@
 pub mod graphql;
 pub mod health;
 pub mod oauth;
+pub mod ws;
 
 use std::sync::Arc;
 
@@ -36,6 +37,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub metrics: Metrics,
     pub rate_limits: crate::ratelimit::RateLimits,
+    /// Cancelled when the server begins shutting down (closes WebSockets).
+    pub shutdown: tokio_util::sync::CancellationToken,
     pub config: Arc<Config>,
 }
 
@@ -138,6 +141,7 @@ pub fn router(
 
     let routes = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(ws::subscriptions))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

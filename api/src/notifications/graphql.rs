@@ -208,6 +208,44 @@ impl NotificationsQuery {
 }
 
 #[derive(Default)]
+pub struct NotificationsSubscription;
+
+#[async_graphql::Subscription]
+impl NotificationsSubscription {
+    /// New notifications for the viewer as they are created (on any server
+    /// instance). Authenticate in `connection_init` with
+    /// `{"authorization": "Bearer <access token>"}`. The stream ends when
+    /// the session ends or the access token expires; reconnect with a fresh
+    /// token and fetch anything missed with `notifications`.
+    async fn notification_added(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl futures::Stream<Item = Notification> + use<>> {
+        let request = RequestCtx::get(ctx)?;
+        let viewer = request.viewer.account_viewer()?;
+        crate::policy::authorize(
+            &request.viewer,
+            crate::policy::Action::ManageOwnNotifications,
+            &crate::policy::Target::person(viewer.person_id, None),
+        )?;
+        let hub = ctx
+            .data::<super::live::LiveHub>()
+            .map_err(|_| AppError::internal(anyhow::anyhow!("live hub missing")))?;
+        let expires = ctx.data::<SessionExpiry>().ok().map(|e| e.0);
+        Ok(super::live::subscription(
+            hub,
+            request.db.clone(),
+            viewer.clone(),
+            expires,
+        ))
+    }
+}
+
+/// When the access token that opened a WebSocket expires.
+#[derive(Clone, Copy)]
+pub struct SessionExpiry(pub tokio::time::Instant);
+
+#[derive(Default)]
 pub struct NotificationsMutation;
 
 #[Object]

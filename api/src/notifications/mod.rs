@@ -10,6 +10,7 @@
 pub mod calendar;
 pub mod email;
 pub mod graphql;
+pub mod live;
 pub mod model;
 pub mod service;
 pub mod store;

@@ -65,6 +65,14 @@ pub async fn notify(db: &impl ConnectionTrait, new: NewNotification<'_>) -> AppR
         },
     )
     .await?;
+    super::live::announce(
+        db,
+        super::live::LiveEvent {
+            person_id: new.person_id,
+            notification_id: id,
+        },
+    )
+    .await?;
     let chosen = store::chosen_channels(db, new.person_id, new.kind).await?;
     let channels = model::effective_channels(new.kind, &chosen);
     let settings = store::settings(db, new.person_id).await?;

@@ -1,0 +1,126 @@
+//! `GET /graphql/ws`: GraphQL subscriptions over WebSocket
+//! (`graphql-transport-ws`; the older `graphql-ws` is also understood).
+//! The client authenticates in `connection_init` with
+//! `{"authorization": "Bearer <access token>"}`; a missing or bad token
+//! closes the socket (4403), and silence closes it after 10 s (4408).
+//! Sockets close when the server shuts down.
+
+use async_graphql::{Data, http::ALL_WEBSOCKET_PROTOCOLS};
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use axum::{
+    extract::{
+        State, WebSocketUpgrade,
+        ws::{CloseFrame, Message, WebSocket},
+    },
+    http::{HeaderMap, HeaderValue, header},
+    response::Response,
+};
+use futures::{SinkExt, StreamExt, stream::SplitSink};
+use tower_http::request_id::RequestId;
+
+use super::AppState;
+use crate::{
+    auth::viewer::{Viewer, authenticate},
+    error::AppError,
+    graphql::context::RequestCtx,
+    notifications::graphql::SessionExpiry,
+};
+
+/// How long a client has to send `connection_init`.
+const INIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn bearer(payload: &serde_json::Value) -> Option<&str> {
+    let object = payload.as_object()?;
+    object
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+        .and_then(|(_, v)| v.as_str())
+}
+
+pub async fn subscriptions(
+    State(state): State<AppState>,
+    request_id: Option<axum::Extension<RequestId>>,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let request_id = request_id
+        .and_then(|id| id.0.header_value().to_str().ok().map(str::to_string))
+        .unwrap_or_else(|| "-".into());
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| async move {
+            let shutdown = state.shutdown.clone();
+            tokio::select! {
+                _ = serve(state, socket, protocol, request_id) => {}
+                _ = shutdown.cancelled() => {}
+            }
+        })
+}
+
+async fn close(sink: &mut SplitSink<WebSocket, Message>, code: u16, reason: &'static str) {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    sink.send(Message::Close(Some(frame))).await.ok();
+}
+
+/// Authenticates `connection_init` here (so a refusal is the protocol's
+/// 4403, and a silent client gets 4408), then hands the socket, with that
+/// first message replayed, to async-graphql.
+async fn serve(state: AppState, socket: WebSocket, protocol: GraphQLProtocol, request_id: String) {
+    let (mut sink, mut stream) = socket.split();
+    let first = tokio::time::timeout(INIT_TIMEOUT, stream.next()).await;
+    let text = match first {
+        Ok(Some(Ok(Message::Text(text)))) => text,
+        Ok(_) => return,
+        Err(_) => return close(&mut sink, 4408, "Connection initialisation timeout").await,
+    };
+    let init: serde_json::Value = serde_json::from_str(text.as_str()).unwrap_or_default();
+    if init["type"] != "connection_init" {
+        return close(&mut sink, 4400, "Expected connection_init").await;
+    }
+    let Some(data) = connection_data(&state, &init["payload"], request_id).await else {
+        return close(&mut sink, 4403, "Forbidden").await;
+    };
+    let replay = futures::stream::once(async move { Ok::<_, axum::Error>(Message::Text(text)) })
+        .chain(stream);
+    GraphQLWebSocket::new_with_pair(sink, replay, state.schema.clone(), protocol)
+        .on_connection_init(move |_| async move { Ok(data) })
+        .serve()
+        .await;
+}
+
+/// The request context for a socket whose `connection_init` carries a
+/// valid access token for an account; `None` otherwise.
+async fn connection_data(
+    state: &AppState,
+    payload: &serde_json::Value,
+    request_id: String,
+) -> Option<Data> {
+    let token = bearer(payload)?;
+    let mut headers = HeaderMap::new();
+    headers.insert(header::AUTHORIZATION, HeaderValue::from_str(token).ok()?);
+    let viewer = match authenticate(&state.db, &state.tokens, &headers).await {
+        Ok(viewer @ Viewer::Account(_)) => viewer,
+        Ok(_) | Err(AppError::Unauthenticated) => return None,
+        Err(err) => {
+            err.log();
+            return None;
+        }
+    };
+    let raw = token.strip_prefix("Bearer ").unwrap_or(token).trim();
+    let expires_in = state
+        .tokens
+        .verify(raw)
+        .map(|claims| claims.exp - chrono::Utc::now().timestamp())
+        .unwrap_or(0)
+        .max(0);
+    let mut data = Data::default();
+    data.insert(RequestCtx::new(state.db.clone(), request_id, viewer, None));
+    data.insert(SessionExpiry(
+        tokio::time::Instant::now()
+            + std::time::Duration::from_secs(u64::try_from(expires_in).unwrap_or(0)),
+    ));
+    Some(data)
+}

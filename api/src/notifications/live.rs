@@ -1,0 +1,248 @@
+//! Live delivery of new notifications to subscribers, across instances.
+//!
+//! On PostgreSQL, [`super::service::notify`] issues `pg_notify` inside the
+//! caller's transaction, so the event is published exactly when (and only
+//! if) the notification commits; every instance LISTENs and fans the event
+//! out to its own subscribers. On SQLite (one file, possibly several
+//! processes) each instance polls for notifications newer than the last it
+//! saw. Either way the inbox stays the source of truth: a client that
+//! reconnects fetches what it missed with the `notifications` query.
+
+use std::time::Duration;
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::db::raw::{exec, query};
+
+/// The PostgreSQL channel notifications are announced on.
+pub const CHANNEL: &str = "closeknit_notifications";
+
+/// A notification was committed for a person.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LiveEvent {
+    pub person_id: Uuid,
+    pub notification_id: Uuid,
+}
+
+/// Announces a notification (PostgreSQL: delivered at commit). A no-op on
+/// SQLite, where instances poll.
+pub async fn announce(db: &impl ConnectionTrait, event: LiveEvent) -> crate::error::AppResult<()> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        let payload = serde_json::to_string(&event).map_err(crate::error::AppError::internal)?;
+        exec(
+            db,
+            "SELECT pg_notify($1, $2)",
+            vec![CHANNEL.into(), payload.into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// This instance's fan-out point for live notification events.
+#[derive(Clone)]
+pub struct LiveHub {
+    sender: broadcast::Sender<LiveEvent>,
+    shutdown: CancellationToken,
+}
+
+impl LiveHub {
+    pub fn new(shutdown: CancellationToken) -> Self {
+        let (sender, _) = broadcast::channel(1024);
+        LiveHub { sender, shutdown }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
+        self.sender.subscribe()
+    }
+
+    /// Resolves when the server is shutting down (subscriptions end).
+    pub fn shutdown(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    fn publish(&self, event: LiveEvent) {
+        // No subscribers is fine.
+        let _ = self.sender.send(event);
+    }
+
+    /// Feeds the hub from the database until shutdown.
+    pub async fn run(self, db: DatabaseConnection) {
+        match db.get_database_backend() {
+            DbBackend::Postgres => self.listen(db).await,
+            _ => self.poll(db).await,
+        }
+    }
+
+    async fn listen(self, db: DatabaseConnection) {
+        use sea_orm::sqlx::postgres::PgListener;
+        let pool = db.get_postgres_connection_pool().clone();
+        loop {
+            let mut listener = match PgListener::connect_with(&pool).await {
+                Ok(listener) => listener,
+                Err(err) => {
+                    tracing::warn!(error = %err, "LISTEN connection failed; retrying");
+                    tokio::select! {
+                        _ = self.shutdown.cancelled() => return,
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                    }
+                }
+            };
+            if let Err(err) = listener.listen(CHANNEL).await {
+                tracing::warn!(error = %err, "LISTEN failed; retrying");
+                continue;
+            }
+            loop {
+                let received = tokio::select! {
+                    _ = self.shutdown.cancelled() => return,
+                    r = listener.recv() => r,
+                };
+                match received {
+                    Ok(notification) => {
+                        match serde_json::from_str::<LiveEvent>(notification.payload()) {
+                            Ok(event) => self.publish(event),
+                            Err(err) => tracing::warn!(error = %err, "unreadable live event"),
+                        }
+                    }
+                    Err(err) => {
+                        // sqlx reconnects on the next recv; events in the
+                        // gap are in the inbox.
+                        tracing::warn!(error = %err, "LISTEN connection lost");
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn poll(self, db: DatabaseConnection) {
+        let mut last: Option<Uuid> = None;
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        loop {
+            tokio::select! {
+                _ = self.shutdown.cancelled() => return,
+                _ = tick.tick() => {}
+            }
+            let rows = match last {
+                // Start from what exists now: only new ones are live.
+                None => query(&db, "SELECT MAX(id) FROM notifications", vec![]).await,
+                Some(after) => query(
+                    &db,
+                    "SELECT id, person_id FROM notifications WHERE id > $1 ORDER BY id LIMIT 500",
+                    vec![after.into()],
+                )
+                .await,
+            };
+            let rows = match rows {
+                Ok(rows) => rows,
+                Err(err) => {
+                    tracing::warn!(error = %err, "polling for live notifications failed");
+                    continue;
+                }
+            };
+            if last.is_none() {
+                last = Some(
+                    rows.first()
+                        .and_then(|r| r.try_get_by_index::<Option<Uuid>>(0).ok().flatten())
+                        .unwrap_or(Uuid::nil()),
+                );
+                continue;
+            }
+            for row in &rows {
+                let (Ok(id), Ok(person)) = (
+                    row.try_get_by_index::<Uuid>(0),
+                    row.try_get_by_index::<Uuid>(1),
+                ) else {
+                    continue;
+                };
+                last = Some(id);
+                self.publish(LiveEvent {
+                    person_id: person,
+                    notification_id: id,
+                });
+            }
+        }
+    }
+}
+
+/// The viewer's new notifications as a stream: filtered to their person,
+/// re-checking before each one that their session is still live, and
+/// ending at shutdown or when `expires` passes.
+pub fn subscription(
+    hub: &LiveHub,
+    db: DatabaseConnection,
+    viewer: crate::auth::viewer::AccountViewer,
+    expires: Option<tokio::time::Instant>,
+) -> impl futures::Stream<Item = super::graphql::Notification> + use<> {
+    struct State {
+        rx: broadcast::Receiver<LiveEvent>,
+        db: DatabaseConnection,
+        viewer: crate::auth::viewer::AccountViewer,
+        stop: CancellationToken,
+        expires: Option<tokio::time::Instant>,
+    }
+    let state = State {
+        rx: hub.subscribe(),
+        db,
+        viewer,
+        stop: hub.shutdown(),
+        expires,
+    };
+    futures::stream::unfold(state, |mut state| async move {
+        loop {
+            let expiry = async {
+                match state.expires {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let event = tokio::select! {
+                _ = state.stop.cancelled() => return None,
+                _ = expiry => return None,
+                event = state.rx.recv() => event,
+            };
+            let event = match event {
+                Ok(event) => event,
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::warn!(
+                        missed,
+                        "a live subscriber fell behind; the inbox has the rest"
+                    );
+                    continue;
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            };
+            if event.person_id != state.viewer.person_id {
+                continue;
+            }
+            // A logged-out or disabled account stops receiving at once.
+            match crate::identity::store::principal(
+                &state.db,
+                state.viewer.account_id,
+                state.viewer.session_id,
+            )
+            .await
+            {
+                Ok(Some(_)) => {}
+                Ok(None) => return None,
+                Err(err) => {
+                    err.log();
+                    continue;
+                }
+            }
+            match super::store::own(&state.db, state.viewer.person_id, event.notification_id).await
+            {
+                Ok(Some(row)) => return Some((row.into(), state)),
+                Ok(None) => continue,
+                Err(err) => {
+                    err.log();
+                    continue;
+                }
+            }
+        }
+    })
+}

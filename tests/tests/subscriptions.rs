@@ -1,0 +1,235 @@
+//! Live notifications over `graphql-transport-ws` on both databases:
+//! authentication in `connection_init`, delivery across two server
+//! instances on one database, only the viewer's own, and the stream ending
+//! with the session or the server.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
+use std::time::Duration;
+
+use closeknit::{
+    identity::{model::Email, store as identity},
+    notifications::{
+        model::Kind,
+        service::{self, NewNotification},
+    },
+};
+use closeknit_tests::TestApp;
+use ed25519_dalek::{SigningKey, pkcs8::EncodePrivateKey, pkcs8::spki::der::pem::LineEnding};
+use futures::{SinkExt, StreamExt};
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use serde_json::{Value, json};
+use tokio_tungstenite::{
+    MaybeTlsStream, WebSocketStream, connect_async,
+    tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
+};
+use uuid::Uuid;
+
+type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+
+const KEY_WORKER: &str = "key.worker@northmoor.example";
+const SUBSCRIBE: &str = "subscription { notificationAdded { title kind urgent } }";
+
+fn shared_key() -> String {
+    SigningKey::from_bytes(&[7; 32])
+        .to_pkcs8_pem(LineEnding::LF)
+        .unwrap()
+        .to_string()
+}
+
+async fn spawn_pair() -> (TestApp, TestApp) {
+    let first = TestApp::builder()
+        .env("CLOSEKNIT_JWT_PRIVATE_KEY", &shared_key())
+        .spawn()
+        .await;
+    let second = TestApp::builder()
+        .env("CLOSEKNIT_JWT_PRIVATE_KEY", &shared_key())
+        .shared_database(&first)
+        .spawn()
+        .await;
+    (first, second)
+}
+
+async fn open(app: &TestApp) -> Socket {
+    let mut request = format!("ws://{}/graphql/ws", app.addr)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    let (socket, response) = connect_async(request).await.unwrap();
+    assert_eq!(
+        response.headers()["sec-websocket-protocol"],
+        "graphql-transport-ws"
+    );
+    socket
+}
+
+async fn send(socket: &mut Socket, message: Value) {
+    socket
+        .send(Message::Text(message.to_string().into()))
+        .await
+        .unwrap();
+}
+
+/// The next protocol message (pings are answered), or `None` on close.
+async fn next(socket: &mut Socket, wait: Duration) -> Option<Value> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let message = tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .ok()??
+            .ok()?;
+        match message {
+            Message::Text(text) => {
+                let value: Value = serde_json::from_str(&text).unwrap();
+                if value["type"] == "ping" {
+                    send(socket, json!({"type": "pong"})).await;
+                    continue;
+                }
+                return Some(value);
+            }
+            Message::Close(frame) => {
+                return Some(json!({"closed": frame.map(|f| u16::from(f.code))}));
+            }
+            _ => continue,
+        }
+    }
+}
+
+async fn subscribed(app: &TestApp, token: &str) -> Socket {
+    let mut socket = open(app).await;
+    send(
+        &mut socket,
+        json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}}),
+    )
+    .await;
+    let ack = next(&mut socket, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    send(
+        &mut socket,
+        json!({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}),
+    )
+    .await;
+    socket
+}
+
+async fn person(db: &DatabaseConnection, email: &str) -> Uuid {
+    identity::account_by_email(db, &Email::parse("e", email).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .person_id
+}
+
+async fn notify(db: &DatabaseConnection, person: Uuid, title: &str) {
+    let txn = db.begin().await.unwrap();
+    service::notify(
+        &txn,
+        NewNotification {
+            person_id: person,
+            kind: Kind::TrainingReminder,
+            title,
+            body: "Your session starts tomorrow at 10:00.",
+            subject: None,
+            collapse_key: None,
+        },
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_notification_created_on_one_instance_reaches_a_subscriber_on_the_other() {
+    let (first, second) = spawn_pair().await;
+    let token = first.staff_token(KEY_WORKER).await;
+    let mut socket = subscribed(&first, &token).await;
+    // Give the subscription a moment to register before publishing.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+
+    let me = person(&second.db, KEY_WORKER).await;
+    let someone_else = person(&second.db, "personal.adviser@northmoor.example").await;
+    notify(&second.db, someone_else, "Not for you").await;
+    notify(&second.db, me, "Workshop tomorrow").await;
+
+    let message = next(&mut socket, Duration::from_secs(10)).await.unwrap();
+    assert_eq!(message["type"], "next", "{message}");
+    assert_eq!(message["id"], "1");
+    assert_eq!(
+        message["payload"]["data"]["notificationAdded"],
+        json!({"title": "Workshop tomorrow", "kind": "TRAINING_REMINDER", "urgent": false}),
+        "only the viewer's own notification arrives"
+    );
+    // A second one arrives too, in order.
+    notify(&second.db, me, "Bring a notebook").await;
+    let message = next(&mut socket, Duration::from_secs(10)).await.unwrap();
+    assert_eq!(
+        message["payload"]["data"]["notificationAdded"]["title"],
+        "Bring a notebook"
+    );
+}
+
+#[tokio::test]
+async fn connection_init_without_a_valid_token_is_refused() {
+    let app = TestApp::spawn().await;
+    for payload in [json!({}), json!({"authorization": "Bearer not-a-token"})] {
+        let mut socket = open(&app).await;
+        send(
+            &mut socket,
+            json!({"type": "connection_init", "payload": payload}),
+        )
+        .await;
+        let reply = next(&mut socket, Duration::from_secs(5)).await;
+        assert_eq!(reply, Some(json!({"closed": 4403})), "{payload}");
+    }
+    // Subscriptions are not served over plain HTTP.
+    let (_, body) = app.graphql(SUBSCRIBE, json!({})).await;
+    assert!(body["errors"].is_array(), "{body}");
+}
+
+#[tokio::test]
+async fn the_stream_ends_when_the_session_ends_and_sockets_close_at_shutdown() {
+    let app = TestApp::builder()
+        .env("CLOSEKNIT_JWT_PRIVATE_KEY", &shared_key())
+        .spawn()
+        .await;
+    let token = app.staff_token(KEY_WORKER).await;
+    let mut socket = subscribed(&app, &token).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let me = person(&app.db, KEY_WORKER).await;
+
+    let (_, body) = app
+        .graphql_as(
+            &token,
+            "mutation { logoutEverywhere { sessionsEnded } }",
+            json!({}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    notify(&app.db, me, "After logout").await;
+    let message = next(&mut socket, Duration::from_secs(10)).await.unwrap();
+    assert_eq!(
+        message,
+        json!({"id": "1", "type": "complete"}),
+        "not delivered after logout"
+    );
+
+    // A fresh session's socket is closed when the server stops.
+    let token = app.staff_token(KEY_WORKER).await;
+    let mut socket = subscribed(&app, &token).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let stopped = tokio::spawn(app.stop());
+    let closed = next(&mut socket, Duration::from_secs(5)).await;
+    assert!(
+        closed.is_none()
+            || closed
+                .as_ref()
+                .is_some_and(|m| m.get("closed").is_some() || m["type"] == "complete"),
+        "{closed:?}"
+    );
+    tokio::time::timeout(Duration::from_secs(10), stopped)
+        .await
+        .expect("the server stops promptly with a socket open")
+        .unwrap();
+}
