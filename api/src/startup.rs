@@ -167,6 +167,13 @@ impl Application {
             );
             tokio::spawn(worker.run(self.shutdown.clone(), grace))
         });
+        let scheduler = config.jobs.in_process_worker.then(|| {
+            tokio::spawn(crate::notifications::reminders::run_scheduler(
+                self.state.db.clone(),
+                config.jobs.poll_interval,
+                self.shutdown.clone(),
+            ))
+        });
 
         let shutdown = self.shutdown.clone();
         let live = tokio::spawn(self.live.clone().run(self.state.db.clone()));
@@ -195,6 +202,9 @@ impl Application {
         // Stop the worker too if the server ended on its own (or failed).
         shutdown.cancel();
         janitor.abort();
+        if let Some(scheduler) = scheduler {
+            scheduler.await.ok();
+        }
         live.abort();
         if let Some(worker) = worker
             && let Err(err) = worker.await
@@ -254,9 +264,15 @@ pub async fn run_worker(config: Config) -> anyhow::Result<()> {
         JobSignal::default(),
     );
     let task = tokio::spawn(worker.run(shutdown.clone(), config.shutdown_grace));
+    let scheduler = tokio::spawn(crate::notifications::reminders::run_scheduler(
+        db.clone(),
+        config.jobs.poll_interval,
+        shutdown.clone(),
+    ));
     shutdown_signal().await;
     shutdown.cancel();
     task.await.context("worker task failed")?;
+    scheduler.await.context("reminder scheduler task failed")?;
     db.close_by_ref().await.ok();
     Ok(())
 }

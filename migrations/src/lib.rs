@@ -15,6 +15,7 @@ mod m20261123_000004_identity;
 mod m20261123_000005_sign_in_codes;
 mod m20261123_000006_api_clients;
 mod m20261123_000007_notifications;
+mod m20261123_000008_reminders;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_sign_in_codes::Migration),
             Box::new(m20261123_000006_api_clients::Migration),
             Box::new(m20261123_000007_notifications::Migration),
+            Box::new(m20261123_000008_reminders::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@ pub mod email;
 pub mod graphql;
 pub mod live;
 pub mod model;
+pub mod reminders;
 pub mod service;
 pub mod store;
 pub mod templates;

@@ -1,0 +1,186 @@
+//! Scheduled reminders: "tell this person this at that time". Domains
+//! schedule them in their own transactions (a check-in booked, a training
+//! place taken); the scheduler turns due ones into notifications exactly
+//! once, however many workers run it: claiming a reminder and creating its
+//! notification happen in one transaction, and concurrent schedulers skip
+//! rows another has locked (PostgreSQL) or wait their turn (SQLite, one
+//! writer). One reminder per person and collapse key: scheduling again
+//! reschedules it, and the notification it makes replaces the earlier one
+//! with the same key.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::{
+    model::Kind,
+    service::{self, NewNotification},
+};
+use crate::{
+    db::{
+        begin_write,
+        raw::{exec, query},
+    },
+    error::{AppError, AppResult},
+};
+
+/// A reminder to schedule.
+pub struct NewReminder<'a> {
+    pub person_id: Uuid,
+    pub kind: Kind,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub subject: Option<(&'a str, Uuid)>,
+    /// Identifies the thing reminded about, e.g. `check-in:<id>`.
+    pub collapse_key: &'a str,
+    pub due_at: DateTime<Utc>,
+}
+
+/// Schedules (or reschedules) a reminder, in the caller's transaction.
+pub async fn schedule(db: &impl ConnectionTrait, reminder: NewReminder<'_>) -> AppResult<()> {
+    if reminder.collapse_key.is_empty() || reminder.collapse_key.len() > 200 {
+        return Err(AppError::internal(anyhow::anyhow!(
+            "reminder collapse keys are 1 to 200 bytes"
+        )));
+    }
+    let now = Utc::now();
+    exec(
+        db,
+        "INSERT INTO reminders (id, person_id, kind, title, body, subject_type, subject_id, \
+         collapse_key, due_at, state, sent_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', NULL, $10, $10) \
+         ON CONFLICT (person_id, collapse_key) DO UPDATE SET kind = excluded.kind, \
+         title = excluded.title, body = excluded.body, subject_type = excluded.subject_type, \
+         subject_id = excluded.subject_id, due_at = excluded.due_at, state = 'pending', \
+         sent_at = NULL, updated_at = excluded.updated_at",
+        vec![
+            Uuid::now_v7().into(),
+            reminder.person_id.into(),
+            reminder.kind.as_str().into(),
+            reminder.title.into(),
+            reminder.body.into(),
+            reminder.subject.map(|(t, _)| t.to_string()).into(),
+            reminder.subject.map(|(_, id)| id).into(),
+            reminder.collapse_key.into(),
+            reminder.due_at.into(),
+            now.into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Cancels a pending reminder (the thing it was about went away).
+pub async fn cancel(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+    collapse_key: &str,
+) -> AppResult<bool> {
+    let result = exec(
+        db,
+        "UPDATE reminders SET state = 'cancelled', updated_at = $3 \
+         WHERE person_id = $1 AND collapse_key = $2 AND state = 'pending'",
+        vec![person_id.into(), collapse_key.into(), Utc::now().into()],
+    )
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+struct Due {
+    person_id: Uuid,
+    kind: String,
+    title: String,
+    body: String,
+    subject_type: Option<String>,
+    subject_id: Option<Uuid>,
+    collapse_key: String,
+}
+
+/// Sends up to `limit` due reminders; returns how many.
+pub async fn send_due(db: &DatabaseConnection, limit: u64) -> AppResult<usize> {
+    let now = Utc::now();
+    let txn = begin_write(db).await?;
+    const DUE: &str = "SELECT id FROM reminders WHERE state = 'pending' AND due_at <= $1 \
+                       ORDER BY due_at LIMIT $2";
+    const SET: &str = "SET state = 'sent', sent_at = $1, updated_at = $1";
+    const RETURNING: &str =
+        "RETURNING person_id, kind, title, body, subject_type, subject_id, collapse_key";
+    let sql = match txn.get_database_backend() {
+        // A locking CTE runs once; other schedulers skip these rows.
+        DbBackend::Postgres => format!(
+            "WITH due AS ({DUE} FOR UPDATE SKIP LOCKED) \
+             UPDATE reminders {SET} FROM due WHERE reminders.id = due.id {RETURNING}"
+        ),
+        _ => format!("UPDATE reminders {SET} WHERE id IN ({DUE}) {RETURNING}"),
+    };
+    let rows = query(
+        &txn,
+        &sql,
+        vec![now.into(), i64::try_from(limit).unwrap_or(i64::MAX).into()],
+    )
+    .await?;
+    let due = rows
+        .iter()
+        .map(|r| {
+            Ok(Due {
+                person_id: r.try_get_by_index(0)?,
+                kind: r.try_get_by_index(1)?,
+                title: r.try_get_by_index(2)?,
+                body: r.try_get_by_index(3)?,
+                subject_type: r.try_get_by_index(4)?,
+                subject_id: r.try_get_by_index(5)?,
+                collapse_key: r.try_get_by_index(6)?,
+            })
+        })
+        .collect::<AppResult<Vec<Due>>>()?;
+    for reminder in &due {
+        let Some(kind) = Kind::parse(&reminder.kind) else {
+            tracing::error!(kind = reminder.kind, "reminder of an unknown kind skipped");
+            continue;
+        };
+        service::notify(
+            &txn,
+            NewNotification {
+                person_id: reminder.person_id,
+                kind,
+                title: &reminder.title,
+                body: &reminder.body,
+                subject: reminder.subject_type.as_deref().zip(reminder.subject_id),
+                collapse_key: Some(&reminder.collapse_key),
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(due.len())
+}
+
+/// Runs the scheduler every `every` until cancelled (in every worker
+/// process; they never send a reminder twice).
+pub async fn run_scheduler(db: DatabaseConnection, every: Duration, stop: CancellationToken) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        loop {
+            match send_due(&db, 100).await {
+                Ok(100) => continue,
+                Ok(0) => break,
+                Ok(sent) => {
+                    tracing::debug!(sent, "reminders sent");
+                    break;
+                }
+                Err(err) => {
+                    err.log();
+                    break;
+                }
+            }
+        }
+    }
+}
