@@ -173,6 +173,34 @@ impl FromStr for RateQuota {
     }
 }
 
+/// Push providers. A platform with no credentials configured refuses
+/// device registrations for it.
+#[derive(Debug, Clone)]
+pub struct PushSettings {
+    /// Firebase service-account JSON (project_id, client_email, private_key, token_uri).
+    pub fcm_credentials_file: Option<PathBuf>,
+    pub fcm_base_url: String,
+    /// APNs token-signing key (.p8) and its key id, team id and topic (bundle id).
+    pub apns: Option<ApnsSettings>,
+    pub apns_base_url: String,
+    /// P-256 private key (PKCS#8 PEM) for VAPID.
+    pub vapid_private_key_file: Option<PathBuf>,
+    pub vapid_subject: String,
+    /// Origins Web Push endpoints may have (`*.` prefix matches subdomains):
+    /// the server POSTs to registered endpoints, so only push services.
+    pub web_push_allowed_origins: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApnsSettings {
+    pub key_file: PathBuf,
+    pub key_id: String,
+    pub team_id: String,
+    pub topic: String,
+}
+
+pub const DEFAULT_WEB_PUSH_ORIGINS: &str = "https://fcm.googleapis.com,https://updates.push.services.mozilla.com,https://web.push.apple.com,https://*.notify.windows.com";
+
 /// Request budgets (per process).
 #[derive(Debug, Clone)]
 pub struct RateLimitSettings {
@@ -209,6 +237,7 @@ pub struct Config {
     pub metrics_token: Option<Secret<String>>,
     pub auth: AuthSettings,
     pub rate_limits: RateLimitSettings,
+    pub push: PushSettings,
 }
 
 /// A configuration problem, naming the variable at fault.
@@ -265,6 +294,56 @@ impl Env<'_> {
         }
         Ok(value)
     }
+}
+
+fn push_settings(env: &Env<'_>) -> Result<PushSettings, ConfigError> {
+    let apns = match env.raw("CLOSEKNIT_APNS_KEY_FILE") {
+        None => None,
+        Some(file) => {
+            let required = |name: &'static str| {
+                env.raw(name).ok_or(ConfigError {
+                    variable: name,
+                    message: "is required with CLOSEKNIT_APNS_KEY_FILE".into(),
+                })
+            };
+            Some(ApnsSettings {
+                key_file: PathBuf::from(file),
+                key_id: required("CLOSEKNIT_APNS_KEY_ID")?,
+                team_id: required("CLOSEKNIT_APNS_TEAM_ID")?,
+                topic: required("CLOSEKNIT_APNS_TOPIC")?,
+            })
+        }
+    };
+    let origins = env
+        .raw("CLOSEKNIT_WEB_PUSH_ALLOWED_ORIGINS")
+        .unwrap_or_else(|| DEFAULT_WEB_PUSH_ORIGINS.into());
+    let mut web_push_allowed_origins = Vec::new();
+    for origin in origins.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        if !(origin.starts_with("https://") || origin.starts_with("http://")) {
+            return Err(ConfigError {
+                variable: "CLOSEKNIT_WEB_PUSH_ALLOWED_ORIGINS",
+                message: format!("`{origin}` is not an http(s) origin"),
+            });
+        }
+        web_push_allowed_origins.push(origin.trim_end_matches('/').to_string());
+    }
+    Ok(PushSettings {
+        fcm_credentials_file: env.raw("CLOSEKNIT_FCM_CREDENTIALS_FILE").map(PathBuf::from),
+        fcm_base_url: env
+            .raw("CLOSEKNIT_FCM_BASE_URL")
+            .unwrap_or_else(|| "https://fcm.googleapis.com".into()),
+        apns,
+        apns_base_url: env
+            .raw("CLOSEKNIT_APNS_BASE_URL")
+            .unwrap_or_else(|| "https://api.push.apple.com".into()),
+        vapid_private_key_file: env
+            .raw("CLOSEKNIT_VAPID_PRIVATE_KEY_FILE")
+            .map(PathBuf::from),
+        vapid_subject: env
+            .raw("CLOSEKNIT_VAPID_SUBJECT")
+            .unwrap_or_else(|| "mailto:push@closeknit.invalid".into()),
+        web_push_allowed_origins,
+    })
 }
 
 fn quota(count: u32, window_secs: u64) -> RateQuota {
@@ -452,6 +531,7 @@ impl Config {
             demo_data: flag("CLOSEKNIT_DEMO_DATA", dev)?,
             metrics_token: env.raw("CLOSEKNIT_METRICS_TOKEN").map(Secret::new),
             auth,
+            push: push_settings(&env)?,
             rate_limits: RateLimitSettings {
                 sign_in_per_ip: env.parse("CLOSEKNIT_RATE_SIGN_IN_PER_IP", quota(100, 600))?,
                 sign_in_per_account: env

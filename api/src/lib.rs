@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod notifications;
 pub mod people;
 pub mod policy;
+pub mod push;
 pub mod ratelimit;
 pub mod reference;
 pub mod seed;

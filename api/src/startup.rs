@@ -59,6 +59,14 @@ pub fn handlers(
             sender: SendEmail::new(mailer, &config.mail.from)?,
         },
     );
+    handlers.register(
+        crate::push::job::PUSH_NOTIFICATION,
+        crate::push::job::PushNotification {
+            senders: Arc::new(crate::push::sender::PushSenders::from_settings(
+                &config.push,
+            )?),
+        },
+    );
     for (kind, handler) in extra {
         handlers.register(&kind, ArcHandler(handler));
     }
@@ -102,11 +110,18 @@ impl Application {
         let rate_limits = RateLimits::new(&config.rate_limits, metrics.clone());
         let shutdown = CancellationToken::new();
         let live = LiveHub::new(shutdown.clone());
+        let push = Arc::new(crate::push::service::PushConfig {
+            settings: config.push.clone(),
+            senders: Arc::new(crate::push::sender::PushSenders::from_settings(
+                &config.push,
+            )?),
+        });
         let schema = graphql::build_schema(
             &config.graphql,
             tokens.clone(),
             rate_limits.clone(),
             live.clone(),
+            push,
             options.extensions,
         );
         let listener = TcpListener::bind(config.listen)

@@ -16,6 +16,7 @@ mod m20261123_000005_sign_in_codes;
 mod m20261123_000006_api_clients;
 mod m20261123_000007_notifications;
 mod m20261123_000008_reminders;
+mod m20261123_000009_push_devices;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_api_clients::Migration),
             Box::new(m20261123_000007_notifications::Migration),
             Box::new(m20261123_000008_reminders::Migration),
+            Box::new(m20261123_000009_push_devices::Migration),
         ]
     }
 }

@@ -25,6 +25,7 @@ use crate::{
         live::LiveHub,
     },
     people::graphql::PeopleQuery,
+    push::graphql::{PushMutation, PushQuery},
     ratelimit::RateLimits,
     reference::graphql::ReferenceQuery,
 };
@@ -39,6 +40,7 @@ pub struct QueryRoot(
     ClientsQuery,
     NotificationsQuery,
     JobsQuery,
+    PushQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -47,6 +49,7 @@ pub struct MutationRoot(
     ClientsMutation,
     NotificationsMutation,
     JobsMutation,
+    PushMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -69,12 +72,14 @@ pub fn build_schema(
     tokens: Arc<TokenService>,
     rate_limits: RateLimits,
     live: LiveHub,
+    push: Arc<crate::push::service::PushConfig>,
     extra: Vec<Arc<dyn ExtensionFactory>>,
 ) -> AppSchema {
     let mut builder = builder()
         .data(tokens)
         .data(rate_limits)
         .data(live)
+        .data(push)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_recursion)

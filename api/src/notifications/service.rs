@@ -82,6 +82,9 @@ pub async fn notify(db: &impl ConnectionTrait, new: NewNotification<'_>) -> AppR
         settings.quiet_hours,
         new.kind.urgent(),
     );
+    if channels.contains(&Channel::Push) {
+        crate::push::service::enqueue_pushes(db, new.person_id, id, at.timestamp_millis()).await?;
+    }
     if channels.contains(&Channel::Email) {
         let job = NewJob::new(
             EMAIL_NOTIFICATION,
@@ -96,7 +99,9 @@ pub async fn notify(db: &impl ConnectionTrait, new: NewNotification<'_>) -> AppR
     Ok(id)
 }
 
-fn own_person(viewer: &Viewer) -> AppResult<(Uuid, Uuid)> {
+/// The viewer's account and person, if they may manage their own
+/// notifications (and devices).
+pub fn own_person(viewer: &Viewer) -> AppResult<(Uuid, Uuid)> {
     let account = viewer.account_viewer()?;
     policy::authorize(
         viewer,

@@ -1,0 +1,153 @@
+//! Rules for push devices.
+
+use crate::{
+    config::PushSettings,
+    error::{AppError, AppResult},
+};
+
+/// Where a device's pushes go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
+#[graphql(name = "PushPlatform")]
+pub enum Platform {
+    /// Android (and iOS apps using Firebase): an FCM registration token.
+    Fcm,
+    /// iOS: an APNs device token (hex).
+    Apns,
+    /// A browser: a Web Push subscription endpoint URL.
+    Web,
+}
+
+impl Platform {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Fcm => "fcm",
+            Platform::Apns => "apns",
+            Platform::Web => "web",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Platform> {
+        [Platform::Fcm, Platform::Apns, Platform::Web]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
+
+    /// Whether this server has credentials for the platform.
+    pub fn configured(self, settings: &PushSettings) -> bool {
+        match self {
+            Platform::Fcm => settings.fcm_credentials_file.is_some(),
+            Platform::Apns => settings.apns.is_some(),
+            Platform::Web => settings.vapid_private_key_file.is_some(),
+        }
+    }
+}
+
+/// Whether a URL is on one of the allowed origins (`*.` matches subdomains).
+pub fn origin_allowed(endpoint: &str, allowed: &[String]) -> bool {
+    let Some((scheme, rest)) = endpoint.split_once("://") else {
+        return false;
+    };
+    let host_port = rest.split('/').next().unwrap_or_default();
+    allowed.iter().any(|origin| {
+        let Some((o_scheme, o_host)) = origin.split_once("://") else {
+            return false;
+        };
+        if o_scheme != scheme {
+            return false;
+        }
+        match o_host.strip_prefix("*.") {
+            Some(suffix) => host_port
+                .strip_suffix(suffix)
+                .is_some_and(|prefix| prefix.ends_with('.') && prefix.len() > 1),
+            None => host_port == o_host,
+        }
+    })
+}
+
+/// Checks a device token for its platform. Web Push endpoints must be on
+/// an allowed push service (the server will POST to them).
+pub fn check_token(platform: Platform, token: &str, settings: &PushSettings) -> AppResult<String> {
+    let token = token.trim();
+    let bad = |message: &str| Err(AppError::bad_input("token", message));
+    if token.is_empty()
+        || token.len() > 1024
+        || token.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return bad("must be 1 to 1024 characters without spaces");
+    }
+    match platform {
+        Platform::Apns if !token.chars().all(|c| c.is_ascii_hexdigit()) => {
+            bad("an APNs device token is hexadecimal")
+        }
+        Platform::Web if !origin_allowed(token, &settings.web_push_allowed_origins) => {
+            bad("is not the endpoint of a known push service")
+        }
+        _ => Ok(token.to_string()),
+    }
+}
+
+/// The keys of a Web Push subscription (RFC 8291), base64url.
+pub fn check_web_keys(p256dh: &str, auth: &str) -> AppResult<()> {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let decode = |s: &str| URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')).ok();
+    match (decode(p256dh), decode(auth)) {
+        (Some(key), Some(secret)) if key.len() == 65 && secret.len() == 16 => Ok(()),
+        _ => Err(AppError::bad_input(
+            "webPush",
+            "p256dh must be a 65-byte P-256 key and auth a 16-byte secret, base64url",
+        )),
+    }
+}
+
+/// The whole content of a push: no names, no words, nothing personal.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PushData {
+    /// `notification`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Global id of the notification (fetch it with `node`).
+    pub id: String,
+    /// The notification kind, e.g. `check_in_due`.
+    pub category: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(origins: &[&str]) -> PushSettings {
+        PushSettings {
+            fcm_credentials_file: None,
+            fcm_base_url: String::new(),
+            apns: None,
+            apns_base_url: String::new(),
+            vapid_private_key_file: None,
+            vapid_subject: String::new(),
+            web_push_allowed_origins: origins.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn web_push_endpoints_must_be_on_an_allowed_push_service() {
+        let s = settings(&["https://fcm.googleapis.com", "https://*.notify.windows.com"]);
+        let ok = |t: &str| check_token(Platform::Web, t, &s).is_ok();
+        assert!(ok("https://fcm.googleapis.com/fcm/send/abc"));
+        assert!(ok("https://db5p.notify.windows.com/w/?token=x"));
+        assert!(!ok("https://notify.windows.com.evil.example/x"));
+        assert!(!ok("https://evil.example/fcm.googleapis.com"));
+        assert!(!ok("http://fcm.googleapis.com/x"));
+        assert!(!ok("https://169.254.169.254/latest"));
+        assert!(check_token(Platform::Apns, "abc123", &s).is_ok());
+        assert!(check_token(Platform::Apns, "not hex", &s).is_err());
+        assert!(check_token(Platform::Fcm, "", &s).is_err());
+    }
+
+    #[test]
+    fn web_keys_are_checked() {
+        use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+        let key = URL_SAFE_NO_PAD.encode([4u8; 65]);
+        let auth = URL_SAFE_NO_PAD.encode([1u8; 16]);
+        assert!(check_web_keys(&key, &auth).is_ok());
+        assert!(check_web_keys(&auth, &key).is_err());
+    }
+}
