@@ -556,3 +556,69 @@ async fn operators_see_dead_jobs_without_payloads_and_retry_them() {
     );
     assert_eq!(audited, 1);
 }
+
+#[tokio::test]
+async fn smtp_down_then_back_loses_nothing_and_doubles_nothing_with_two_workers() {
+    let (first, smtp) = spawn().await;
+    let second = TestApp::builder()
+        .env("CLOSEKNIT_SMTP_URL", &smtp.url())
+        .env("CLOSEKNIT_MAIL_FROM", "Closeknit <no-reply@closeknit.test>")
+        .shared_database(&first)
+        .spawn()
+        .await;
+    let people: Vec<Uuid> = closeknit::db::raw::query(
+        &first.db,
+        "SELECT person_id FROM accounts ORDER BY email",
+        vec![],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.try_get_by_index(0).unwrap())
+    .collect();
+    // The mail server refuses the next 25 messages (an outage), while 60
+    // notifications are created through both instances.
+    smtp.refuse_next(25);
+    for n in 0..60 {
+        let app = if n % 2 == 0 { &first } else { &second };
+        notify(
+            app,
+            people[n % people.len()],
+            Kind::ReviewDue,
+            &format!("Review {n}"),
+            None,
+        )
+        .await;
+    }
+    assert!(
+        eventually(Duration::from_secs(30), || async {
+            queued_notification_jobs(&first).await == 0 && mail_count(&smtp) == 60
+        })
+        .await,
+        "delivered {} of 60",
+        mail_count(&smtp)
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let messages = smtp.messages();
+    let ids: std::collections::HashSet<String> = messages
+        .iter()
+        .filter_map(|m| m.header("Message-ID"))
+        .collect();
+    let subjects: std::collections::HashSet<String> = messages
+        .iter()
+        .filter_map(|m| m.header("Subject"))
+        .collect();
+    assert_eq!(messages.len(), 60, "nothing doubled");
+    assert_eq!(ids.len(), 60);
+    assert_eq!(subjects.len(), 60, "nothing lost");
+}
+
+fn mail_count(smtp: &SmtpSink) -> usize {
+    smtp.messages()
+        .iter()
+        .filter(|m| {
+            m.header("Subject")
+                .is_some_and(|s| s.starts_with("Review "))
+        })
+        .count()
+}
