@@ -233,3 +233,51 @@ async fn the_stream_ends_when_the_session_ends_and_sockets_close_at_shutdown() {
         .expect("the server stops promptly with a socket open")
         .unwrap();
 }
+
+#[tokio::test]
+async fn only_subscriptions_are_served_and_the_socket_ends_with_its_token() {
+    let app = TestApp::builder()
+        .env("CLOSEKNIT_ACCESS_TOKEN_TTL_SECS", "2")
+        .spawn()
+        .await;
+    let token = app.staff_token(KEY_WORKER).await;
+    let mut socket = subscribed(&app, &token).await;
+    for (id, query) in [
+        (
+            "2",
+            "{ youngPeople(first: 5) { edges { node { givenName } } } }",
+        ),
+        ("3", "mutation { logoutEverywhere { sessionsEnded } }"),
+    ] {
+        send(
+            &mut socket,
+            json!({"id": id, "type": "subscribe", "payload": {"query": query}}),
+        )
+        .await;
+        let reply = next(&mut socket, Duration::from_secs(5)).await.unwrap();
+        assert_eq!(reply["id"], id, "{reply}");
+        assert!(reply.to_string().contains("Only subscriptions"), "{reply}");
+        assert!(!reply.to_string().contains("givenName\":\""), "{reply}");
+        // Drain the completion that follows an operation's last result.
+        if reply["type"] == "next" {
+            let done = next(&mut socket, Duration::from_secs(5)).await.unwrap();
+            assert_eq!(done["type"], "complete", "{done}");
+        }
+    }
+    // The mutation did not run: the session is still there.
+    let (_, body) = app.graphql_as(&token, "{ me { email } }", json!({})).await;
+    assert_eq!(body["data"]["me"]["email"], KEY_WORKER, "{body}");
+    // The access token lives 2 s; then the socket is closed.
+    let mut closed = None;
+    for _ in 0..10 {
+        match next(&mut socket, Duration::from_secs(5)).await {
+            Some(message) if message.get("closed").is_some() => {
+                closed = Some(message);
+                break;
+            }
+            Some(_) => continue,
+            None => break,
+        }
+    }
+    assert_eq!(closed, Some(json!({"closed": 4401})));
+}

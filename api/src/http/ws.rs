@@ -3,7 +3,9 @@
 //! The client authenticates in `connection_init` with
 //! `{"authorization": "Bearer <access token>"}`; a missing or bad token
 //! closes the socket (4403), and silence closes it after 10 s (4408).
-//! Sockets close when the server shuts down.
+//! Only subscriptions are served here (queries and mutations go over HTTP,
+//! authenticated per request); the socket closes (4401) when the access
+//! token that opened it expires, and when the server shuts down.
 
 use async_graphql::{Data, http::ALL_WEBSOCKET_PROTOCOLS};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
@@ -25,6 +27,59 @@ use crate::{
     graphql::context::RequestCtx,
     notifications::graphql::SessionExpiry,
 };
+
+/// The schema as served over WebSocket: subscriptions only. Queries and
+/// mutations go over HTTP, where every request is authenticated afresh,
+/// rate-limited and size-limited; a socket authenticated once must not
+/// become a side door for them.
+#[derive(Clone)]
+struct SubscriptionsOnly(crate::graphql::AppSchema);
+
+fn is_subscription(request: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
+        // Let the schema report the syntax error.
+        return true;
+    };
+    let ty = match (&doc.operations, request.operation_name.as_deref()) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|op| op.node.ty)
+        }
+        _ => None,
+    };
+    ty.is_none_or(|ty| ty == OperationType::Subscription)
+}
+
+fn refused() -> async_graphql::Response {
+    let mut error = async_graphql::ServerError::new(
+        "Only subscriptions are served over WebSocket; send queries and mutations to POST /graphql.",
+        None,
+    );
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", crate::error::ErrorCode::BadRequest.as_str());
+    async_graphql::Response::from_errors(vec![error])
+}
+
+impl async_graphql::Executor for SubscriptionsOnly {
+    async fn execute(&self, _request: async_graphql::Request) -> async_graphql::Response {
+        refused()
+    }
+
+    fn execute_stream(
+        &self,
+        request: async_graphql::Request,
+        session_data: Option<std::sync::Arc<Data>>,
+    ) -> futures::stream::BoxStream<'static, async_graphql::Response> {
+        if !is_subscription(&request) {
+            return futures::stream::once(async { refused() }).boxed();
+        }
+        async_graphql::Executor::execute_stream(&self.0, request, session_data)
+    }
+}
 
 /// How long a client has to send `connection_init`.
 const INIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -80,15 +135,27 @@ async fn serve(state: AppState, socket: WebSocket, protocol: GraphQLProtocol, re
     if init["type"] != "connection_init" {
         return close(&mut sink, 4400, "Expected connection_init").await;
     }
-    let Some(data) = connection_data(&state, &init["payload"], request_id).await else {
+    let Some((data, expires)) = connection_data(&state, &init["payload"], request_id).await else {
         return close(&mut sink, 4403, "Forbidden").await;
     };
     let replay = futures::stream::once(async move { Ok::<_, axum::Error>(Message::Text(text)) })
         .chain(stream);
-    GraphQLWebSocket::new_with_pair(sink, replay, state.schema.clone(), protocol)
-        .on_connection_init(move |_| async move { Ok(data) })
-        .serve()
-        .await;
+    let served = GraphQLWebSocket::new_with_pair(
+        &mut sink,
+        replay,
+        SubscriptionsOnly(state.schema.clone()),
+        protocol,
+    )
+    .on_connection_init(move |_| async move { Ok(data) })
+    .serve();
+    // The socket lives no longer than the access token that opened it.
+    let expired = tokio::select! {
+        _ = served => false,
+        _ = tokio::time::sleep_until(expires) => true,
+    };
+    if expired {
+        close(&mut sink, 4401, "Unauthorized: the access token expired").await;
+    }
 }
 
 /// The request context for a socket whose `connection_init` carries a
@@ -97,7 +164,7 @@ async fn connection_data(
     state: &AppState,
     payload: &serde_json::Value,
     request_id: String,
-) -> Option<Data> {
+) -> Option<(Data, tokio::time::Instant)> {
     let token = bearer(payload)?;
     let mut headers = HeaderMap::new();
     headers.insert(header::AUTHORIZATION, HeaderValue::from_str(token).ok()?);
@@ -116,11 +183,10 @@ async fn connection_data(
         .map(|claims| claims.exp - chrono::Utc::now().timestamp())
         .unwrap_or(0)
         .max(0);
+    let expires = tokio::time::Instant::now()
+        + std::time::Duration::from_secs(u64::try_from(expires_in).unwrap_or(0));
     let mut data = Data::default();
     data.insert(RequestCtx::new(state.db.clone(), request_id, viewer, None));
-    data.insert(SessionExpiry(
-        tokio::time::Instant::now()
-            + std::time::Duration::from_secs(u64::try_from(expires_in).unwrap_or(0)),
-    ));
-    Some(data)
+    data.insert(SessionExpiry(expires));
+    Some((data, expires))
 }

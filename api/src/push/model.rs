@@ -42,24 +42,40 @@ impl Platform {
     }
 }
 
+/// The scheme, host and port of an allowed origin or an endpoint, parsed
+/// the way the HTTP client will parse it (so `?`, `#`, `\` or `@` cannot
+/// smuggle another host past the check). URLs with credentials are refused.
+fn origin_of(url: &str) -> Option<(String, String, u16)> {
+    let parsed = reqwest::Url::parse(url).ok()?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return None;
+    }
+    let host = parsed.host_str()?.to_ascii_lowercase();
+    let port = parsed.port_or_known_default()?;
+    Some((parsed.scheme().to_string(), host, port))
+}
+
 /// Whether a URL is on one of the allowed origins (`*.` matches subdomains).
 pub fn origin_allowed(endpoint: &str, allowed: &[String]) -> bool {
-    let Some((scheme, rest)) = endpoint.split_once("://") else {
+    let Some((scheme, host, port)) = origin_of(endpoint) else {
         return false;
     };
-    let host_port = rest.split('/').next().unwrap_or_default();
     allowed.iter().any(|origin| {
-        let Some((o_scheme, o_host)) = origin.split_once("://") else {
+        let (pattern, wildcard) = match origin.split_once("://*.") {
+            Some((o_scheme, rest)) => (format!("{o_scheme}://{rest}"), true),
+            None => (origin.clone(), false),
+        };
+        let Some((o_scheme, o_host, o_port)) = origin_of(&pattern) else {
             return false;
         };
-        if o_scheme != scheme {
+        if o_scheme != scheme || o_port != port {
             return false;
         }
-        match o_host.strip_prefix("*.") {
-            Some(suffix) => host_port
-                .strip_suffix(suffix)
-                .is_some_and(|prefix| prefix.ends_with('.') && prefix.len() > 1),
-            None => host_port == o_host,
+        if wildcard {
+            host.strip_suffix(&o_host)
+                .is_some_and(|prefix| prefix.len() > 1 && prefix.ends_with('.'))
+        } else {
+            host == o_host
         }
     })
 }
@@ -137,6 +153,12 @@ mod tests {
         assert!(!ok("https://evil.example/fcm.googleapis.com"));
         assert!(!ok("http://fcm.googleapis.com/x"));
         assert!(!ok("https://169.254.169.254/latest"));
+        assert!(!ok("https://10.0.0.5:8443?.notify.windows.com"));
+        assert!(!ok("https://10.0.0.5#.notify.windows.com"));
+        assert!(!ok("https://fcm.googleapis.com@10.0.0.5/x"));
+        assert!(!ok("https://user:pw@fcm.googleapis.com/x"));
+        assert!(!ok("https://fcm.googleapis.com:8443/x"));
+        assert!(ok("https://FCM.googleapis.com/fcm/send/abc"));
         assert!(check_token(Platform::Apns, "abc123", &s).is_ok());
         assert!(check_token(Platform::Apns, "not hex", &s).is_err());
         assert!(check_token(Platform::Fcm, "", &s).is_err());

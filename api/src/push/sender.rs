@@ -42,7 +42,10 @@ pub fn http_client(prior_knowledge_h2: bool) -> anyhow::Result<reqwest::Client> 
     let mut builder = reqwest::Client::builder()
         .timeout(Duration::from_secs(15))
         .connect_timeout(Duration::from_secs(5))
-        .pool_idle_timeout(Duration::from_secs(90));
+        .pool_idle_timeout(Duration::from_secs(90))
+        // Providers answer directly; following a redirect could take a
+        // request somewhere the endpoint checks never saw.
+        .redirect(reqwest::redirect::Policy::none());
     if prior_knowledge_h2 {
         builder = builder.http2_prior_knowledge();
     }
