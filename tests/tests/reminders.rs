@@ -159,8 +159,19 @@ async fn rescheduling_replaces_and_cancelling_stops_a_reminder() {
     );
     assert_eq!(titles().await, ["Check-in moved to today"]);
 
-    // The next occurrence under the same key replaces the sent one.
-    schedule(reminder(jamie, "check-in:a", "Next check-in today", now)).await;
+    // Saving it again for the same time does not send it twice...
+    schedule(reminder(
+        jamie,
+        "check-in:a",
+        "Check-in moved to today",
+        now,
+    ))
+    .await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(titles().await, ["Check-in moved to today"]);
+    // ...but the next occurrence under the same key replaces the sent one.
+    let next = Utc::now() - chrono::Duration::milliseconds(500);
+    schedule(reminder(jamie, "check-in:a", "Next check-in today", next)).await;
     assert!(
         eventually(Duration::from_secs(10), || async {
             titles().await == ["Next check-in today"]
@@ -182,4 +193,55 @@ async fn rescheduling_replaces_and_cancelling_stops_a_reminder() {
     .unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(titles().await, ["Next check-in today"]);
+}
+
+#[tokio::test]
+async fn a_reminder_that_cannot_be_sent_does_not_hold_up_the_rest() {
+    let app = TestApp::spawn().await;
+    let people = young_people(&app.db).await;
+    let past = Utc::now() - chrono::Duration::minutes(5);
+    // A row that notify() refuses (blank title), written around schedule()'s checks,
+    // due before a good one.
+    closeknit::db::raw::exec(
+        &app.db,
+        "INSERT INTO reminders (id, person_id, kind, title, body, subject_type, subject_id, \
+         collapse_key, due_at, state, sent_at, created_at, updated_at) \
+         VALUES ($1, $2, 'check_in_due', '  ', 'x', NULL, NULL, 'bad', $3, 'pending', NULL, $3, $3)",
+        vec![Uuid::now_v7().into(), people[0].into(), past.into()],
+    )
+    .await
+    .unwrap();
+    let txn = app.db.begin().await.unwrap();
+    reminders::schedule(
+        &txn,
+        reminder(people[1], "good", "Check-in due", Utc::now()),
+    )
+    .await
+    .unwrap();
+    assert!(
+        reminders::schedule(&txn, reminder(people[1], "blank", " ", Utc::now()))
+            .await
+            .is_err(),
+        "schedule() refuses what notify() would"
+    );
+    txn.commit().await.unwrap();
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            count(
+                &app.db,
+                "SELECT COUNT(*) FROM notifications WHERE collapse_key = 'good'",
+            )
+            .await
+                == 1
+        })
+        .await
+    );
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM reminders WHERE state = 'failed'"
+        )
+        .await,
+        1
+    );
 }

@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, TransactionTrait};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -40,10 +40,19 @@ pub struct NewReminder<'a> {
 }
 
 /// Schedules (or reschedules) a reminder, in the caller's transaction.
+/// Scheduling a sent reminder again for the same time changes its words
+/// but does not send it again; a new time makes it pending again.
 pub async fn schedule(db: &impl ConnectionTrait, reminder: NewReminder<'_>) -> AppResult<()> {
     if reminder.collapse_key.is_empty() || reminder.collapse_key.len() > 200 {
         return Err(AppError::internal(anyhow::anyhow!(
             "reminder collapse keys are 1 to 200 bytes"
+        )));
+    }
+    // The same rules notify() applies, checked now rather than at send time.
+    let title = reminder.title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(AppError::internal(anyhow::anyhow!(
+            "reminder titles are 1 to 200 characters"
         )));
     }
     let now = Utc::now();
@@ -54,13 +63,17 @@ pub async fn schedule(db: &impl ConnectionTrait, reminder: NewReminder<'_>) -> A
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', NULL, $10, $10) \
          ON CONFLICT (person_id, collapse_key) DO UPDATE SET kind = excluded.kind, \
          title = excluded.title, body = excluded.body, subject_type = excluded.subject_type, \
-         subject_id = excluded.subject_id, due_at = excluded.due_at, state = 'pending', \
-         sent_at = NULL, updated_at = excluded.updated_at",
+         subject_id = excluded.subject_id, due_at = excluded.due_at, \
+         state = CASE WHEN reminders.state = 'sent' AND reminders.due_at = excluded.due_at \
+                 THEN 'sent' ELSE 'pending' END, \
+         sent_at = CASE WHEN reminders.state = 'sent' AND reminders.due_at = excluded.due_at \
+                   THEN reminders.sent_at ELSE NULL END, \
+         updated_at = excluded.updated_at",
         vec![
             Uuid::now_v7().into(),
             reminder.person_id.into(),
             reminder.kind.as_str().into(),
-            reminder.title.into(),
+            title.into(),
             reminder.body.into(),
             reminder.subject.map(|(t, _)| t.to_string()).into(),
             reminder.subject.map(|(_, id)| id).into(),
@@ -136,13 +149,18 @@ pub async fn send_due(db: &DatabaseConnection, limit: u64) -> AppResult<usize> {
             })
         })
         .collect::<AppResult<Vec<Due>>>()?;
+    let mut failed = Vec::new();
     for reminder in &due {
         let Some(kind) = Kind::parse(&reminder.kind) else {
             tracing::error!(kind = reminder.kind, "reminder of an unknown kind skipped");
+            failed.push(reminder);
             continue;
         };
-        service::notify(
-            &txn,
+        // One bad reminder must not hold up the rest: each is sent under a
+        // savepoint, and one that fails is marked failed (and logged).
+        let savepoint = txn.begin().await?;
+        let sent = service::notify(
+            &savepoint,
             NewNotification {
                 person_id: reminder.person_id,
                 kind,
@@ -151,6 +169,27 @@ pub async fn send_due(db: &DatabaseConnection, limit: u64) -> AppResult<usize> {
                 subject: reminder.subject_type.as_deref().zip(reminder.subject_id),
                 collapse_key: Some(&reminder.collapse_key),
             },
+        )
+        .await;
+        match sent {
+            Ok(_) => savepoint.commit().await?,
+            Err(err) => {
+                savepoint.rollback().await?;
+                err.log();
+                failed.push(reminder);
+            }
+        }
+    }
+    for reminder in &failed {
+        exec(
+            &txn,
+            "UPDATE reminders SET state = 'failed', updated_at = $3 \
+             WHERE person_id = $1 AND collapse_key = $2",
+            vec![
+                reminder.person_id.into(),
+                reminder.collapse_key.clone().into(),
+                now.into(),
+            ],
         )
         .await?;
     }
