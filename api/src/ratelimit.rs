@@ -73,6 +73,7 @@ struct Inner {
     sign_in_per_account: Bucket<String>,
     code_requests_per_account: Bucket<String>,
     client_requests: Bucket<Uuid>,
+    token_requests_per_ip: Bucket<IpAddr>,
     metrics: Metrics,
     trusted_proxy_hops: usize,
 }
@@ -91,6 +92,12 @@ impl RateLimits {
                     settings.code_requests_per_account,
                 ),
                 client_requests: Bucket::new("client_requests", settings.client_requests),
+                // Same size as the sign-in budget, but its own: machines
+                // fetching tokens must not use up people's sign-ins.
+                token_requests_per_ip: Bucket::new(
+                    "token_requests_per_ip",
+                    settings.sign_in_per_ip,
+                ),
                 metrics,
                 trusted_proxy_hops: settings.trusted_proxy_hops,
             }),
@@ -120,11 +127,14 @@ impl RateLimits {
             .check(&normalise(email), &inner.metrics)
     }
 
-    /// A token request at `/oauth/token` (per address; a wrong secret is
-    /// a failed sign-in).
+    /// A token request at `/oauth/token`, per address (a budget of its own:
+    /// machines fetching tokens must not use up people's sign-ins).
     pub fn token_request(&self, ip: Option<IpAddr>) -> AppResult<()> {
         match ip {
-            Some(ip) => self.inner.sign_in_per_ip.check(&ip, &self.inner.metrics),
+            Some(ip) => self
+                .inner
+                .token_requests_per_ip
+                .check(&ip, &self.inner.metrics),
             None => Ok(()),
         }
     }
@@ -165,6 +175,7 @@ impl RateLimits {
         inner.sign_in_per_account.forget_idle();
         inner.code_requests_per_account.forget_idle();
         inner.client_requests.forget_idle();
+        inner.token_requests_per_ip.forget_idle();
     }
 
     /// Runs `forget_idle` every minute until cancelled.

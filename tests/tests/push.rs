@@ -317,3 +317,25 @@ async fn registrations_are_checked() {
     assert_eq!(error_codes(&body), ["BAD_USER_INPUT"]);
     assert_eq!(body["errors"][0]["extensions"]["field"], "platform");
 }
+
+#[tokio::test]
+async fn signing_out_everywhere_stops_pushes_to_every_device() {
+    let s = setup().await;
+    let token = s.app.code_token(&s.smtp, YP).await;
+    register(&s.app, &token, "FCM", "fcm-phone").await;
+    register(&s.app, &token, "APNS", "abc999").await;
+    let (_, body) = s
+        .app
+        .graphql_as(
+            &token,
+            "mutation { logoutEverywhere { sessionsEnded } }",
+            json!({}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let again = s.app.code_token(&s.smtp, YP).await;
+    assert!(devices(&s.app, &again).await.is_empty());
+    notify(&s.app, person(&s.app, YP).await, "After signing out").await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(s.fake.pushed().is_empty(), "{:?}", s.fake.pushed());
+}

@@ -245,6 +245,8 @@ pub async fn logout_everywhere(
 ) -> AppResult<u64> {
     let txn = db.begin().await?;
     let revoked = store::revoke_all_for_account(&txn, account_id, Utc::now()).await?;
+    // Signed out on every device: no device should still get its pushes.
+    crate::push::store::remove_all_for_account(&txn, account_id).await?;
     audit::record(
         &txn,
         AuditEntry {

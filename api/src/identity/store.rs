@@ -373,6 +373,9 @@ pub async fn set_status(
         vec![account_id.into(), status.as_str().into(), Utc::now().into()],
     )
     .await?;
+    if status == AccountStatus::Disabled {
+        crate::push::store::remove_all_for_account(db, account_id).await?;
+    }
     Ok(())
 }
 

@@ -124,11 +124,17 @@ impl Fcm {
         if let Some(key) = collapse {
             android["collapse_key"] = key.into();
         }
+        // iOS apps on Firebase need an APNs block to show anything: the
+        // same generic alert as direct APNs, filled in by the app.
         let body = serde_json::json!({
             "message": {
                 "token": token,
                 "data": { "type": data.kind, "id": data.id, "category": data.category },
                 "android": android,
+                "apns": {
+                    "headers": { "apns-priority": if urgent { "10" } else { "5" } },
+                    "payload": { "aps": { "alert": { "loc-key": "NEW_NOTIFICATION" }, "mutable-content": 1 } },
+                },
             }
         });
         let response = match self
@@ -152,8 +158,12 @@ impl Fcm {
                 text.chars().take(200).collect::<String>()
             ));
         }
-        if text.contains("\"UNREGISTERED\"") {
-            return Outcome::Gone(format!("FCM {status}: unregistered"));
+        // The token is dead, or belongs to another Firebase project: remove it.
+        if text.contains("\"UNREGISTERED\"")
+            || text.contains("\"SENDER_ID_MISMATCH\"")
+            || (status == reqwest::StatusCode::BAD_REQUEST && text.contains("registration token"))
+        {
+            return Outcome::Gone(format!("FCM {status}: token not usable"));
         }
         by_status(status, &text)
     }

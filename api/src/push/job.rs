@@ -70,7 +70,7 @@ impl JobHandler for PushNotification {
         let owner = crate::identity::store::account(&job.db, device.account_id)
             .await
             .map_err(retry)?;
-        if owner.is_none_or(|a| a.person_id != notification.person_id) {
+        if owner.is_none_or(|a| a.person_id != notification.person_id || a.status != "active") {
             return Ok(());
         }
         let data = PushData {

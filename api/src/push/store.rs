@@ -103,6 +103,17 @@ pub async fn remove_for_account(
     Ok(result.rows_affected() > 0)
 }
 
+/// Removes every device of an account (signed out everywhere, or disabled).
+pub async fn remove_all_for_account(db: &impl ConnectionTrait, account_id: Uuid) -> AppResult<u64> {
+    let result = exec(
+        db,
+        "DELETE FROM push_devices WHERE account_id = $1",
+        vec![account_id.into()],
+    )
+    .await?;
+    Ok(result.rows_affected())
+}
+
 /// Removes a device the provider says is gone.
 pub async fn prune(db: &impl ConnectionTrait, id: Uuid) -> AppResult<()> {
     exec(
