@@ -4,8 +4,8 @@
 //! caller's transaction, so the event is published exactly when (and only
 //! if) the notification commits; every instance LISTENs and fans the event
 //! out to its own subscribers. On SQLite (one file, possibly several
-//! processes) each instance polls for notifications newer than the last it
-//! saw. Either way the inbox stays the source of truth: a client that
+//! processes) each instance polls for recently created notifications,
+//! looking a few seconds behind the newest it has seen. Either way the inbox stays the source of truth: a client that
 //! reconnects fetches what it missed with the `notifications` query.
 
 use std::time::Duration;
@@ -94,7 +94,10 @@ impl LiveHub {
             };
             if let Err(err) = listener.listen(CHANNEL).await {
                 tracing::warn!(error = %err, "LISTEN failed; retrying");
-                continue;
+                tokio::select! {
+                    _ = self.shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                }
             }
             loop {
                 let received = tokio::select! {
@@ -119,24 +122,27 @@ impl LiveHub {
         }
     }
 
+    /// SQLite: look a little behind the newest creation time seen, so a
+    /// notification that committed late (its time is taken before commit)
+    /// is still found; ids already published are remembered for the window.
     async fn poll(self, db: DatabaseConnection) {
-        let mut last: Option<Uuid> = None;
+        const OVERLAP: chrono::Duration = chrono::Duration::seconds(5);
+        let mut watermark = chrono::Utc::now();
+        let mut seen: std::collections::HashMap<Uuid, chrono::DateTime<chrono::Utc>> =
+            std::collections::HashMap::new();
         let mut tick = tokio::time::interval(Duration::from_millis(250));
         loop {
             tokio::select! {
                 _ = self.shutdown.cancelled() => return,
                 _ = tick.tick() => {}
             }
-            let rows = match last {
-                // Start from what exists now: only new ones are live.
-                None => query(&db, "SELECT MAX(id) FROM notifications", vec![]).await,
-                Some(after) => query(
-                    &db,
-                    "SELECT id, person_id FROM notifications WHERE id > $1 ORDER BY id LIMIT 500",
-                    vec![after.into()],
-                )
-                .await,
-            };
+            let rows = query(
+                &db,
+                "SELECT id, person_id, created_at FROM notifications WHERE created_at > $1 \
+                 ORDER BY created_at LIMIT 1000",
+                vec![(watermark - OVERLAP).into()],
+            )
+            .await;
             let rows = match rows {
                 Ok(rows) => rows,
                 Err(err) => {
@@ -144,27 +150,24 @@ impl LiveHub {
                     continue;
                 }
             };
-            if last.is_none() {
-                last = Some(
-                    rows.first()
-                        .and_then(|r| r.try_get_by_index::<Option<Uuid>>(0).ok().flatten())
-                        .unwrap_or(Uuid::nil()),
-                );
-                continue;
-            }
             for row in &rows {
-                let (Ok(id), Ok(person)) = (
+                let (Ok(id), Ok(person), Ok(created)) = (
                     row.try_get_by_index::<Uuid>(0),
                     row.try_get_by_index::<Uuid>(1),
+                    row.try_get_by_index::<chrono::DateTime<chrono::Utc>>(2),
                 ) else {
                     continue;
                 };
-                last = Some(id);
-                self.publish(LiveEvent {
-                    person_id: person,
-                    notification_id: id,
-                });
+                watermark = watermark.max(created);
+                if seen.insert(id, created).is_none() {
+                    self.publish(LiveEvent {
+                        person_id: person,
+                        notification_id: id,
+                    });
+                }
             }
+            let horizon = watermark - OVERLAP - OVERLAP;
+            seen.retain(|_, created| *created >= horizon);
         }
     }
 }
