@@ -166,7 +166,8 @@ fn is_json_content_type(headers: &HeaderMap) -> bool {
     })
 }
 
-fn request_id(headers: &HeaderMap, id: Option<&RequestId>) -> String {
+/// The request id set by the middleware (or sent by the client).
+pub(super) fn request_id(headers: &HeaderMap, id: Option<&RequestId>) -> String {
     id.and_then(|id| id.header_value().to_str().ok())
         .or_else(|| headers.get("x-request-id").and_then(|v| v.to_str().ok()))
         .unwrap_or("-")
@@ -343,7 +344,11 @@ pub async fn get(
     execute(&state, &headers, ip, rid, params, parsed, media).await
 }
 
-fn operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
+/// The type of the operation a request would run, if it names one.
+pub(super) fn operation_type(
+    doc: &ExecutableDocument,
+    name: Option<&str>,
+) -> Option<OperationType> {
     match (&doc.operations, name) {
         (DocumentOperations::Single(op), _) => Some(op.node.ty),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),

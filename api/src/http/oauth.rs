@@ -66,9 +66,7 @@ pub async fn token(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let request_id = request_id
-        .and_then(|id| id.0.header_value().to_str().ok().map(str::to_string))
-        .unwrap_or_else(|| "-".into());
+    let request_id = super::graphql::request_id(&headers, request_id.as_ref().map(|e| &e.0));
     let ip = state.rate_limits.client_ip(peer.map(|p| p.0.0), &headers);
     if let Err(err) = state.rate_limits.token_request(ip) {
         return token_error(err.into(), false, &request_id);

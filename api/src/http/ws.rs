@@ -36,20 +36,12 @@ use crate::{
 struct SubscriptionsOnly(crate::graphql::AppSchema);
 
 fn is_subscription(request: &async_graphql::Request) -> bool {
-    use async_graphql::parser::types::{DocumentOperations, OperationType};
     let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
         // Let the schema report the syntax error.
         return true;
     };
-    let ty = match (&doc.operations, request.operation_name.as_deref()) {
-        (DocumentOperations::Single(op), _) => Some(op.node.ty),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.values().next().map(|op| op.node.ty)
-        }
-        _ => None,
-    };
-    ty.is_none_or(|ty| ty == OperationType::Subscription)
+    super::graphql::operation_type(&doc, request.operation_name.as_deref())
+        .is_none_or(|ty| ty == async_graphql::parser::types::OperationType::Subscription)
 }
 
 fn refused() -> async_graphql::Response {
@@ -95,12 +87,11 @@ fn bearer(payload: &serde_json::Value) -> Option<&str> {
 pub async fn subscriptions(
     State(state): State<AppState>,
     request_id: Option<axum::Extension<RequestId>>,
+    headers: HeaderMap,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let request_id = request_id
-        .and_then(|id| id.0.header_value().to_str().ok().map(str::to_string))
-        .unwrap_or_else(|| "-".into());
+    let request_id = super::graphql::request_id(&headers, request_id.as_ref().map(|e| &e.0));
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
