@@ -108,6 +108,15 @@ pub enum JobError {
     Permanent(String),
 }
 
+impl From<crate::error::AppError> for JobError {
+    /// A failure of our own (the database, say) is worth retrying; its
+    /// cause is logged here and only the code goes in the job's record.
+    fn from(err: crate::error::AppError) -> Self {
+        err.log();
+        JobError::Retry(err.code().as_str().to_string())
+    }
+}
+
 #[async_trait]
 pub trait JobHandler: Send + Sync + 'static {
     async fn run(&self, job: &JobContext) -> Result<(), JobError>;

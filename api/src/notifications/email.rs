@@ -5,8 +5,8 @@
 use async_trait::async_trait;
 
 use super::{
-    model::{self, Channel},
-    service::Delivery,
+    model::Channel,
+    service::{self, Delivery},
     store, templates,
 };
 use crate::jobs::{
@@ -18,41 +18,21 @@ pub struct EmailNotification {
     pub sender: SendEmail,
 }
 
-fn retry(err: crate::error::AppError) -> JobError {
-    err.log();
-    JobError::Retry(err.code().as_str().to_string())
-}
-
 #[async_trait]
 impl JobHandler for EmailNotification {
     async fn run(&self, job: &JobContext) -> Result<(), JobError> {
         let delivery: Delivery = serde_json::from_value(job.payload.clone())
             .map_err(|e| JobError::Permanent(format!("bad delivery payload: {e}")))?;
-        let Some(notification) = store::get(&job.db, delivery.notification_id)
-            .await
-            .map_err(retry)?
+        let Some(notification) =
+            service::still_wanted(&job.db, delivery.notification_id, Channel::Email).await?
         else {
             tracing::debug!(
                 job = job.id,
-                "notification replaced or removed; nothing to send"
+                "replaced, read in the app or email switched off; not sent"
             );
             return Ok(());
         };
-        if notification.read_at.is_some() && !notification.urgent {
-            tracing::debug!(job = job.id, "already read in the app; email not needed");
-            return Ok(());
-        }
-        // Honour the person's choice as it is now, not as it was when queued.
-        let chosen = store::chosen_channels(&job.db, notification.person_id, notification.kind)
-            .await
-            .map_err(retry)?;
-        if !model::effective_channels(notification.kind, &chosen).contains(&Channel::Email) {
-            tracing::debug!(job = job.id, "email switched off for this kind; not sent");
-            return Ok(());
-        }
-        let Some((address, given_name)) = store::recipient(&job.db, notification.person_id)
-            .await
-            .map_err(retry)?
+        let Some((address, given_name)) = store::recipient(&job.db, notification.person_id).await?
         else {
             tracing::info!(
                 job = job.id,

@@ -99,6 +99,28 @@ pub async fn notify(db: &impl ConnectionTrait, new: NewNotification<'_>) -> AppR
     Ok(id)
 }
 
+/// The notification a delivery job is for, if it should still go out by
+/// `channel` now: not replaced or removed, not already read in the app
+/// (urgent ones go regardless), and the channel still chosen by the person
+/// (their choice as it is now, not as it was when the job was queued).
+pub async fn still_wanted(
+    db: &impl ConnectionTrait,
+    notification_id: Uuid,
+    channel: Channel,
+) -> AppResult<Option<NotificationRow>> {
+    let Some(notification) = store::get(db, notification_id).await? else {
+        return Ok(None);
+    };
+    if notification.read_at.is_some() && !notification.urgent {
+        return Ok(None);
+    }
+    let chosen = store::chosen_channels(db, notification.person_id, notification.kind).await?;
+    if !model::effective_channels(notification.kind, &chosen).contains(&channel) {
+        return Ok(None);
+    }
+    Ok(Some(notification))
+}
+
 /// The viewer's account and person, if they may manage their own
 /// notifications (and devices).
 pub fn own_person(viewer: &Viewer) -> AppResult<(Uuid, Uuid)> {

@@ -16,10 +16,7 @@ use super::{
 use crate::{
     graphql::relay::encode_id,
     jobs::{JobContext, JobError, JobHandler},
-    notifications::{
-        model::{self, Channel},
-        store as notifications,
-    },
+    notifications::{model::Channel, service::still_wanted},
 };
 
 pub const PUSH_NOTIFICATION: &str = "notification.push";
@@ -34,42 +31,21 @@ pub struct PushNotification {
     pub senders: Arc<PushSenders>,
 }
 
-fn retry(err: crate::error::AppError) -> JobError {
-    err.log();
-    JobError::Retry(err.code().as_str().to_string())
-}
-
 #[async_trait]
 impl JobHandler for PushNotification {
     async fn run(&self, job: &JobContext) -> Result<(), JobError> {
         let delivery: PushDelivery = serde_json::from_value(job.payload.clone())
             .map_err(|e| JobError::Permanent(format!("bad push payload: {e}")))?;
-        let Some(notification) = notifications::get(&job.db, delivery.notification_id)
-            .await
-            .map_err(retry)?
+        let Some(notification) =
+            still_wanted(&job.db, delivery.notification_id, Channel::Push).await?
         else {
-            return Ok(()); // replaced or removed
+            return Ok(()); // replaced, read in the app, or push switched off
         };
-        if notification.read_at.is_some() && !notification.urgent {
-            return Ok(()); // already seen in the app
-        }
-        let chosen =
-            notifications::chosen_channels(&job.db, notification.person_id, notification.kind)
-                .await
-                .map_err(retry)?;
-        if !model::effective_channels(notification.kind, &chosen).contains(&Channel::Push) {
-            return Ok(());
-        }
-        let Some(device) = store::device(&job.db, delivery.device_id)
-            .await
-            .map_err(retry)?
-        else {
+        let Some(device) = store::device(&job.db, delivery.device_id).await? else {
             return Ok(()); // unregistered since
         };
         // The phone may have changed hands since the push was queued.
-        let owner = crate::identity::store::account(&job.db, device.account_id)
-            .await
-            .map_err(retry)?;
+        let owner = crate::identity::store::account(&job.db, device.account_id).await?;
         if owner.is_none_or(|a| a.person_id != notification.person_id || a.status != "active") {
             return Ok(());
         }
@@ -91,7 +67,7 @@ impl JobHandler for PushNotification {
                     reason,
                     "push token gone; device removed"
                 );
-                store::prune(&job.db, device.id).await.map_err(retry)?;
+                store::prune(&job.db, device.id).await?;
                 Ok(())
             }
             Outcome::Retry(reason) => Err(JobError::Retry(reason)),
