@@ -4,12 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, QueryResult, Value};
 use uuid::Uuid;
 
-use crate::{
-    db::raw::query,
-    error::{AppError, AppResult},
-    graphql::relay::PageRequest,
-    policy::Scope,
-};
+use crate::{db::raw::query, error::AppResult, graphql::relay::PageRequest, policy::Scope};
 
 /// An audit record with the actor's display details.
 #[derive(Debug, Clone)]
@@ -67,14 +62,6 @@ fn row(r: &QueryResult) -> AppResult<AuditRow> {
     })
 }
 
-fn after_id(page: &PageRequest) -> AppResult<Option<i64>> {
-    page.after
-        .as_deref()
-        .map(str::parse::<i64>)
-        .transpose()
-        .map_err(|_| AppError::bad_input("after", "is not a cursor from this list"))
-}
-
 /// Newest first, keyset by id, with extra conditions joined by AND.
 async fn page_where(
     db: &impl ConnectionTrait,
@@ -83,7 +70,7 @@ async fn page_where(
     page: &PageRequest,
 ) -> AppResult<Vec<AuditRow>> {
     let mut conditions = conditions;
-    if let Some(after) = after_id(page)? {
+    if let Some(after) = page.after_key::<i64>()? {
         params.push(after.into());
         conditions.push(format!("e.id < ${}", params.len()));
     }

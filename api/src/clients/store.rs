@@ -142,14 +142,7 @@ pub async fn clients_page(
     db: &impl ConnectionTrait,
     page: &PageRequest,
 ) -> AppResult<Vec<ApiClientRow>> {
-    let after = page
-        .after
-        .as_deref()
-        .map(Uuid::parse_str)
-        .transpose()
-        .map_err(|_| {
-            crate::error::AppError::bad_input("after", "is not a cursor from this list")
-        })?;
+    let after = page.after_key::<Uuid>()?;
     let limit = i64::try_from(page.fetch_limit()).unwrap_or(i64::MAX);
     let rows = match after {
         Some(after) => query(

@@ -73,6 +73,16 @@ impl PageRequest {
         })
     }
 
+    /// The `after` key parsed as the list's key type (a UUID, a number);
+    /// a key that does not parse is a cursor from some other list.
+    pub fn after_key<K: std::str::FromStr>(&self) -> AppResult<Option<K>> {
+        self.after
+            .as_deref()
+            .map(str::parse::<K>)
+            .transpose()
+            .map_err(|_| AppError::bad_input("after", "is not a cursor from this list"))
+    }
+
     /// Rows to fetch: one more than the page, to know if there is a next page.
     pub fn fetch_limit(&self) -> u64 {
         self.first + 1

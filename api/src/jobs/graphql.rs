@@ -86,7 +86,7 @@ impl JobsQuery {
         let request = RequestCtx::get(ctx)?;
         policy::authorize(&request.viewer, Action::ManageJobs, &Target::platform())?;
         let page = PageRequest::new(first, after)?;
-        let before = page.after.as_deref().map(job_id).transpose()?;
+        let before = page.after_key::<i64>()?;
         let rows =
             queue::dead_page(&request.db, before, page.fetch_limit(), kind.as_deref()).await?;
         Ok(connection(

@@ -125,9 +125,7 @@ pub async fn page(
     if unread_only {
         sql.push_str(" AND read_at IS NULL");
     }
-    if let Some(after) = &page.after {
-        let after = Uuid::parse_str(after)
-            .map_err(|_| AppError::bad_input("after", "is not a cursor from this list"))?;
+    if let Some(after) = page.after_key::<Uuid>()? {
         params.push(after.into());
         sql.push_str(&format!(" AND id < ${}", params.len()));
     }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::{
     db::entities::{accounts, people, role_grants},
-    error::{AppError, AppResult},
+    error::AppResult,
     graphql::relay::PageRequest,
     identity::model::Role,
     policy::Scope,
@@ -66,9 +66,7 @@ pub async fn young_people_page(
     let Some(mut query) = scoped(scope) else {
         return Ok(Vec::new());
     };
-    if let Some(after) = &page.after {
-        let after = Uuid::parse_str(after)
-            .map_err(|_| AppError::bad_input("after", "is not a cursor from this list"))?;
+    if let Some(after) = page.after_key::<Uuid>()? {
         query = query.filter(people::Column::Id.gt(after));
     }
     if let Some(la) = local_authority {
