@@ -51,6 +51,20 @@ impl RequestCtx {
         }
     }
 
+    /// A service the schema was built with (token service, rate limits,
+    /// live hub, push config); its absence is a wiring bug, reported as
+    /// internal.
+    pub fn service<'a, T: std::any::Any + Send + Sync>(
+        ctx: &Context<'a>,
+    ) -> Result<&'a T, AppError> {
+        ctx.data::<T>().map_err(|_| {
+            AppError::internal(anyhow::anyhow!(
+                "{} missing from the schema",
+                std::any::type_name::<T>()
+            ))
+        })
+    }
+
     /// The request context; its absence is a wiring bug, reported as internal.
     pub fn get<'a>(ctx: &Context<'a>) -> Result<&'a RequestCtx, AppError> {
         ctx.data::<RequestCtx>()

@@ -125,16 +125,6 @@ async fn load_me(ctx: &RequestCtx, account_id: uuid::Uuid) -> AppResult<Me> {
     })
 }
 
-fn rate_limits<'a>(ctx: &Context<'a>) -> AppResult<&'a RateLimits> {
-    ctx.data::<RateLimits>()
-        .map_err(|_| AppError::internal(anyhow::anyhow!("rate limits missing")))
-}
-
-fn tokens<'a>(ctx: &Context<'a>) -> AppResult<&'a Arc<TokenService>> {
-    ctx.data::<Arc<TokenService>>()
-        .map_err(|_| AppError::internal(anyhow::anyhow!("token service missing")))
-}
-
 async fn payload(request: &RequestCtx, session: sessions::Session) -> AppResult<SessionPayload> {
     let me = load_me(request, session.account_id).await?;
     Ok(SessionPayload {
@@ -177,10 +167,10 @@ impl IdentityMutation {
         input: SignInInput,
     ) -> async_graphql::Result<SessionPayload> {
         let request = RequestCtx::get(ctx)?;
-        rate_limits(ctx)?.sign_in(request.client_ip, &input.email)?;
+        RequestCtx::service::<RateLimits>(ctx)?.sign_in(request.client_ip, &input.email)?;
         let session = sessions::sign_in_with_password(
             &request.db,
-            tokens(ctx)?,
+            RequestCtx::service::<Arc<TokenService>>(ctx)?,
             &input.email,
             input.password,
             &request.request_id,
@@ -198,9 +188,14 @@ impl IdentityMutation {
         input: RequestSignInCodeInput,
     ) -> async_graphql::Result<RequestSignInCodePayload> {
         let request = RequestCtx::get(ctx)?;
-        rate_limits(ctx)?.code_request(request.client_ip, &input.email)?;
-        super::codes::request_code(&request.db, tokens(ctx)?, &input.email, &request.request_id)
-            .await?;
+        RequestCtx::service::<RateLimits>(ctx)?.code_request(request.client_ip, &input.email)?;
+        super::codes::request_code(
+            &request.db,
+            RequestCtx::service::<Arc<TokenService>>(ctx)?,
+            &input.email,
+            &request.request_id,
+        )
+        .await?;
         Ok(RequestSignInCodePayload {
             message: "If that email address has a Closeknit account, we have sent it a sign-in code. It works for 10 minutes.".into(),
         })
@@ -214,10 +209,10 @@ impl IdentityMutation {
         input: SignInWithCodeInput,
     ) -> async_graphql::Result<SessionPayload> {
         let request = RequestCtx::get(ctx)?;
-        rate_limits(ctx)?.sign_in(request.client_ip, &input.email)?;
+        RequestCtx::service::<RateLimits>(ctx)?.sign_in(request.client_ip, &input.email)?;
         let session = super::codes::sign_in_with_code(
             &request.db,
-            tokens(ctx)?,
+            RequestCtx::service::<Arc<TokenService>>(ctx)?,
             &input.email,
             &input.code,
             &request.request_id,
@@ -235,7 +230,7 @@ impl IdentityMutation {
         let request = RequestCtx::get(ctx)?;
         let session = sessions::refresh(
             &request.db,
-            tokens(ctx)?,
+            RequestCtx::service::<Arc<TokenService>>(ctx)?,
             &input.refresh_token,
             &request.request_id,
         )

@@ -228,9 +228,7 @@ impl NotificationsSubscription {
             crate::policy::Action::ManageOwnNotifications,
             &crate::policy::Target::person(viewer.person_id, None),
         )?;
-        let hub = ctx
-            .data::<super::live::LiveHub>()
-            .map_err(|_| AppError::internal(anyhow::anyhow!("live hub missing")))?;
+        let hub = RequestCtx::service::<super::live::LiveHub>(ctx)?;
         let expires = ctx.data::<SessionExpiry>().ok().map(|e| e.0);
         Ok(super::live::subscription(
             hub,

@@ -10,10 +10,7 @@ use super::{
     service::{self, NewDevice, PushConfig},
     store::Device,
 };
-use crate::{
-    error::AppError,
-    graphql::{context::RequestCtx, relay::encode_id},
-};
+use crate::graphql::{context::RequestCtx, relay::encode_id};
 
 /// An app installation or browser that receives pushes.
 #[derive(SimpleObject)]
@@ -69,11 +66,6 @@ pub struct UnregisterPushDevicePayload {
     pub removed: bool,
 }
 
-fn config<'a>(ctx: &Context<'a>) -> Result<&'a Arc<PushConfig>, AppError> {
-    ctx.data::<Arc<PushConfig>>()
-        .map_err(|_| AppError::internal(anyhow::anyhow!("push config missing")))
-}
-
 #[derive(Default)]
 pub struct PushQuery;
 
@@ -95,7 +87,10 @@ impl PushQuery {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<String>> {
-        Ok(config(ctx)?.senders.web_public_key().map(str::to_string))
+        Ok(RequestCtx::service::<Arc<PushConfig>>(ctx)?
+            .senders
+            .web_public_key()
+            .map(str::to_string))
     }
 }
 
@@ -116,7 +111,7 @@ impl PushMutation {
         let device = service::register(
             &request.db,
             &request.viewer,
-            config(ctx)?,
+            RequestCtx::service::<Arc<PushConfig>>(ctx)?,
             NewDevice {
                 platform: input.platform,
                 token: &input.token,
