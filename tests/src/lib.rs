@@ -308,6 +308,16 @@ impl TestApp {
             .to_string()
     }
 
+    /// The person behind a demo account's email address.
+    pub async fn person_id(&self, email: &str) -> uuid::Uuid {
+        let email = closeknit::identity::model::Email::parse("email", email).expect("email");
+        closeknit::identity::store::account_by_email(&self.db, &email)
+            .await
+            .expect("query")
+            .unwrap_or_else(|| panic!("no account {}", email.as_str()))
+            .person_id
+    }
+
     /// Signs in a demo staff account; returns its access token.
     pub async fn staff_token(&self, email: &str) -> String {
         let (_, body) = self

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use chrono::Utc;
 use closeknit::{
-    identity::{model::Email, store as identity},
     jobs::{self, mail::EmailJob},
     notifications::{
         calendar,
@@ -30,14 +29,6 @@ async fn spawn() -> (TestApp, SmtpSink) {
         .spawn()
         .await;
     (app, smtp)
-}
-
-async fn person(app: &TestApp, email: &str) -> Uuid {
-    identity::account_by_email(&app.db, &Email::parse("e", email).unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .person_id
 }
 
 async fn notify(app: &TestApp, person: Uuid, kind: Kind, title: &str, key: Option<&str>) -> Uuid {
@@ -106,7 +97,7 @@ const INBOX: &str = "{ unreadNotificationCount notifications(first: 10) { edges 
 async fn a_notification_reaches_the_inbox_and_the_templated_email_once() {
     let (app, smtp) = spawn().await;
     let token = app.code_token(&smtp, YP).await;
-    let jamie = person(&app, YP).await;
+    let jamie = app.person_id(YP).await;
     notify(
         &app,
         jamie,
@@ -167,7 +158,7 @@ async fn quiet_hours_defer_non_urgent_mail_but_not_security_notices() {
     let (app, smtp) = spawn().await;
     let token = app.code_token(&smtp, YP).await;
     quiet_now(&app, &token).await;
-    let jamie = person(&app, YP).await;
+    let jamie = app.person_id(YP).await;
     notify(&app, jamie, Kind::CheckInDue, "Your check-in is due", None).await;
     notify(&app, jamie, Kind::Security, "New sign-in", None).await;
 
@@ -203,7 +194,7 @@ async fn channel_choices_are_honoured_when_the_mail_would_go() {
     let token = app.code_token(&smtp, YP).await;
     // Deliveries wait (quiet hours) so choices can change before they go.
     quiet_now(&app, &token).await;
-    let jamie = person(&app, YP).await;
+    let jamie = app.person_id(YP).await;
     let set = "mutation($c: [KindChannelsInput!]!) { updateNotificationSettings(input: {channels: $c}) { channels { kind channels } } }";
     let (_, body) = app
         .graphql_as(
@@ -308,7 +299,7 @@ async fn a_rescheduled_reminder_replaces_the_old_one_and_read_ones_are_not_email
     let (app, smtp) = spawn().await;
     let token = app.code_token(&smtp, YP).await;
     quiet_now(&app, &token).await;
-    let jamie = person(&app, YP).await;
+    let jamie = app.person_id(YP).await;
     notify(
         &app,
         jamie,

@@ -7,12 +7,9 @@
 use std::time::Duration;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use closeknit::{
-    identity::{model::Email, store as identity},
-    notifications::{
-        model::Kind,
-        service::{self, NewNotification},
-    },
+use closeknit::notifications::{
+    model::Kind,
+    service::{self, NewNotification},
 };
 use closeknit_tests::{
     TestApp, error_codes, eventually,
@@ -79,14 +76,6 @@ async fn register(app: &TestApp, token: &str, platform: &str, device: &str) -> V
     app.graphql_as(token, REGISTER, json!({"i": input})).await.1
 }
 
-async fn person(app: &TestApp, email: &str) -> Uuid {
-    identity::account_by_email(&app.db, &Email::parse("e", email).unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .person_id
-}
-
 async fn notify(app: &TestApp, person: Uuid, title: &str) -> Uuid {
     let txn = app.db.begin().await.unwrap();
     let id = service::notify(
@@ -132,7 +121,7 @@ async fn every_device_gets_one_push_with_nothing_personal_in_it() {
             "{body}"
         );
     }
-    let id = notify(&s.app, person(&s.app, YP).await, "Claim approved").await;
+    let id = notify(&s.app, s.app.person_id(YP).await, "Claim approved").await;
     assert!(
         eventually(Duration::from_secs(15), || async {
             s.fake.delivered_to("fcm-device-1") == 1
@@ -197,7 +186,7 @@ async fn tokens_the_provider_calls_dead_are_pruned_and_transient_failures_retry(
         register(&s.app, &token, platform, device).await;
     }
     assert_eq!(devices(&s.app, &token).await.len(), 4);
-    notify(&s.app, person(&s.app, YP).await, "Claim approved").await;
+    notify(&s.app, s.app.person_id(YP).await, "Claim approved").await;
     assert!(
         eventually(Duration::from_secs(15), || async {
             devices(&s.app, &token).await == ["FCM"] && s.fake.delivered_to("flaky-1") == 1
@@ -231,8 +220,8 @@ async fn a_shared_phone_follows_whoever_signed_in_last() {
     assert!(devices(&s.app, &first).await.is_empty());
     assert_eq!(devices(&s.app, &second).await, ["FCM"]);
 
-    notify(&s.app, person(&s.app, YP).await, "For the first").await;
-    notify(&s.app, person(&s.app, YP2).await, "For the second").await;
+    notify(&s.app, s.app.person_id(YP).await, "For the first").await;
+    notify(&s.app, s.app.person_id(YP2).await, "For the second").await;
     assert!(
         eventually(Duration::from_secs(15), || async {
             s.fake.delivered_to("fcm-shared") == 1
@@ -335,7 +324,7 @@ async fn signing_out_everywhere_stops_pushes_to_every_device() {
     assert!(body["errors"].is_null(), "{body}");
     let again = s.app.code_token(&s.smtp, YP).await;
     assert!(devices(&s.app, &again).await.is_empty());
-    notify(&s.app, person(&s.app, YP).await, "After signing out").await;
+    notify(&s.app, s.app.person_id(YP).await, "After signing out").await;
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert!(s.fake.pushed().is_empty(), "{:?}", s.fake.pushed());
 }

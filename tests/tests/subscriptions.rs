@@ -6,12 +6,9 @@
 
 use std::time::Duration;
 
-use closeknit::{
-    identity::{model::Email, store as identity},
-    notifications::{
-        model::Kind,
-        service::{self, NewNotification},
-    },
+use closeknit::notifications::{
+    model::Kind,
+    service::{self, NewNotification},
 };
 use closeknit_tests::TestApp;
 use ed25519_dalek::{SigningKey, pkcs8::EncodePrivateKey, pkcs8::spki::der::pem::LineEnding};
@@ -114,14 +111,6 @@ async fn subscribed(app: &TestApp, token: &str) -> Socket {
     socket
 }
 
-async fn person(db: &DatabaseConnection, email: &str) -> Uuid {
-    identity::account_by_email(db, &Email::parse("e", email).unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .person_id
-}
-
 async fn notify(db: &DatabaseConnection, person: Uuid, title: &str) {
     let txn = db.begin().await.unwrap();
     service::notify(
@@ -148,8 +137,8 @@ async fn a_notification_created_on_one_instance_reaches_a_subscriber_on_the_othe
     // Give the subscription a moment to register before publishing.
     tokio::time::sleep(Duration::from_millis(400)).await;
 
-    let me = person(&second.db, KEY_WORKER).await;
-    let someone_else = person(&second.db, "personal.adviser@northmoor.example").await;
+    let me = second.person_id(KEY_WORKER).await;
+    let someone_else = second.person_id("personal.adviser@northmoor.example").await;
     notify(&second.db, someone_else, "Not for you").await;
     notify(&second.db, me, "Workshop tomorrow").await;
 
@@ -197,7 +186,7 @@ async fn the_stream_ends_when_the_session_ends_and_sockets_close_at_shutdown() {
     let token = app.staff_token(KEY_WORKER).await;
     let mut socket = subscribed(&app, &token).await;
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let me = person(&app.db, KEY_WORKER).await;
+    let me = app.person_id(KEY_WORKER).await;
 
     let (_, body) = app
         .graphql_as(
