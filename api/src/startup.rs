@@ -21,6 +21,7 @@ use crate::{
     },
     metrics::Metrics,
     notifications::live::LiveHub,
+    push::sender::PushSenders,
     ratelimit::RateLimits,
     seed,
 };
@@ -42,9 +43,11 @@ impl JobHandler for ArcHandler {
     }
 }
 
-/// The job handlers of a process (`serve` and `worker` alike).
+/// The job handlers of a process (`serve` and `worker` alike), sending
+/// pushes through `push` (built once per process: it reads key files).
 pub fn handlers(
     config: &Config,
+    push: Arc<PushSenders>,
     extra: Vec<(String, Arc<dyn JobHandler>)>,
 ) -> anyhow::Result<Handlers> {
     let mailer = Mailer::from_settings(&config.mail, config.jobs.concurrency)?;
@@ -61,11 +64,7 @@ pub fn handlers(
     );
     handlers.register(
         crate::push::job::PUSH_NOTIFICATION,
-        crate::push::job::PushNotification {
-            senders: Arc::new(crate::push::sender::PushSenders::from_settings(
-                &config.push,
-            )?),
-        },
+        crate::push::job::PushNotification { senders: push },
     );
     for (kind, handler) in extra {
         handlers.register(&kind, ArcHandler(handler));
@@ -105,16 +104,15 @@ impl Application {
             .close()
             .await
             .context("releasing the migration lock")?;
-        let handlers = Arc::new(handlers(&config, options.handlers)?);
+        let push_senders = Arc::new(PushSenders::from_settings(&config.push)?);
+        let handlers = Arc::new(handlers(&config, push_senders.clone(), options.handlers)?);
         let tokens = crate::auth::token_service(&config.auth, config.profile)?;
         let rate_limits = RateLimits::new(&config.rate_limits, metrics.clone());
         let shutdown = CancellationToken::new();
         let live = LiveHub::new(shutdown.clone());
         let push = Arc::new(crate::push::service::PushConfig {
             settings: config.push.clone(),
-            senders: Arc::new(crate::push::sender::PushSenders::from_settings(
-                &config.push,
-            )?),
+            senders: push_senders,
         });
         let schema = graphql::build_schema(
             &config.graphql,
@@ -269,7 +267,8 @@ pub async fn run_worker(config: Config) -> anyhow::Result<()> {
             pending.join(", ")
         );
     }
-    let handlers = Arc::new(handlers(&config, Vec::new())?);
+    let push = Arc::new(PushSenders::from_settings(&config.push)?);
+    let handlers = Arc::new(handlers(&config, push, Vec::new())?);
     let shutdown = CancellationToken::new();
     let worker = Worker::new(
         db.clone(),

@@ -30,6 +30,7 @@ use closeknit::{
         worker::{JobSignal, Worker},
     },
     metrics::Metrics,
+    push::sender::PushSenders,
     startup,
 };
 use closeknit_tests::{TestDb, smtp::SmtpSink};
@@ -81,7 +82,8 @@ async fn run(workers: usize) -> (f64, usize, usize) {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..workers {
-        let handlers = Arc::new(startup::handlers(&config, Vec::new()).unwrap());
+        let push = Arc::new(PushSenders::from_settings(&config.push).unwrap());
+        let handlers = Arc::new(startup::handlers(&config, push, Vec::new()).unwrap());
         let worker = Worker::new(
             conn.clone(),
             handlers,
