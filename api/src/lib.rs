@@ -22,4 +22,5 @@ pub mod ratelimit;
 pub mod reference;
 pub mod seed;
 pub mod startup;
+pub mod staying_close;
 pub mod telemetry;

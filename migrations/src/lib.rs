@@ -17,6 +17,7 @@ mod m20261123_000006_api_clients;
 mod m20261123_000007_notifications;
 mod m20261123_000008_reminders;
 mod m20261123_000009_push_devices;
+mod m20261123_000010_staying_close;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_notifications::Migration),
             Box::new(m20261123_000008_reminders::Migration),
             Box::new(m20261123_000009_push_devices::Migration),
+            Box::new(m20261123_000010_staying_close::Migration),
         ]
     }
 }

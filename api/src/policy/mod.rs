@@ -44,10 +44,24 @@ pub enum Action {
     ManageOwnNotifications,
     /// Inspect and retry dead background jobs (operators).
     ManageJobs,
+    /// Read a Staying Close plan and everything in it.
+    ReadPlan,
+    /// Change a plan: goals, dates, check-ins, reviews, records (the key
+    /// worker and personal adviser on the plan).
+    EditPlan,
+    /// Set up care-leaver profiles and start plans in an authority.
+    ManageCareLeavers,
+    /// Add progress, comments, agreement, claims and review requests to
+    /// one's own plan.
+    ContributeToOwnPlan,
+    /// Approve, reject and mark paid allowance and bursary claims.
+    DecideClaims,
+    /// Row-level statutory returns (SSDA903 OC3) for an authority.
+    ReadCareLeaverReturns,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 16] = [
         Action::ReadYoungPerson,
         Action::ReadYoungPersonDateOfBirth,
         Action::ReadAuditTrail,
@@ -58,6 +72,12 @@ impl Action {
         Action::BookTraining,
         Action::ManageOwnNotifications,
         Action::ManageJobs,
+        Action::ReadPlan,
+        Action::EditPlan,
+        Action::ManageCareLeavers,
+        Action::ContributeToOwnPlan,
+        Action::DecideClaims,
+        Action::ReadCareLeaverReturns,
     ];
 }
 
@@ -98,6 +118,9 @@ impl ClientScope {
 pub struct Target {
     pub person: Option<Uuid>,
     pub local_authority: Option<Uuid>,
+    /// The workers assigned to the record (a plan's key worker and
+    /// personal adviser).
+    pub workers: [Option<Uuid>; 2],
 }
 
 impl Target {
@@ -105,6 +128,16 @@ impl Target {
         Target {
             person: Some(person),
             local_authority,
+            workers: [None, None],
+        }
+    }
+
+    /// A record about a person that has workers assigned to it.
+    pub fn assigned(person: Uuid, local_authority: Uuid, workers: [Option<Uuid>; 2]) -> Self {
+        Target {
+            person: Some(person),
+            local_authority: Some(local_authority),
+            workers,
         }
     }
 
@@ -112,6 +145,7 @@ impl Target {
         Target {
             person: None,
             local_authority: Some(local_authority),
+            workers: [None, None],
         }
     }
 
@@ -130,11 +164,18 @@ pub struct Scope {
     pub own_person: Option<Uuid>,
     /// Records held by these local authorities.
     pub local_authorities: BTreeSet<Uuid>,
+    /// Records this worker is assigned to (a plan's key worker or personal
+    /// adviser), held by one of `assigned_authorities`.
+    pub assigned_worker: Option<Uuid>,
+    pub assigned_authorities: BTreeSet<Uuid>,
 }
 
 impl Scope {
     pub fn is_empty(&self) -> bool {
-        !self.everything && self.own_person.is_none() && self.local_authorities.is_empty()
+        !self.everything
+            && self.own_person.is_none()
+            && self.local_authorities.is_empty()
+            && (self.assigned_worker.is_none() || self.assigned_authorities.is_empty())
     }
 
     pub fn covers(&self, target: &Target) -> bool {
@@ -145,7 +186,55 @@ impl Scope {
         let authority = target
             .local_authority
             .is_some_and(|la| self.local_authorities.contains(&la));
-        own || authority
+        let assigned = self.assigned_worker.is_some()
+            && target.workers.contains(&self.assigned_worker)
+            && target
+                .local_authority
+                .is_some_and(|la| self.assigned_authorities.contains(&la));
+        own || authority || assigned
+    }
+
+    /// The SQL filter for this scope in hand-written SQL, over a table's
+    /// person and authority columns and (for assigned records) its worker
+    /// columns; parameters are appended to `params`. `None` when nothing is
+    /// visible.
+    pub fn sql(
+        &self,
+        person: &str,
+        authority: &str,
+        workers: Option<[&str; 2]>,
+        params: &mut Vec<sea_orm::Value>,
+    ) -> Option<String> {
+        if self.everything {
+            return Some("TRUE".into());
+        }
+        let mut any = Vec::new();
+        let authorities_in = |set: &BTreeSet<Uuid>, params: &mut Vec<sea_orm::Value>| {
+            let list: Vec<String> = set
+                .iter()
+                .map(|la| {
+                    params.push((*la).into());
+                    format!("${}", params.len())
+                })
+                .collect();
+            format!("{authority} IN ({})", list.join(", "))
+        };
+        if let Some(me) = self.own_person {
+            params.push(me.into());
+            any.push(format!("{person} = ${}", params.len()));
+        }
+        if !self.local_authorities.is_empty() {
+            any.push(authorities_in(&self.local_authorities, params));
+        }
+        if let (Some(me), Some([a, b])) = (self.assigned_worker, workers)
+            && !self.assigned_authorities.is_empty()
+        {
+            let within = authorities_in(&self.assigned_authorities, params);
+            params.push(me.into());
+            let n = params.len();
+            any.push(format!("({within} AND ({a} = ${n} OR {b} = ${n}))"));
+        }
+        (!any.is_empty()).then(|| format!("({})", any.join(" OR ")))
     }
 
     /// The SQL filter for this scope over a table's person and authority
@@ -185,6 +274,8 @@ enum Reach {
     Nothing,
     OwnPerson,
     GrantAuthorities,
+    /// Records in the grant's authorities that the viewer is assigned to.
+    AssignedInGrantAuthorities,
     Everything,
 }
 
@@ -206,6 +297,10 @@ fn account_reach(role: Role, action: Action) -> Reach {
         (ReadDashboard, LaManager) => Reach::GrantAuthorities,
         (ReadTraining | BookTraining, TrainingCoordinator) => Reach::GrantAuthorities,
         (ReadTraining | BookTraining, KinshipCarer) => Reach::OwnPerson,
+        (ReadPlan | ContributeToOwnPlan, YoungPerson) => Reach::OwnPerson,
+        (ReadPlan | EditPlan, KeyWorker | PersonalAdviser) => Reach::AssignedInGrantAuthorities,
+        (ReadPlan | DecideClaims | ReadCareLeaverReturns, LaManager) => Reach::GrantAuthorities,
+        (ManageCareLeavers, PersonalAdviser | LaManager) => Reach::GrantAuthorities,
         _ => Reach::Nothing,
     }
 }
@@ -229,6 +324,12 @@ fn account_scope(viewer: &AccountViewer, action: Action) -> Scope {
             Reach::GrantAuthorities => scope
                 .local_authorities
                 .extend(grant.local_authorities.iter().copied()),
+            Reach::AssignedInGrantAuthorities => {
+                scope.assigned_worker = Some(viewer.person_id);
+                scope
+                    .assigned_authorities
+                    .extend(grant.local_authorities.iter().copied());
+            }
             Reach::Everything => scope.everything = true,
         }
     }

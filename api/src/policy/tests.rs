@@ -31,7 +31,7 @@ impl World {
     }
 
     /// The targets, each with its letter in the expected table.
-    fn targets(&self) -> [(char, Target); 6] {
+    fn targets(&self) -> [(char, Target); 8] {
         [
             ('S', Target::person(self.me, Some(self.la))),
             ('P', Target::person(self.same_la_person, Some(self.la))),
@@ -42,6 +42,16 @@ impl World {
             ('L', Target::local_authority(self.la)),
             ('M', Target::local_authority(self.other_la)),
             ('X', Target::platform()),
+            // A plan of another young person that I am assigned to, in my
+            // authority and in another one.
+            (
+                'A',
+                Target::assigned(self.same_la_person, self.la, [Some(self.me), None]),
+            ),
+            (
+                'B',
+                Target::assigned(self.other_la_person, self.other_la, [None, Some(self.me)]),
+            ),
         ]
     }
 
@@ -81,16 +91,20 @@ fn expected(action: Action, role: Role) -> &'static str {
     use Role::*;
     match (action, role) {
         (ReadYoungPerson, YoungPerson) => "S",
-        (ReadYoungPerson, KeyWorker | PersonalAdviser | Referrer | LaManager) => "SPL",
+        (ReadYoungPerson, KeyWorker | PersonalAdviser | Referrer | LaManager) => "SPLA",
         (ReadYoungPersonDateOfBirth, YoungPerson) => "S",
-        (ReadYoungPersonDateOfBirth, PersonalAdviser | LaManager) => "SPL",
-        (ReadAuditTrail, LaManager) => "SPL",
+        (ReadYoungPersonDateOfBirth, PersonalAdviser | LaManager) => "SPLA",
+        (ReadAuditTrail, LaManager) => "SPLA",
         (ReadActivityLog, YoungPerson | KinshipCarer) => "S",
-        (ManageApiClients | ManageJobs, PlatformAdmin) => "SPQLMX",
+        (ManageApiClients | ManageJobs, PlatformAdmin) => "SPQLMXAB",
         (ManageOwnNotifications, _) => "S",
-        (ReadDashboard, LaManager) => "SPL",
-        (ReadTraining | BookTraining, TrainingCoordinator) => "SPL",
+        (ReadDashboard, LaManager) => "SPLA",
+        (ReadTraining | BookTraining, TrainingCoordinator) => "SPLA",
         (ReadTraining | BookTraining, KinshipCarer) => "S",
+        (ReadPlan | ContributeToOwnPlan, YoungPerson) => "S",
+        (ReadPlan | EditPlan, KeyWorker | PersonalAdviser) => "A",
+        (ReadPlan | DecideClaims | ReadCareLeaverReturns, LaManager) => "SPLA",
+        (ManageCareLeavers, PersonalAdviser | LaManager) => "SPLA",
         _ => "",
     }
 }
@@ -133,12 +147,12 @@ fn clients_reach_their_authorities_only_through_their_scopes() {
     };
     for action in Action::ALL {
         let everything = world.client(&ClientScope::ALL);
-        let want = if needs(action).is_some() { "SPL" } else { "" };
+        let want = if needs(action).is_some() { "SPLA" } else { "" };
         assert_eq!(reach(&world, &everything, action), want, "{action:?}");
         for scope in ClientScope::ALL {
             let one = world.client(&[scope]);
             let want = if needs(action) == Some(scope) {
-                "SPL"
+                "SPLA"
             } else {
                 ""
             };
@@ -184,8 +198,8 @@ fn grants_add_up_across_roles() {
     // Training reaches the coordinator's authority only; audit the
     // manager's authority only: one grant's reach never leaks into another
     // action.
-    assert_eq!(reach(&world, &viewer, Action::ReadTraining), "SPL");
-    assert_eq!(reach(&world, &viewer, Action::ReadAuditTrail), "QM");
+    assert_eq!(reach(&world, &viewer, Action::ReadTraining), "SPLA");
+    assert_eq!(reach(&world, &viewer, Action::ReadAuditTrail), "QMB");
 }
 
 #[test]
@@ -241,5 +255,43 @@ fn an_empty_scope_has_no_sql_condition() {
         authorities
             .condition(Some(Column::Id), None::<Column>)
             .is_none()
+    );
+}
+
+#[test]
+fn hand_written_sql_filters_follow_the_scope() {
+    let me = Uuid::now_v7();
+    let la = Uuid::now_v7();
+    let mut params = Vec::new();
+    assert!(
+        Scope::default()
+            .sql("p.person_id", "p.la", Some(["p.kw", "p.pa"]), &mut params)
+            .is_none()
+    );
+    let assigned = Scope {
+        assigned_worker: Some(me),
+        assigned_authorities: [la].into(),
+        ..Scope::default()
+    };
+    let sql = assigned
+        .sql("p.person_id", "p.la", Some(["p.kw", "p.pa"]), &mut params)
+        .unwrap();
+    assert_eq!(sql, "((p.la IN ($1) AND (p.kw = $2 OR p.pa = $2)))");
+    assert_eq!(params.len(), 2);
+    // Assignment means nothing for a table without worker columns.
+    assert!(
+        assigned
+            .sql("p.person_id", "p.la", None, &mut Vec::new())
+            .is_none()
+    );
+    let mut params = vec![sea_orm::Value::from(1)];
+    let both = Scope {
+        own_person: Some(me),
+        local_authorities: [la].into(),
+        ..Scope::default()
+    };
+    assert_eq!(
+        both.sql("p.person_id", "p.la", None, &mut params).unwrap(),
+        "(p.person_id = $2 OR p.la IN ($3))"
     );
 }
