@@ -51,7 +51,8 @@ struct Demo<'a> {
     roles: &'a [(Role, Uuid)],
 }
 
-async fn account(db: &impl ConnectionTrait, demo: Demo<'_>) -> AppResult<()> {
+/// Returns the account's person id.
+async fn account(db: &impl ConnectionTrait, demo: Demo<'_>) -> AppResult<Uuid> {
     let Demo {
         email,
         names,
@@ -61,8 +62,8 @@ async fn account(db: &impl ConnectionTrait, demo: Demo<'_>) -> AppResult<()> {
         roles,
     } = demo;
     let email = Email::parse("email", email)?;
-    if store::account_by_email(db, &email).await?.is_some() {
-        return Ok(());
+    if let Some(existing) = store::account_by_email(db, &email).await? {
+        return Ok(existing.person_id);
     }
     store::insert_account(
         db,
@@ -77,7 +78,10 @@ async fn account(db: &impl ConnectionTrait, demo: Demo<'_>) -> AppResult<()> {
         },
     )
     .await?;
-    Ok(())
+    store::account_by_email(db, &email)
+        .await?
+        .map(|a| a.person_id)
+        .ok_or_else(|| crate::error::AppError::internal(anyhow::anyhow!("demo account vanished")))
 }
 
 async fn commission(
@@ -204,8 +208,9 @@ pub async fn demo(db: &DatabaseConnection) -> AppResult<()> {
             ("social.worker", ("Robin", "Referrer"), Role::Referrer, team),
             ("key.worker", ("Taylor", "Keyworker"), Role::KeyWorker, home),
         ];
+        let mut staff_ids = Vec::new();
         for (user, names, role, org) in staff {
-            account(
+            let id = account(
                 &txn,
                 Demo {
                     email: &format!("{user}@{domain}"),
@@ -217,14 +222,14 @@ pub async fn demo(db: &DatabaseConnection) -> AppResult<()> {
                 },
             )
             .await?;
+            staff_ids.push((role, id));
         }
-        // Two young people per authority (one passwordless account each),
-        // so "own" and "another young person" can both be tried.
-        for (user, names, born) in [
-            ("young.person", ("Jamie", "Leaver"), (2007, 3, 14)),
-            ("young.person.two", ("Riley", "Leaver"), (2006, 11, 2)),
-        ] {
-            account(
+        // Six young people per authority (one passwordless account each),
+        // so "own" and "another young person" can both be tried, in the
+        // situations of the Staying Close demo (see staying_close::demo).
+        let mut young_people = Vec::new();
+        for (user, names, born) in crate::staying_close::demo::YOUNG_PEOPLE {
+            let id = account(
                 &txn,
                 Demo {
                     email: &format!("{user}@{domain}"),
@@ -236,7 +241,27 @@ pub async fn demo(db: &DatabaseConnection) -> AppResult<()> {
                 },
             )
             .await?;
+            young_people.push(id);
         }
+        let worker = |role| {
+            staff_ids
+                .iter()
+                .find(|(r, _)| *r == role)
+                .map(|(_, id)| *id)
+        };
+        crate::staying_close::demo::load(
+            &txn,
+            crate::staying_close::demo::Authority {
+                id: la.id,
+                home,
+                key_worker: worker(Role::KeyWorker),
+                personal_adviser: worker(Role::PersonalAdviser),
+                extends_to_25: code.as_str() == DEMO_AUTHORITIES[1].0,
+                index: u8::from(code.as_str() == DEMO_AUTHORITIES[1].0),
+            },
+            &young_people,
+        )
+        .await?;
         account(
             &txn,
             Demo {

@@ -199,12 +199,6 @@ impl MigrationTrait for Migration {
                             ("plans", "id"),
                         )),
                 )
-                .index(
-                    Index::create()
-                        .name("plan_goals_plan")
-                        .col("plan_id")
-                        .col("updated_at"),
-                )
                 .to_owned(),
             )
             .await?;
@@ -228,12 +222,6 @@ impl MigrationTrait for Migration {
                             ("goal_progress", "author_person_id"),
                             ("people", "id"),
                         )),
-                )
-                .index(
-                    Index::create()
-                        .name("goal_progress_plan")
-                        .col("plan_id")
-                        .col("updated_at"),
                 )
                 .to_owned(),
             )
@@ -268,25 +256,20 @@ impl MigrationTrait for Migration {
                     create.col(string_len("code", 2));
                 }
             }
-            stamps(&mut create)
-                .foreign_key(&mut fk(
-                    &format!("{table}_person"),
-                    (table, "person_id"),
-                    ("care_leavers", "person_id"),
-                ))
-                .index(
-                    Index::create()
-                        .name(format!("{table}_person_date"))
-                        .col("person_id")
-                        .col("recorded_on"),
-                )
-                .index(
-                    Index::create()
-                        .name(format!("{table}_la"))
-                        .col("local_authority_id")
-                        .col("recorded_on"),
-                );
+            stamps(&mut create).foreign_key(&mut fk(
+                &format!("{table}_person"),
+                (table, "person_id"),
+                ("care_leavers", "person_id"),
+            ));
             manager.create_table(create.to_owned()).await?;
+            db.execute_unprepared(&format!(
+                "CREATE INDEX {table}_person_date ON {table} (person_id, recorded_on)"
+            ))
+            .await?;
+            db.execute_unprepared(&format!(
+                "CREATE INDEX {table}_la ON {table} (local_authority_id, recorded_on)"
+            ))
+            .await?;
         }
         manager
             .create_table(
@@ -306,12 +289,6 @@ impl MigrationTrait for Migration {
                             ("check_ins", "plan_id"),
                             ("plans", "id"),
                         )),
-                )
-                .index(
-                    Index::create()
-                        .name("check_ins_plan")
-                        .col("plan_id")
-                        .col("due_on"),
                 )
                 .to_owned(),
             )
@@ -336,12 +313,6 @@ impl MigrationTrait for Migration {
                             ("plans", "id"),
                         )),
                 )
-                .index(
-                    Index::create()
-                        .name("reviews_plan")
-                        .col("plan_id")
-                        .col("due_on"),
-                )
                 .to_owned(),
             )
             .await?;
@@ -360,12 +331,6 @@ impl MigrationTrait for Migration {
                             ("plan_comments", "plan_id"),
                             ("plans", "id"),
                         )),
-                )
-                .index(
-                    Index::create()
-                        .name("plan_comments_plan")
-                        .col("plan_id")
-                        .col("updated_at"),
                 )
                 .to_owned(),
             )
@@ -442,21 +407,21 @@ impl MigrationTrait for Migration {
                             ("care_leavers", "person_id"),
                         )),
                 )
-                .index(
-                    Index::create()
-                        .name("claims_person")
-                        .col("person_id")
-                        .col("kind"),
-                )
-                .index(
-                    Index::create()
-                        .name("claims_la")
-                        .col("local_authority_id")
-                        .col("status"),
-                )
                 .to_owned(),
             )
             .await?;
+        for (name, table, cols) in [
+            ("plan_goals_plan", "plan_goals", "plan_id, updated_at"),
+            ("goal_progress_plan", "goal_progress", "plan_id, updated_at"),
+            ("check_ins_plan", "check_ins", "plan_id, due_on"),
+            ("reviews_plan", "reviews", "plan_id, due_on"),
+            ("plan_comments_plan", "plan_comments", "plan_id, updated_at"),
+            ("claims_person", "claims", "person_id, kind"),
+            ("claims_la", "claims", "local_authority_id, status"),
+        ] {
+            db.execute_unprepared(&format!("CREATE INDEX {name} ON {table} ({cols})"))
+                .await?;
+        }
         Ok(())
     }
 

@@ -354,7 +354,7 @@ impl TestApp {
             .messages()
             .into_iter()
             .skip(before)
-            .find(|m| m.to.iter().any(|t| t == email))
+            .find(|m| m.to.iter().any(|t| t == email) && m.data.contains("code is "))
             .expect("code email");
         let start = message.data.find("code is ").expect("code in email") + "code is ".len();
         let code = &message.data[start..start + 6];

@@ -28,6 +28,7 @@ use crate::{
     push::graphql::{PushMutation, PushQuery},
     ratelimit::RateLimits,
     reference::graphql::ReferenceQuery,
+    staying_close::graphql::{StayingCloseMutation, StayingCloseQuery},
 };
 
 #[derive(MergedObject, Default)]
@@ -41,6 +42,7 @@ pub struct QueryRoot(
     NotificationsQuery,
     JobsQuery,
     PushQuery,
+    StayingCloseQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -50,6 +52,7 @@ pub struct MutationRoot(
     NotificationsMutation,
     JobsMutation,
     PushMutation,
+    StayingCloseMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -10,6 +10,7 @@ use crate::{
     notifications::graphql::Notification,
     people::graphql::YoungPerson,
     reference::graphql::{LocalAuthority, Region},
+    staying_close::graphql::StayingClosePlan,
 };
 
 /// An object with a global id that `node(id:)` can fetch again.
@@ -21,6 +22,7 @@ pub enum Node {
     YoungPerson(YoungPerson),
     ApiClient(ApiClient),
     Notification(Notification),
+    StayingClosePlan(StayingClosePlan),
 }
 
 /// Largest number of ids `nodes` accepts.
@@ -42,6 +44,9 @@ async fn resolve(ctx: &Context<'_>, field: &str, id: &ID) -> async_graphql::Resu
         "Notification" => crate::notifications::graphql::node(request, uuid)
             .await?
             .map(Node::Notification),
+        "StayingClosePlan" => crate::staying_close::graphql::node(ctx, uuid)
+            .await?
+            .map(Node::StayingClosePlan),
         _ => None,
     };
     Ok(node)

@@ -80,7 +80,7 @@ impl YoungPerson {
 
 /// The names of the fields selected under `field` along `path`
 /// (fragments included).
-fn selected(field: SelectionField<'_>, path: &[&str], out: &mut Vec<String>) {
+pub(crate) fn selected(field: SelectionField<'_>, path: &[&str], out: &mut Vec<String>) {
     match path.split_first() {
         None => {
             for child in field.selection_set() {

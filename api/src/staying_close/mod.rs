@@ -5,4 +5,8 @@
 //! the authority's managers read its plans, decide claims and produce its
 //! returns. Every read and change is audited.
 
+pub mod demo;
+pub mod graphql;
 pub mod model;
+pub mod service;
+pub mod store;

@@ -14,7 +14,7 @@ macro_rules! stored_enum {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum, serde::Serialize, serde::Deserialize)]
         #[graphql(name = $gql)]
         pub enum $name {
-            $($(#[$vmeta])* $variant),+
+            $($(#[$vmeta])* #[serde(rename = $stored)] $variant),+
         }
 
         impl $name {
