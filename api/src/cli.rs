@@ -44,6 +44,28 @@ pub enum Command {
     },
     /// Run background job workers only (no HTTP). Several may share one PostgreSQL database.
     Worker,
+    /// Produce a statutory return.
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportWhat {
+    /// The SSDA903 OC3 care leaver table as CSV (standard output, or
+    /// --output); rows that break a rule are reported on standard error.
+    Oc3 {
+        /// The local authority's ONS code, e.g. E06099001.
+        #[arg(long)]
+        la: String,
+        /// The collection year, named by the year it ends (2026 = April 2025 to March 2026).
+        #[arg(long)]
+        year: i32,
+        /// Write the CSV here instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use closeknit::{
-    cli::{Cli, Command, MigrateAction},
+    cli::{Cli, Command, ExportWhat, MigrateAction},
     config::Config,
     db, graphql, seed,
     startup::{AppOptions, Application, run_worker, shutdown_signal},
@@ -132,6 +132,37 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 }
             }
             lock.close().await?;
+            Ok(())
+        }
+        Command::Export {
+            what: ExportWhat::Oc3 { la, year, output },
+        } => {
+            let conn = db::connect(&config.database, None).await?;
+            if let db::Readiness::PendingMigrations(p) = db::readiness(&conn).await {
+                anyhow::bail!(
+                    "pending migrations ({}); run `closeknit migrate up` first",
+                    p.join(", ")
+                );
+            }
+            let export = closeknit::staying_close::reporting::export_oc3(&conn, &la, year)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+            match output {
+                Some(path) => std::fs::write(&path, &export.csv)
+                    .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?,
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(export.csv.as_bytes())?;
+                }
+            }
+            #[allow(clippy::print_stderr)]
+            {
+                eprint!("{}", export.report);
+                eprintln!(
+                    "OC3 {year} for {la}: {} rows, {} rule breaks",
+                    export.rows, export.breaks
+                );
+            }
             Ok(())
         }
         Command::ExportSchema { .. } => Ok(()),

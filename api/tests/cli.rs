@@ -72,7 +72,14 @@ fn help_lists_every_command() {
     let out = closeknit(&["--help"], &[]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    for command in ["serve", "migrate", "export-schema", "seed", "worker"] {
+    for command in [
+        "serve",
+        "migrate",
+        "export-schema",
+        "seed",
+        "worker",
+        "export",
+    ] {
         assert!(text.contains(command), "{command} missing from --help");
     }
     let out = closeknit(&["migrate", "--help"], &[]);
@@ -239,5 +246,70 @@ async fn serve_prints_its_url_serves_and_stops_gracefully_on_sigterm() {
     .await
     .unwrap();
     assert!(status.expect("stopped within 10 s").success());
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn export_oc3_writes_the_csv_and_reports_rule_breaks() {
+    let db = database().await;
+    let env = [
+        ("CLOSEKNIT_DATABASE_URL", db.url.as_str()),
+        ("CLOSEKNIT_LOG", "warn"),
+    ];
+    assert!(closeknit(&["migrate", "up"], &env).status.success());
+    assert!(closeknit(&["seed", "--demo"], &env).status.success());
+    let out = closeknit(
+        &["export", "oc3", "--la", "E06099001", "--year", "2026"],
+        &env,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert!(csv.starts_with("CHILD,DOB,IN_TOUCH,ACTIV,ACCOM\n"), "{csv}");
+    assert!(csv.contains("DEMO001,14/03/2007,"), "{csv}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("OC3-01"), "{stderr}");
+    assert!(stderr.contains("rule breaks"), "{stderr}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("oc3.csv");
+    let out = closeknit(
+        &[
+            "export",
+            "oc3",
+            "--la",
+            "E06099001",
+            "--year",
+            "2026",
+            "--output",
+            file.to_str().unwrap(),
+        ],
+        &env,
+    );
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), csv);
+
+    for (args, says) in [
+        (
+            ["--la", "E06000000", "--year", "2026"],
+            "no local authority",
+        ),
+        (["--la", "not-a-code", "--year", "2026"], "`la`"),
+        (["--la", "E06099001", "--year", "1066"], "`year`"),
+    ] {
+        let mut all = vec!["export", "oc3"];
+        all.extend(args);
+        let out = closeknit(&all, &env);
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     db.cleanup().await;
 }

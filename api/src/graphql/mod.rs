@@ -28,7 +28,7 @@ use crate::{
     push::graphql::{PushMutation, PushQuery},
     ratelimit::RateLimits,
     reference::graphql::ReferenceQuery,
-    staying_close::graphql::{StayingCloseMutation, StayingCloseQuery},
+    staying_close::graphql::{StayingCloseMutation, StayingCloseQuery, StayingCloseReportsQuery},
 };
 
 #[derive(MergedObject, Default)]
@@ -43,6 +43,7 @@ pub struct QueryRoot(
     JobsQuery,
     PushQuery,
     StayingCloseQuery,
+    StayingCloseReportsQuery,
 );
 
 #[derive(MergedObject, Default)]

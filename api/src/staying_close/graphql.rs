@@ -15,6 +15,7 @@ use super::{
         FactorJudgement, GoalStatus, InTouch, MeetingStatus, PlanEndReason, PlanSection,
         PlanStatus, SuitabilityFactor,
     },
+    reporting,
     service::{self, Call, Done},
     store::{self, CaseloadFilter, ClaimRow, Meeting, PlanRow, RecordKind, RecordRow, RecordValue},
 };
@@ -1740,5 +1741,169 @@ impl StayingCloseMutation {
         )
         .await?;
         claim_payload(ctx, input.client_mutation_id, done).await
+    }
+}
+
+// -------------------------------------------------------------- reporting
+
+#[derive(SimpleObject)]
+pub struct IndicatorMeasure {
+    pub count: i64,
+    /// Of the cohort, to one decimal place.
+    pub percent: f64,
+}
+
+impl From<reporting::Measure> for IndicatorMeasure {
+    fn from(m: reporting::Measure) -> Self {
+        IndicatorMeasure {
+            count: m.count,
+            percent: m.percent,
+        }
+    }
+}
+
+/// The national framework indicators for care leavers aged 17-21.
+#[derive(SimpleObject)]
+pub struct CareLeaverIndicators {
+    pub on: NaiveDate,
+    /// Care leavers aged 17-21 on the date who had left care by then.
+    pub cohort: i64,
+    pub in_touch: IndicatorMeasure,
+    pub in_education_employment_or_training: IndicatorMeasure,
+    pub in_suitable_accommodation: IndicatorMeasure,
+}
+
+#[derive(SimpleObject)]
+pub struct Oc3Row {
+    /// CHILD: the SSDA903 child identifier.
+    pub child: String,
+    /// DOB, dd/mm/yyyy.
+    pub dob: String,
+    pub in_touch: String,
+    pub activ: String,
+    pub accom: String,
+}
+
+#[derive(SimpleObject)]
+pub struct Oc3RuleBreak {
+    pub child: String,
+    /// The rule's id (see `docs/oc3.md`).
+    pub rule: String,
+    pub reason: String,
+}
+
+/// The SSDA903 OC3 care leaver table for a collection year.
+#[derive(SimpleObject)]
+pub struct Oc3Return {
+    /// The year the collection ends (2026 = 1 April 2025 to 31 March 2026).
+    pub year: i32,
+    pub rows: Vec<Oc3Row>,
+    /// The table as DfE's CSV (CHILD,DOB,IN_TOUCH,ACTIV,ACCOM).
+    pub csv: String,
+    /// Rows that break a rule, with the rule and the reason.
+    pub rule_breaks: Vec<Oc3RuleBreak>,
+}
+
+async fn audit_report(ctx: &Context<'_>, action: &str, la: Uuid, fields: &[&str]) -> AppResult<()> {
+    let request = RequestCtx::get(ctx)?;
+    let (actor_account, actor_client) = request.viewer.actor();
+    audit::record(
+        &request.db,
+        AuditEntry {
+            actor_account,
+            actor_client,
+            action,
+            record_type: "LocalAuthority",
+            record_id: Some(la),
+            fields,
+            local_authority: Some(la),
+            request_id: &request.request_id,
+            ..AuditEntry::default()
+        },
+    )
+    .await
+}
+
+#[derive(Default)]
+pub struct StayingCloseReportsQuery;
+
+#[Object]
+impl StayingCloseReportsQuery {
+    /// Care leavers aged 17-21 in touch, in education, employment or
+    /// training, and in suitable accommodation, for an authority on a date
+    /// (today by default). Managers of the authority and API clients with
+    /// `dashboard:read`.
+    async fn care_leaver_indicators(
+        &self,
+        ctx: &Context<'_>,
+        local_authority_id: ID,
+        on: Option<NaiveDate>,
+    ) -> async_graphql::Result<CareLeaverIndicators> {
+        let request = RequestCtx::get(ctx)?;
+        let la = decode_typed_id("localAuthorityId", &local_authority_id, "LocalAuthority")?;
+        policy::authorize(
+            &request.viewer,
+            Action::ReadDashboard,
+            &Target::local_authority(la),
+        )?;
+        let on = on.unwrap_or_else(today);
+        let figures = reporting::indicators(&request.db, la, on).await?;
+        audit_report(ctx, "report.indicators", la, &["careLeaverIndicators"]).await?;
+        Ok(CareLeaverIndicators {
+            on: figures.on,
+            cohort: figures.cohort,
+            in_touch: figures.in_touch.into(),
+            in_education_employment_or_training: figures.in_education_employment_or_training.into(),
+            in_suitable_accommodation: figures.in_suitable_accommodation.into(),
+        })
+    }
+
+    /// The SSDA903 OC3 table for an authority and collection year, with
+    /// the DfE cross-field rules applied (managers of the authority).
+    async fn oc3_return(
+        &self,
+        ctx: &Context<'_>,
+        local_authority_id: ID,
+        year: i32,
+    ) -> async_graphql::Result<Oc3Return> {
+        let request = RequestCtx::get(ctx)?;
+        let la = decode_typed_id("localAuthorityId", &local_authority_id, "LocalAuthority")?;
+        policy::authorize(
+            &request.viewer,
+            Action::ReadCareLeaverReturns,
+            &Target::local_authority(la),
+        )?;
+        let table = reporting::oc3(&request.db, la, year).await?;
+        audit_report(
+            ctx,
+            "report.oc3",
+            la,
+            &["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"],
+        )
+        .await?;
+        Ok(Oc3Return {
+            year: table.year,
+            csv: reporting::oc3_csv(&table.rows),
+            rows: table
+                .rows
+                .into_iter()
+                .map(|r| Oc3Row {
+                    child: r.child,
+                    dob: r.dob,
+                    in_touch: r.in_touch,
+                    activ: r.activ,
+                    accom: r.accom,
+                })
+                .collect(),
+            rule_breaks: table
+                .breaks
+                .into_iter()
+                .map(|b| Oc3RuleBreak {
+                    child: b.child,
+                    rule: b.rule.to_string(),
+                    reason: b.reason,
+                })
+                .collect(),
+        })
     }
 }

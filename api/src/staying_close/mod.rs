@@ -8,5 +8,6 @@
 pub mod demo;
 pub mod graphql;
 pub mod model;
+pub mod reporting;
 pub mod service;
 pub mod store;

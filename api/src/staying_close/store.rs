@@ -134,6 +134,17 @@ pub async fn care_leaver(
     first(rows, care_leaver_row)
 }
 
+/// Every care leaver of an authority (reporting), by child reference.
+pub async fn care_leavers_of(db: &impl ConnectionTrait, la: Uuid) -> AppResult<Vec<CareLeaverRow>> {
+    let rows = query(
+        db,
+        &format!("{CARE_LEAVER} WHERE c.local_authority_id = $1 ORDER BY c.child_ref"),
+        vec![la.into()],
+    )
+    .await?;
+    all(rows, care_leaver_row)
+}
+
 pub struct CareLeaverChange<'a> {
     pub person_id: Uuid,
     pub local_authority_id: Uuid,
