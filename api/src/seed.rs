@@ -39,7 +39,7 @@ pub const DEMO_STAFF_PASSWORD: &str = "closeknit-demo-password";
 /// password is public, and hashing it at every fresh start would cost
 /// 30 ms and leave 19 MiB of Argon2 working memory in the allocator's
 /// cache of an otherwise idle process.
-const DEMO_STAFF_PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$vHv3q0x5Rby5FMlbgbblYA$KlwunprDf0jHKQTumbtTGrgmnNxf8DYC8Ty2GeAB1I0";
+pub const DEMO_STAFF_PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$vHv3q0x5Rby5FMlbgbblYA$KlwunprDf0jHKQTumbtTGrgmnNxf8DYC8Ty2GeAB1I0";
 
 /// An account to create (skipped when the email exists).
 struct Demo<'a> {

@@ -14,52 +14,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // a benchmark tool
 
 use std::{
-    io::{BufRead, BufReader},
-    path::PathBuf,
-    process::{Child, Command, Stdio},
-    sync::{
-        Arc,
-        atomic::{AtomicBool, AtomicU64, Ordering},
-    },
+    process::Command,
+    sync::Arc,
     time::{Duration, Instant},
 };
+
+use closeknit_tests::bench::{Request, load, median, sibling, spawn_printing_url};
 
 const CONCURRENCY: usize = 8;
 const ROUNDS: usize = 7;
 const ROUND_SECONDS: u64 = 3;
 const QUERY: &str = r#"{"query":"{ __typename }"}"#;
-
-fn sibling(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe.parent().unwrap().join(name);
-    if !path.exists() {
-        eprintln!(
-            "{} not found: run `cargo build --release --workspace --bins` first",
-            path.display()
-        );
-        std::process::exit(2);
-    }
-    path
-}
-
-/// Starts a process that prints `http://ADDR/...` on its first stdout line.
-fn spawn_printing_url(mut command: Command) -> (Child, String) {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {line:?}"))
-        .to_string();
-    (child, url)
-}
 
 fn closeknit(dir: &std::path::Path) -> Command {
     let mut command = Command::new(sibling("closeknit"));
@@ -85,75 +50,22 @@ fn rss_kib(pid: u32, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-struct Load {
-    requests: u64,
-    errors: u64,
-    per_second: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-}
-
-async fn load(url: &str, seconds: u64) -> Load {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(CONCURRENCY)
-        .build()
-        .unwrap();
-    let stop = Arc::new(AtomicBool::new(false));
-    let errors = Arc::new(AtomicU64::new(0));
-    let mut tasks = Vec::new();
-    for _ in 0..CONCURRENCY {
-        let client = client.clone();
-        let url = url.to_string();
-        let stop = stop.clone();
-        let errors = errors.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::with_capacity(100_000);
-            while !stop.load(Ordering::Relaxed) {
-                let started = Instant::now();
-                let ok = client
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .body(QUERY)
-                    .send()
-                    .await
-                    .map(|r| r.status().is_success())
-                    .unwrap_or(false);
-                if ok {
-                    latencies.push(started.elapsed());
-                } else {
-                    errors.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-            latencies
-        }));
-    }
-    let started = Instant::now();
-    tokio::time::sleep(Duration::from_secs(seconds)).await;
-    stop.store(true, Ordering::Relaxed);
-    let mut all = Vec::new();
-    for task in tasks {
-        all.extend(task.await.unwrap());
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    all.sort();
-    let pct = |p: f64| {
-        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
-            .map(|d| d.as_secs_f64() * 1000.0)
-            .unwrap_or(0.0)
-    };
-    Load {
-        requests: all.len() as u64,
-        errors: errors.load(Ordering::Relaxed),
-        per_second: all.len() as f64 / elapsed,
-        p50_ms: pct(0.50),
-        p99_ms: pct(0.99),
-    }
-}
-
-/// The round with the median throughput.
-fn median(mut rounds: Vec<Load>) -> Load {
-    rounds.sort_by(|a, b| a.per_second.total_cmp(&b.per_second));
-    rounds.swap_remove(rounds.len() / 2)
+/// POSTs the trivial query.
+fn typename(url: &str) -> Request {
+    let url = url.to_string();
+    Arc::new(move |client: reqwest::Client, _| {
+        let url = url.clone();
+        Box::pin(async move {
+            client
+                .post(&url)
+                .header("content-type", "application/json")
+                .body(QUERY)
+                .send()
+                .await
+                .map(|r| r.status().is_success())
+                .unwrap_or(false)
+        })
+    })
 }
 
 /// `bench-foundation --plain-server`: the baseline, a plain axum handler.
@@ -228,15 +140,15 @@ async fn main() {
     plain_command.arg("--plain-server");
     let (mut plain, plain_url) = spawn_printing_url(plain_command);
 
-    load(&url, 2).await; // warm-up
-    load(&plain_url, 2).await;
+    load(CONCURRENCY, 2, typename(&url)).await; // warm-up
+    load(CONCURRENCY, 2, typename(&plain_url)).await;
     // Interleaved rounds, so background noise on a shared machine hits both
     // servers alike; medians of the rounds are reported.
     let mut closeknit_rounds = Vec::new();
     let mut plain_rounds = Vec::new();
     for _ in 0..ROUNDS {
-        closeknit_rounds.push(load(&url, ROUND_SECONDS).await);
-        plain_rounds.push(load(&plain_url, ROUND_SECONDS).await);
+        closeknit_rounds.push(load(CONCURRENCY, ROUND_SECONDS, typename(&url)).await);
+        plain_rounds.push(load(CONCURRENCY, ROUND_SECONDS, typename(&plain_url)).await);
     }
     let loaded_rss = rss_kib(pid, "VmHWM:");
     server.kill().ok();
