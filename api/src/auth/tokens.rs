@@ -125,7 +125,18 @@ pub struct TokenService {
     issuer: String,
     audience: String,
     ttl_secs: i64,
+    /// Tokens whose signature and claims were verified, by SHA-256 of the
+    /// token: an app sends the same token with every request for 15
+    /// minutes, and an Ed25519 verification is most of the CPU an
+    /// authenticated request costs. A hit needs the same bytes that
+    /// verified before under this process's keys; the time checks are
+    /// made again on every hit, and the session is still checked in the
+    /// database per request (revocation is immediate).
+    verified: std::sync::Mutex<std::collections::HashMap<[u8; 32], AccessClaims>>,
 }
+
+/// Most verified tokens remembered (a few MB at most).
+const VERIFIED_CACHE: usize = 10_000;
 
 impl TokenService {
     pub fn new(keys: KeySet, issuer: &str, audience: &str, ttl_secs: i64) -> Self {
@@ -134,7 +145,12 @@ impl TokenService {
             issuer: issuer.to_string(),
             audience: audience.to_string(),
             ttl_secs,
+            verified: std::sync::Mutex::default(),
         }
+    }
+
+    fn still_valid(claims: &AccessClaims, now: i64) -> bool {
+        claims.exp > now - LEEWAY_SECS as i64 && claims.nbf <= now + LEEWAY_SECS as i64
     }
 
     pub fn ttl_secs(&self) -> i64 {
@@ -199,10 +215,28 @@ impl TokenService {
     /// Verifies a token; any failure is `UNAUTHENTICATED` with one neutral
     /// message (the reason is logged at debug level only).
     pub fn verify(&self, token: &str) -> AppResult<AccessClaims> {
-        self.check(token).map_err(|reason| {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let now = chrono::Utc::now().timestamp();
+        if let Ok(cache) = self.verified.lock()
+            && let Some(claims) = cache.get(&digest)
+            && Self::still_valid(claims, now)
+        {
+            return Ok(claims.clone());
+        }
+        let claims = self.check(token).map_err(|reason| {
             tracing::debug!(%reason, "access token refused");
             AppError::Unauthenticated
-        })
+        })?;
+        if let Ok(mut cache) = self.verified.lock() {
+            if cache.len() >= VERIFIED_CACHE {
+                cache.retain(|_, c| Self::still_valid(c, now));
+                if cache.len() >= VERIFIED_CACHE {
+                    cache.clear();
+                }
+            }
+            cache.insert(digest, claims.clone());
+        }
+        Ok(claims)
     }
 
     fn check(&self, token: &str) -> Result<AccessClaims, String> {
@@ -434,5 +468,27 @@ mod tests {
         assert!(KeySet::from_pem("not a key", None).is_err());
         assert!(keys.accept("bad", "AAAA").is_err());
         assert!(keys.accept("bad", "!!!").is_err());
+    }
+
+    #[test]
+    fn a_verified_token_is_remembered_but_its_times_are_checked_again() {
+        let service = service();
+        let token = service
+            .issue(SubjectKind::Account, "subject", Some("session"), None)
+            .unwrap();
+        let first = service.verify(&token).unwrap();
+        assert_eq!(service.verify(&token).unwrap(), first);
+        assert_eq!(service.verified.lock().unwrap().len(), 1);
+        // A remembered token past its expiry (plus leeway) is refused.
+        let now = chrono::Utc::now().timestamp();
+        let mut expired = first.clone();
+        expired.exp = now - LEEWAY_SECS as i64 - 1;
+        assert!(!TokenService::still_valid(&expired, now));
+        let mut early = first;
+        early.nbf = now + LEEWAY_SECS as i64 + 1;
+        assert!(!TokenService::still_valid(&early, now));
+        // Refused tokens are not remembered.
+        assert!(refused(&service, &format!("{token}x")));
+        assert_eq!(service.verified.lock().unwrap().len(), 1);
     }
 }

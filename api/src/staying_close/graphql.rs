@@ -42,14 +42,14 @@ fn today() -> NaiveDate {
 #[derive(Clone)]
 pub struct StayingClosePlan {
     id: ID,
-    row: PlanRow,
+    row: Box<PlanRow>,
 }
 
 impl From<PlanRow> for StayingClosePlan {
     fn from(row: PlanRow) -> Self {
         StayingClosePlan {
             id: encode_id("StayingClosePlan", row.id),
-            row,
+            row: Box::new(row),
         }
     }
 }
@@ -483,6 +483,9 @@ impl StayingClosePlan {
 
     /// The trusted adult from their former home, chosen by the young person.
     async fn key_worker(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<WorkerContact>> {
+        if let Some(joined) = &self.row.key_worker {
+            return Ok(Some(joined.clone().into()));
+        }
         worker(ctx, self.row.key_worker_id).await
     }
 
@@ -490,6 +493,9 @@ impl StayingClosePlan {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<WorkerContact>> {
+        if let Some(joined) = &self.row.personal_adviser {
+            return Ok(Some(joined.clone().into()));
+        }
         worker(ctx, self.row.personal_adviser_id).await
     }
 

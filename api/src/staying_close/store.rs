@@ -336,6 +336,12 @@ pub struct PlanRow {
     pub next_review_due: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The workers' contact details, when the query joined them (reads
+    /// that show a plan do; changes do not need them).
+    #[serde(skip)]
+    pub key_worker: Option<WorkerRow>,
+    #[serde(skip)]
+    pub personal_adviser: Option<WorkerRow>,
 }
 
 impl PlanRow {
@@ -352,6 +358,47 @@ const PLAN: &str = "SELECT p.id, p.person_id, p.local_authority_id, p.status, p.
      p.start_date, p.planned_end_date, p.key_worker_id, p.personal_adviser_id, \
      p.check_in_interval_days, p.version, p.shared_version, p.next_check_in_due, \
      p.next_review_due, p.created_at, p.updated_at FROM plans p";
+
+/// A plan with its workers' contact details, in one statement.
+const PLAN_WITH_WORKERS: &str = "SELECT p.id, p.person_id, p.local_authority_id, p.status, \
+     p.end_reason, p.start_date, p.planned_end_date, p.key_worker_id, p.personal_adviser_id, \
+     p.check_in_interval_days, p.version, p.shared_version, p.next_check_in_due, \
+     p.next_review_due, p.created_at, p.updated_at, \
+     kw.given_name AS kw_given_name, kw.family_name AS kw_family_name, kwa.email AS kw_email, \
+     (SELECT MIN(o.name) FROM role_grants g JOIN organisations o ON o.id = g.organisation_id \
+      WHERE g.account_id = kwa.id) AS kw_organisation, \
+     pa.given_name AS pa_given_name, pa.family_name AS pa_family_name, paa.email AS pa_email, \
+     (SELECT MIN(o.name) FROM role_grants g JOIN organisations o ON o.id = g.organisation_id \
+      WHERE g.account_id = paa.id) AS pa_organisation \
+     FROM plans p \
+     LEFT JOIN people kw ON kw.id = p.key_worker_id \
+     LEFT JOIN accounts kwa ON kwa.person_id = p.key_worker_id \
+     LEFT JOIN people pa ON pa.id = p.personal_adviser_id \
+     LEFT JOIN accounts paa ON paa.person_id = p.personal_adviser_id";
+
+fn joined_worker(r: &QueryResult, prefix: &str, id: Option<Uuid>) -> AppResult<Option<WorkerRow>> {
+    let Some(person_id) = id else {
+        return Ok(None);
+    };
+    let Some(given_name) = get::<Option<String>>(r, &format!("{prefix}_given_name"))? else {
+        return Ok(None);
+    };
+    Ok(Some(WorkerRow {
+        person_id,
+        given_name,
+        family_name: get::<Option<String>>(r, &format!("{prefix}_family_name"))?
+            .unwrap_or_default(),
+        email: get(r, &format!("{prefix}_email"))?,
+        organisation: get(r, &format!("{prefix}_organisation"))?,
+    }))
+}
+
+fn plan_with_workers(r: &QueryResult) -> AppResult<PlanRow> {
+    let mut plan = plan_row(r)?;
+    plan.key_worker = joined_worker(r, "kw", plan.key_worker_id)?;
+    plan.personal_adviser = joined_worker(r, "pa", plan.personal_adviser_id)?;
+    Ok(plan)
+}
 
 fn plan_row(r: &QueryResult) -> AppResult<PlanRow> {
     Ok(PlanRow {
@@ -373,6 +420,8 @@ fn plan_row(r: &QueryResult) -> AppResult<PlanRow> {
         next_review_due: get(r, "next_review_due")?,
         created_at: get(r, "created_at")?,
         updated_at: get(r, "updated_at")?,
+        key_worker: None,
+        personal_adviser: None,
     })
 }
 
@@ -395,8 +444,13 @@ pub async fn plan(
     let Some(filter) = plan_scope(scope, &mut params) else {
         return Ok(None);
     };
-    let rows = query(db, &format!("{PLAN} WHERE p.id = $1 AND {filter}"), params).await?;
-    first(rows, plan_row)
+    let rows = query(
+        db,
+        &format!("{PLAN_WITH_WORKERS} WHERE p.id = $1 AND {filter}"),
+        params,
+    )
+    .await?;
+    first(rows, plan_with_workers)
 }
 
 /// A plan, unscoped (inside a change, after authorisation).
@@ -410,14 +464,14 @@ pub async fn current_plan(db: &impl ConnectionTrait, person: Uuid) -> AppResult<
     let rows = query(
         db,
         &format!(
-            "{PLAN} WHERE p.person_id = $1 \
+            "{PLAN_WITH_WORKERS} WHERE p.person_id = $1 \
              ORDER BY CASE WHEN p.status = 'ended' THEN 1 ELSE 0 END, p.start_date DESC, p.id DESC \
              LIMIT 1"
         ),
         vec![person.into()],
     )
     .await?;
-    first(rows, plan_row)
+    first(rows, plan_with_workers)
 }
 
 /// Caseload filters.
@@ -441,7 +495,7 @@ pub async fn caseload(
     let Some(scoped) = plan_scope(scope, &mut params) else {
         return Ok(Vec::new());
     };
-    let mut sql = format!("{PLAN} WHERE {scoped}");
+    let mut sql = format!("{PLAN_WITH_WORKERS} WHERE {scoped}");
     let mut push = |params: &mut Vec<Value>, clause: &str, value: Value| {
         params.push(value);
         sql.push_str(&clause.replace('?', &format!("${}", params.len())));
@@ -478,7 +532,7 @@ pub async fn caseload(
     }
     params.push(i64::try_from(page.fetch_limit()).unwrap_or(101).into());
     sql.push_str(&format!(" ORDER BY p.id LIMIT ${}", params.len()));
-    all(query(db, &sql, params).await?, plan_row)
+    all(query(db, &sql, params).await?, plan_with_workers)
 }
 
 pub struct NewPlan {
