@@ -344,19 +344,19 @@ impl TestApp {
             )
             .await;
         assert!(body["errors"].is_null(), "{body}");
+        // Other mail (reminders, notices) may arrive first: wait for this
+        // person's code.
+        let code_mail = || {
+            smtp.messages()
+                .into_iter()
+                .skip(before)
+                .find(|m| m.to.iter().any(|t| t == email) && m.data.contains("code is "))
+        };
         assert!(
-            eventually(Duration::from_secs(15), || async {
-                smtp.messages().len() > before
-            })
-            .await,
+            eventually(Duration::from_secs(15), || async { code_mail().is_some() }).await,
             "no code email for {email}"
         );
-        let message = smtp
-            .messages()
-            .into_iter()
-            .skip(before)
-            .find(|m| m.to.iter().any(|t| t == email) && m.data.contains("code is "))
-            .expect("code email");
+        let message = code_mail().expect("code email");
         let start = message.data.find("code is ").expect("code in email") + "code is ".len();
         let code = &message.data[start..start + 6];
         let (_, body) = self

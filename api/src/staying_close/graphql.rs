@@ -6,6 +6,8 @@ use async_graphql::{
     ComplexObject, Context, ID, InputObject, Json, MaybeUndefined, Object, SimpleObject,
     connection::Connection,
 };
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
@@ -43,6 +45,15 @@ fn today() -> NaiveDate {
 pub struct StayingClosePlan {
     id: ID,
     row: Box<PlanRow>,
+    /// The home screen's data when it was read with the plan.
+    home: Option<Arc<Preloaded>>,
+}
+
+struct Preloaded {
+    goals: Vec<store::GoalRow>,
+    progress: Arc<Vec<store::ProgressRow>>,
+    next_check_in: Option<store::MeetingRow>,
+    claims: Vec<ClaimRow>,
 }
 
 impl From<PlanRow> for StayingClosePlan {
@@ -50,7 +61,21 @@ impl From<PlanRow> for StayingClosePlan {
         StayingClosePlan {
             id: encode_id("StayingClosePlan", row.id),
             row: Box::new(row),
+            home: None,
         }
+    }
+}
+
+impl From<store::Home> for StayingClosePlan {
+    fn from(home: store::Home) -> Self {
+        let mut plan = StayingClosePlan::from(home.plan);
+        plan.home = Some(Arc::new(Preloaded {
+            goals: home.goals,
+            progress: Arc::new(home.progress),
+            next_check_in: home.next_check_in,
+            claims: home.claims,
+        }));
+        plan
     }
 }
 
@@ -130,15 +155,20 @@ pub struct PlanGoal {
     goal_id: Uuid,
     #[graphql(skip)]
     plan_id: Uuid,
+    /// The plan's progress updates, when read with the plan.
+    #[graphql(skip)]
+    preloaded_progress: Option<Arc<Vec<store::ProgressRow>>>,
 }
 
 #[ComplexObject]
 impl PlanGoal {
     /// Progress updates, oldest first.
     async fn progress(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GoalProgress>> {
-        let db = &RequestCtx::get(ctx)?.db;
-        Ok(store::progress(db, self.plan_id)
-            .await?
+        let all = match &self.preloaded_progress {
+            Some(preloaded) => preloaded.as_ref().clone(),
+            None => store::progress(&RequestCtx::get(ctx)?.db, self.plan_id).await?,
+        };
+        Ok(all
             .into_iter()
             .filter(|p| p.goal_id == self.goal_id)
             .map(Into::into)
@@ -159,6 +189,7 @@ impl From<store::GoalRow> for PlanGoal {
             updated_at: g.updated_at,
             goal_id: g.id,
             plan_id: g.plan_id,
+            preloaded_progress: None,
         }
     }
 }
@@ -505,12 +536,20 @@ impl StayingClosePlan {
         ctx: &Context<'_>,
         section: Option<PlanSection>,
     ) -> async_graphql::Result<Vec<PlanGoal>> {
-        let db = &RequestCtx::get(ctx)?.db;
-        Ok(store::goals(db, self.row.id, false)
-            .await?
+        let (goals, progress) = match &self.home {
+            Some(home) => (home.goals.clone(), Some(home.progress.clone())),
+            None => (
+                store::goals(&RequestCtx::get(ctx)?.db, self.row.id, false).await?,
+                None,
+            ),
+        };
+        Ok(goals
             .into_iter()
             .filter(|g| section.is_none_or(|s| g.section == s))
-            .map(Into::into)
+            .map(|g| PlanGoal {
+                preloaded_progress: progress.clone(),
+                ..g.into()
+            })
             .collect())
     }
 
@@ -568,6 +607,9 @@ impl StayingClosePlan {
 
     /// The young person's allowance and bursary claims, newest first.
     async fn claims(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Claim>> {
+        if let Some(home) = &self.home {
+            return Ok(home.claims.iter().cloned().map(Into::into).collect());
+        }
         let db = &RequestCtx::get(ctx)?.db;
         Ok(store::claims(db, self.row.person_id)
             .await?
@@ -691,6 +733,12 @@ impl StayingClosePlan {
         if !self.open() {
             return Ok(None);
         }
+        if let (Meeting::CheckIn, Some(home)) = (kind, &self.home) {
+            return Ok(home
+                .next_check_in
+                .clone()
+                .map(|m| PlanMeeting::new(kind, m, today())));
+        }
         let db = &RequestCtx::get(ctx)?.db;
         Ok(store::planned_meeting(db, kind, self.row.id)
             .await?
@@ -809,6 +857,26 @@ impl StayingCloseQuery {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<StayingClosePlan>> {
+        let request = RequestCtx::get(ctx)?;
+        let me = request.viewer.account_viewer()?;
+        let own = policy::scope(&request.viewer, Action::ReadPlan).own_person == Some(me.person_id);
+        if own && crate::db::is_postgres(&request.db) {
+            // The home screen in one round trip, its read audited in it.
+            let mut fields = Vec::new();
+            selected(ctx.field(), &[], &mut fields);
+            let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+            let home = store::home_with_audit(
+                &request.db,
+                me.person_id,
+                store::HomeAudit {
+                    actor_account: me.account_id,
+                    fields: &fields,
+                    request_id: &request.request_id,
+                },
+            )
+            .await?;
+            return Ok(home.map(Into::into));
+        }
         let Some(row) = own_plan(ctx).await? else {
             return Ok(None);
         };

@@ -810,7 +810,7 @@ pub async fn version(
 
 // ------------------------------------------------------------------- goals
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct GoalRow {
     pub id: Uuid,
     pub plan_id: Uuid,
@@ -895,7 +895,7 @@ pub async fn save_goal(db: &impl ConnectionTrait, g: &GoalRow) -> AppResult<()> 
     Ok(())
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ProgressRow {
     pub id: Uuid,
     pub goal_id: Uuid,
@@ -962,7 +962,7 @@ pub async fn insert_progress(
 
 // -------------------------------------------------------- check-ins, reviews
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct MeetingRow {
     pub id: Uuid,
     pub plan_id: Uuid,
@@ -1405,7 +1405,7 @@ pub async fn end_accommodation(
 
 // ------------------------------------------------------------------ claims
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ClaimRow {
     pub id: Uuid,
     pub person_id: Uuid,
@@ -1581,4 +1581,96 @@ pub async fn lock_person_claims(db: &impl ConnectionTrait, person: Uuid) -> AppR
     )
     .await?;
     Ok(())
+}
+
+// ------------------------------------------------------ the app's home
+
+/// The young person's plan with what the app's home screen shows, read
+/// (and its read audited) in one statement.
+#[derive(Debug, Clone)]
+pub struct Home {
+    pub plan: PlanRow,
+    pub goals: Vec<GoalRow>,
+    pub progress: Vec<ProgressRow>,
+    pub next_check_in: Option<MeetingRow>,
+    pub claims: Vec<ClaimRow>,
+}
+
+/// The audit record the home read writes.
+pub struct HomeAudit<'a> {
+    pub actor_account: Uuid,
+    pub fields: &'a [&'a str],
+    pub request_id: &'a str,
+}
+
+/// PostgreSQL only: the person's current plan and its home-screen data as
+/// JSON columns, with the `plan.read` audit row inserted by the same
+/// statement (a data-modifying CTE: the read and its record commit
+/// together, in one round trip). Other backends use the per-field reads.
+pub async fn home_with_audit(
+    db: &impl ConnectionTrait,
+    person: Uuid,
+    audit: HomeAudit<'_>,
+) -> AppResult<Option<Home>> {
+    let sql = format!(
+        "WITH p AS ({PLAN_WITH_WORKERS} WHERE p.person_id = $1 \
+           ORDER BY CASE WHEN p.status = 'ended' THEN 1 ELSE 0 END, p.start_date DESC, p.id DESC \
+           LIMIT 1), \
+         audit AS (INSERT INTO audit_events (occurred_at, actor_account_id, actor_client_id, \
+           on_behalf_of_person_id, action, record_type, record_id, fields, subject_person_id, \
+           local_authority_id, request_id) \
+           SELECT $2, $3, NULL, NULL, 'plan.read', 'StayingClosePlan', p.id, $4, p.person_id, \
+           p.local_authority_id, $5 FROM p) \
+         SELECT p.*, \
+           (SELECT COALESCE(json_agg(g ORDER BY g.created_at, g.id), '[]')::text FROM \
+             (SELECT id, plan_id, section, title, helper, target_date, status, removed_at, \
+              created_at, updated_at FROM plan_goals WHERE plan_id = p.id AND removed_at IS NULL) g) \
+             AS goals_json, \
+           (SELECT COALESCE(json_agg(x ORDER BY x.created_at, x.id), '[]')::text FROM \
+             (SELECT g.id, g.goal_id, g.plan_id, g.author_person_id, \
+              a.given_name || ' ' || a.family_name AS author_name, g.note, g.created_at, \
+              g.updated_at FROM goal_progress g JOIN people a ON a.id = g.author_person_id \
+              WHERE g.plan_id = p.id) x) AS progress_json, \
+           (SELECT row_to_json(c)::text FROM \
+             (SELECT id, plan_id, due_on, held_on, held_by_person_id, note, status, mode, \
+              FALSE AS requested_by_young_person, NULL::text AS reason, created_at, updated_at \
+              FROM check_ins WHERE plan_id = p.id AND status = 'planned' \
+              ORDER BY due_on, id LIMIT 1) c) AS check_in_json, \
+           (SELECT COALESCE(json_agg(c ORDER BY c.created_at DESC, c.id DESC), '[]')::text FROM \
+             (SELECT id, person_id, local_authority_id, kind, amount_pence, purpose, basis_date, \
+              status, decided_by_person_id, decided_at, decision_note, paid_at, created_at, \
+              updated_at FROM claims WHERE person_id = p.person_id) c) AS claims_json \
+         FROM p"
+    );
+    let fields = serde_json::to_string(audit.fields).unwrap_or_else(|_| "[]".into());
+    let rows = query(
+        db,
+        &sql,
+        vec![
+            person.into(),
+            Utc::now().into(),
+            audit.actor_account.into(),
+            fields.into(),
+            audit.request_id.chars().take(64).collect::<String>().into(),
+        ],
+    )
+    .await?;
+    let Some(r) = rows.first() else {
+        return Ok(None);
+    };
+    let json = |column: &str| -> AppResult<String> { get(r, column) };
+    let parse = |text: String| -> AppResult<serde_json::Value> {
+        serde_json::from_str(&text).map_err(AppError::internal)
+    };
+    let check_in: Option<String> = get(r, "check_in_json")?;
+    Ok(Some(Home {
+        plan: plan_with_workers(r)?,
+        goals: serde_json::from_value(parse(json("goals_json")?)?).map_err(AppError::internal)?,
+        progress: serde_json::from_value(parse(json("progress_json")?)?)
+            .map_err(AppError::internal)?,
+        next_check_in: check_in
+            .map(|c| serde_json::from_str(&c).map_err(AppError::internal))
+            .transpose()?,
+        claims: serde_json::from_value(parse(json("claims_json")?)?).map_err(AppError::internal)?,
+    }))
 }
