@@ -81,6 +81,52 @@ pub struct Application {
     live: LiveHub,
 }
 
+/// Migrates (loading demo data into a new database when configured) on a
+/// thread of its own that ends when done: the allocator returns what that
+/// thread used (migration statements, demo data) to the system when it
+/// exits, instead of keeping it for a serving process that never needs it
+/// again (bench-foundation's idle RSS).
+async fn prepare_database(config: &Config) -> anyhow::Result<()> {
+    let settings = config.database.clone();
+    let demo = config.demo_data;
+    let (done, finished) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("closeknit-migrate".into())
+        .spawn(move || {
+            let result = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("starting the migration runtime")
+                .and_then(|runtime| runtime.block_on(migrate_and_seed(settings, demo)));
+            let _ = done.send(result);
+        })
+        .context("starting the migration thread")?;
+    finished
+        .await
+        .context("the migration thread stopped unexpectedly")?
+}
+
+async fn migrate_and_seed(
+    settings: crate::config::DatabaseSettings,
+    demo: bool,
+) -> anyhow::Result<()> {
+    let migrations = db::MigrationConnection::open(&settings)
+        .await
+        .context("opening the migration connection")?;
+    let fresh = db::migrate(&migrations.db)
+        .await
+        .context("running migrations")?;
+    if fresh && demo {
+        seed::demo(&migrations.db)
+            .await
+            .map_err(|e| anyhow::anyhow!("loading demo data: {}", e.message()))?;
+    }
+    migrations
+        .close()
+        .await
+        .context("releasing the migration lock")
+}
+
 impl Application {
     /// Connects, migrates (loading demo data into a new database when
     /// configured), builds the schema and binds the listener.
@@ -89,21 +135,7 @@ impl Application {
         let db = db::connect(&config.database, Some(metrics.clone()))
             .await
             .context("connecting to the database (CLOSEKNIT_DATABASE_URL)")?;
-        let migrations = db::MigrationConnection::open(&config.database)
-            .await
-            .context("opening the migration connection")?;
-        let fresh = db::migrate(&migrations.db)
-            .await
-            .context("running migrations")?;
-        if fresh && config.demo_data {
-            seed::demo(&migrations.db)
-                .await
-                .map_err(|e| anyhow::anyhow!("loading demo data: {}", e.message()))?;
-        }
-        migrations
-            .close()
-            .await
-            .context("releasing the migration lock")?;
+        prepare_database(&config).await?;
         let push_senders = Arc::new(PushSenders::from_settings(&config.push)?);
         let handlers = Arc::new(handlers(&config, push_senders.clone(), options.handlers)?);
         let tokens = crate::auth::token_service(&config.auth, config.profile)?;
