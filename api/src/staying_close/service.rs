@@ -176,6 +176,32 @@ impl Tx<'_> {
         Ok(plan)
     }
 
+    /// The plan as this change has left it.
+    async fn refreshed(&self, plan: Uuid) -> AppResult<PlanRow> {
+        store::plan_by_id(&self.txn, plan)
+            .await?
+            .ok_or(AppError::NotFound {
+                entity: "StayingClosePlan",
+            })
+    }
+
+    /// A goal still on its plan, with the plan, if the viewer may do one
+    /// of `actions` to it; NOT_FOUND (as a goal) when they cannot read it.
+    async fn goal(&self, id: Uuid, actions: &[Action]) -> AppResult<(GoalRow, PlanRow)> {
+        let goal = store::goal(&self.txn, id)
+            .await?
+            .filter(|g| g.removed_at.is_none())
+            .ok_or(AppError::NotFound { entity: "PlanGoal" })?;
+        let plan = self
+            .open_plan(goal.plan_id, actions)
+            .await
+            .map_err(|e| match e {
+                AppError::NotFound { .. } => AppError::NotFound { entity: "PlanGoal" },
+                other => other,
+            })?;
+        Ok((goal, plan))
+    }
+
     /// Takes the plan's next version and records what changed in it, with
     /// a snapshot of the plan as it now is.
     async fn version(
@@ -197,11 +223,7 @@ impl Tx<'_> {
         summary: &str,
         changes: serde_json::Value,
     ) -> AppResult<()> {
-        let row = store::plan_by_id(&self.txn, plan)
-            .await?
-            .ok_or(AppError::NotFound {
-                entity: "StayingClosePlan",
-            })?;
+        let row = self.refreshed(plan).await?;
         let goals = store::goals(&self.txn, plan, false).await?;
         let snapshot = serde_json::json!({
             "status": row.status,
@@ -601,11 +623,7 @@ pub async fn start_plan(call: &Call<'_>, input: StartPlanInput) -> AppResult<Don
     }
     tx.snapshot(id, 1, "plan.create", serde_json::json!([]))
         .await?;
-    let row = store::plan_by_id(&tx.txn, id)
-        .await?
-        .ok_or(AppError::NotFound {
-            entity: "StayingClosePlan",
-        })?;
+    let row = tx.refreshed(id).await?;
     schedule_reminders(&tx.txn, &row, &[]).await?;
     tx.audit(
         "plan.create",
@@ -732,11 +750,7 @@ pub async fn update_plan(call: &Call<'_>, input: UpdatePlanInput) -> AppResult<D
             serde_json::Value::Array(changes),
         )
         .await?;
-    let row = store::plan_by_id(&tx.txn, plan.id)
-        .await?
-        .ok_or(AppError::NotFound {
-            entity: "StayingClosePlan",
-        })?;
+    let row = tx.refreshed(plan.id).await?;
     let previous: Vec<Uuid> = [plan.key_worker_id, plan.personal_adviser_id]
         .into_iter()
         .flatten()
@@ -792,11 +806,7 @@ pub async fn end_plan(call: &Call<'_>, input: EndPlanInput) -> AppResult<Done> {
             ]),
         )
         .await?;
-    let row = store::plan_by_id(&tx.txn, plan.id)
-        .await?
-        .ok_or(AppError::NotFound {
-            entity: "StayingClosePlan",
-        })?;
+    let row = tx.refreshed(plan.id).await?;
     schedule_reminders(&tx.txn, &row, &[]).await?;
     tx.audit(
         "plan.end",
@@ -897,17 +907,7 @@ pub struct UpdateGoalInput {
 
 pub async fn update_goal(call: &Call<'_>, input: UpdateGoalInput) -> AppResult<Done> {
     let tx = start!(call, "updatePlanGoal", &input);
-    let goal = store::goal(&tx.txn, input.goal)
-        .await?
-        .filter(|g| g.removed_at.is_none())
-        .ok_or(AppError::NotFound { entity: "PlanGoal" })?;
-    let plan = tx
-        .open_plan(goal.plan_id, &[Action::EditPlan])
-        .await
-        .map_err(|e| match e {
-            AppError::NotFound { .. } => AppError::NotFound { entity: "PlanGoal" },
-            other => other,
-        })?;
+    let (goal, plan) = tx.goal(input.goal, &[Action::EditPlan]).await?;
     let mut next = goal.clone();
     let mut changes = Vec::new();
     let mut fields = Vec::new();
@@ -996,20 +996,9 @@ pub struct ProgressInput {
 /// A progress update on a goal, by the young person or a worker on the plan.
 pub async fn add_progress(call: &Call<'_>, input: ProgressInput) -> AppResult<Done> {
     let tx = start!(call, "addGoalProgress", &input);
-    let goal = store::goal(&tx.txn, input.goal)
-        .await?
-        .filter(|g| g.removed_at.is_none())
-        .ok_or(AppError::NotFound { entity: "PlanGoal" })?;
-    let plan = tx
-        .open_plan(
-            goal.plan_id,
-            &[Action::EditPlan, Action::ContributeToOwnPlan],
-        )
-        .await
-        .map_err(|e| match e {
-            AppError::NotFound { .. } => AppError::NotFound { entity: "PlanGoal" },
-            other => other,
-        })?;
+    let (goal, plan) = tx
+        .goal(input.goal, &[Action::EditPlan, Action::ContributeToOwnPlan])
+        .await?;
     let note = model::text("note", &input.note, 2000)?;
     let id = store::insert_progress(&tx.txn, &goal, tx.actor.person_id, &note).await?;
     let version = tx
@@ -1122,7 +1111,7 @@ pub async fn schedule_check_in(call: &Call<'_>, input: ScheduleInput) -> AppResu
             )]),
         )
         .await?;
-    let row = refreshed(&tx, plan.id).await?;
+    let row = tx.refreshed(plan.id).await?;
     schedule_reminders(&tx.txn, &row, &[]).await?;
     tx.audit(
         "plan.check_in.schedule",
@@ -1137,14 +1126,6 @@ pub async fn schedule_check_in(call: &Call<'_>, input: ScheduleInput) -> AppResu
         version: Some(version),
     })
     .await
-}
-
-async fn refreshed(tx: &Tx<'_>, plan: Uuid) -> AppResult<PlanRow> {
-    store::plan_by_id(&tx.txn, plan)
-        .await?
-        .ok_or(AppError::NotFound {
-            entity: "StayingClosePlan",
-        })
 }
 
 #[derive(Debug, Serialize)]
@@ -1236,7 +1217,7 @@ pub async fn log_meeting(
             ]),
         )
         .await?;
-    let row = refreshed(&tx, plan.id).await?;
+    let row = tx.refreshed(plan.id).await?;
     schedule_reminders(&tx.txn, &row, &[]).await?;
     tx.audit(
         audit_action,
@@ -1296,7 +1277,7 @@ pub async fn request_review(call: &Call<'_>, input: RequestReviewInput) -> AppRe
             serde_json::json!([change("nextReviewDue", plan.next_review_due, review.due_on)]),
         )
         .await?;
-    let row = refreshed(&tx, plan.id).await?;
+    let row = tx.refreshed(plan.id).await?;
     schedule_reminders(&tx.txn, &row, &[]).await?;
     for worker in [row.key_worker_id, row.personal_adviser_id]
         .into_iter()
