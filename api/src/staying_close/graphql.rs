@@ -777,32 +777,56 @@ async fn worker(
 
 // ------------------------------------------------------------------ reads
 
-/// Records reads of these plans with the fields selected.
-async fn audit_reads(ctx: &Context<'_>, plans: &[PlanRow], path: &[&str]) -> AppResult<()> {
-    if plans.is_empty() {
-        return Ok(());
-    }
-    let request = RequestCtx::get(ctx)?;
-    let mut fields = Vec::new();
-    selected(ctx.field(), path, &mut fields);
-    let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+/// A record read in this request: (its id, whose it is, its authority).
+type ReadRecord = (Uuid, Option<Uuid>, Uuid);
+
+/// Records that the viewer read these records (these fields of them),
+/// before the response leaves.
+async fn record_reads(
+    request: &RequestCtx,
+    action: &str,
+    record_type: &str,
+    fields: &[&str],
+    records: impl IntoIterator<Item = ReadRecord>,
+) -> AppResult<()> {
     let (actor_account, actor_client) = request.viewer.actor();
-    let entries: Vec<AuditEntry<'_>> = plans
-        .iter()
-        .map(|p| AuditEntry {
+    let entries: Vec<AuditEntry<'_>> = records
+        .into_iter()
+        .map(|(id, person, la)| AuditEntry {
             actor_account,
             actor_client,
-            action: "plan.read",
-            record_type: "StayingClosePlan",
-            record_id: Some(p.id),
-            fields: &fields,
-            subject_person: Some(p.person_id),
-            local_authority: Some(p.local_authority_id),
+            action,
+            record_type,
+            record_id: Some(id),
+            fields,
+            subject_person: person,
+            local_authority: Some(la),
             request_id: &request.request_id,
             ..AuditEntry::default()
         })
         .collect();
+    if entries.is_empty() {
+        return Ok(());
+    }
     audit::record_many(&request.db, &entries).await
+}
+
+/// Records reads of these plans with the fields selected.
+async fn audit_reads(ctx: &Context<'_>, plans: &[PlanRow], path: &[&str]) -> AppResult<()> {
+    let request = RequestCtx::get(ctx)?;
+    let mut fields = Vec::new();
+    selected(ctx.field(), path, &mut fields);
+    let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+    record_reads(
+        request,
+        "plan.read",
+        "StayingClosePlan",
+        &fields,
+        plans
+            .iter()
+            .map(|p| (p.id, Some(p.person_id), p.local_authority_id)),
+    )
+    .await
 }
 
 /// A plan by id within the viewer's scope, audited.
@@ -1012,24 +1036,16 @@ impl StayingCloseQuery {
         let shown = rows
             .len()
             .min(usize::try_from(page.first).unwrap_or(usize::MAX));
-        let (actor_account, actor_client) = request.viewer.actor();
-        let fields = ["kind", "amountPence", "purpose", "status"];
-        let entries: Vec<AuditEntry<'_>> = rows[..shown]
-            .iter()
-            .map(|c| AuditEntry {
-                actor_account,
-                actor_client,
-                action: "claim.read",
-                record_type: "Claim",
-                record_id: Some(c.id),
-                fields: &fields,
-                subject_person: Some(c.person_id),
-                local_authority: Some(c.local_authority_id),
-                request_id: &request.request_id,
-                ..AuditEntry::default()
-            })
-            .collect();
-        audit::record_many(&request.db, &entries).await?;
+        record_reads(
+            request,
+            "claim.read",
+            "Claim",
+            &["kind", "amountPence", "purpose", "status"],
+            rows[..shown]
+                .iter()
+                .map(|c| (c.id, Some(c.person_id), c.local_authority_id)),
+        )
+        .await?;
         Ok(connection(&page, rows, |c| c.id.to_string(), Claim::from))
     }
 
@@ -1879,22 +1895,7 @@ pub struct Oc3Return {
 
 async fn audit_report(ctx: &Context<'_>, action: &str, la: Uuid, fields: &[&str]) -> AppResult<()> {
     let request = RequestCtx::get(ctx)?;
-    let (actor_account, actor_client) = request.viewer.actor();
-    audit::record(
-        &request.db,
-        AuditEntry {
-            actor_account,
-            actor_client,
-            action,
-            record_type: "LocalAuthority",
-            record_id: Some(la),
-            fields,
-            local_authority: Some(la),
-            request_id: &request.request_id,
-            ..AuditEntry::default()
-        },
-    )
-    .await
+    record_reads(request, action, "LocalAuthority", fields, [(la, None, la)]).await
 }
 
 #[derive(Default)]
