@@ -419,6 +419,32 @@ impl Drop for TestApp {
 }
 
 /// The `extensions.code` of each error in a GraphQL response body.
+/// A global id, as the API encodes it (`Type:uuid`, base64url).
+pub fn global_id(type_name: &str, id: uuid::Uuid) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{type_name}:{id}"))
+}
+
+/// A Schedule 2 assessment judging every factor, suitable except these.
+pub fn suitability_assessment(unsuitable: &[&str]) -> Value {
+    const FACTORS: [&str; 8] = [
+        "FACILITIES",
+        "STATE_OF_REPAIR",
+        "SAFETY",
+        "LOCATION",
+        "SUPPORT",
+        "TENANCY",
+        "AFFORDABILITY",
+        "YOUNG_PERSONS_VIEWS",
+    ];
+    Value::Array(
+        FACTORS
+            .iter()
+            .map(|f| json!({"factor": f, "suitable": !unsuitable.contains(f)}))
+            .collect(),
+    )
+}
+
 pub fn error_codes(body: &Value) -> Vec<String> {
     body["errors"]
         .as_array()

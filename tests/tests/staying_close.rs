@@ -7,7 +7,7 @@
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{Days, Utc};
 use closeknit::db::raw::query;
-use closeknit_tests::{TestApp, error_codes, smtp::SmtpSink};
+use closeknit_tests::{TestApp, error_codes, global_id, smtp::SmtpSink, suitability_assessment};
 use serde_json::{Value, json};
 
 const N: &str = "northmoor.example";
@@ -20,10 +20,6 @@ async fn spawn() -> (TestApp, SmtpSink) {
         .spawn()
         .await;
     (app, smtp)
-}
-
-fn gid(type_name: &str, id: uuid::Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{type_name}:{id}"))
 }
 
 fn today() -> chrono::NaiveDate {
@@ -76,7 +72,7 @@ async fn plan_of(app: &TestApp, token: &str, email: &str) -> Value {
         .graphql_as(
             token,
             &format!("query($id: ID!) {{ stayingClosePlan(id: $id) {{ {PLAN_FIELDS} }} }}"),
-            json!({"id": gid("StayingClosePlan", id)}),
+            json!({"id": global_id("StayingClosePlan", id)}),
         )
         .await;
     body["data"]["stayingClosePlan"].clone()
@@ -846,29 +842,11 @@ async fn the_young_person_comments_and_agrees_with_the_shared_version() {
     assert_eq!(error(&body).0, "NOT_FOUND");
 }
 
-fn assessment(unsuitable: &[&str]) -> Value {
-    json!(
-        [
-            "FACILITIES",
-            "STATE_OF_REPAIR",
-            "SAFETY",
-            "LOCATION",
-            "SUPPORT",
-            "TENANCY",
-            "AFFORDABILITY",
-            "YOUNG_PERSONS_VIEWS"
-        ]
-        .iter()
-        .map(|f| json!({"factor": f, "suitable": !unsuitable.contains(f)}))
-        .collect::<Vec<_>>()
-    )
-}
-
 #[tokio::test]
 async fn ssda903_records_use_the_code_lists_and_the_schedule_2_factors() {
     let (app, _smtp) = spawn().await;
     let adviser = app.staff_token(&format!("personal.adviser@{N}")).await;
-    let jamie = gid(
+    let jamie = global_id(
         "YoungPerson",
         app.person_id(&format!("young.person@{N}")).await,
     );
@@ -878,7 +856,7 @@ async fn ssda903_records_use_the_code_lists_and_the_schedule_2_factors() {
         .graphql_as(
             &adviser,
             accommodation,
-            json!({"input": {"youngPersonId": jamie, "type": "NO_FIXED_ABODE", "movedInOn": day(-1), "assessment": assessment(&[])}}),
+            json!({"input": {"youngPersonId": jamie, "type": "NO_FIXED_ABODE", "movedInOn": day(-1), "assessment": suitability_assessment(&[])}}),
         )
         .await;
     let (code, e) = error(&body);
@@ -891,7 +869,7 @@ async fn ssda903_records_use_the_code_lists_and_the_schedule_2_factors() {
         "{body}"
     );
     // Every factor must be judged.
-    let mut partial = assessment(&[]);
+    let mut partial = suitability_assessment(&[]);
     partial.as_array_mut().unwrap().pop();
     let (_, body) = app
         .graphql_as(
@@ -905,7 +883,7 @@ async fn ssda903_records_use_the_code_lists_and_the_schedule_2_factors() {
         .graphql_as(
             &adviser,
             accommodation,
-            json!({"input": {"youngPersonId": jamie, "type": "FOYER", "movedInOn": day(-1), "assessment": assessment(&["AFFORDABILITY"])}}),
+            json!({"input": {"youngPersonId": jamie, "type": "FOYER", "movedInOn": day(-1), "assessment": suitability_assessment(&["AFFORDABILITY"])}}),
         )
         .await;
     assert!(body["errors"].is_null(), "{body}");
@@ -973,7 +951,7 @@ async fn ssda903_records_use_the_code_lists_and_the_schedule_2_factors() {
 async fn plans_start_with_checked_dates_and_workers_and_end_with_a_reason() {
     let (app, _smtp) = spawn().await;
     let adviser = app.staff_token(&format!("personal.adviser@{N}")).await;
-    let avery = gid(
+    let avery = global_id(
         "YoungPerson",
         app.person_id(&format!("young.person.five@{N}")).await,
     );
@@ -1043,7 +1021,7 @@ async fn plans_start_with_checked_dates_and_workers_and_end_with_a_reason() {
 
     // An authority that extends support takes plans to the 25th birthday.
     let east_pa = app.staff_token(&format!("personal.adviser@{E}")).await;
-    let east_avery = gid(
+    let east_avery = global_id(
         "YoungPerson",
         app.person_id(&format!("young.person.five@{E}")).await,
     );
@@ -1102,7 +1080,7 @@ async fn plans_start_with_checked_dates_and_workers_and_end_with_a_reason() {
 
     // Profiles: only young people; child references unique per authority.
     let profile = "mutation($input: SaveCareLeaverProfileInput!) { saveCareLeaverProfile(input: $input) { youngPersonId } }";
-    let staff_person = gid(
+    let staff_person = global_id(
         "YoungPerson",
         app.person_id(&format!("key.worker@{N}")).await,
     );

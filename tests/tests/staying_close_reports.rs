@@ -3,17 +3,12 @@
 //! and who may read them.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use closeknit::db::raw::exec;
-use closeknit_tests::{TestApp, error_codes};
+use closeknit_tests::{TestApp, error_codes, global_id, suitability_assessment};
 use serde_json::{Value, json};
 
 const N: &str = "northmoor.example";
 const E: &str = "eastbrook.example";
-
-fn young_person(id: uuid::Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(format!("YoungPerson:{id}"))
-}
 
 async fn record(app: &TestApp, token: &str, mutation: &str, input: Value) {
     let kind = format!("{}{}Input", mutation[..1].to_uppercase(), &mutation[1..]);
@@ -27,24 +22,6 @@ async fn record(app: &TestApp, token: &str, mutation: &str, input: Value) {
     assert!(body["errors"].is_null(), "{mutation}: {body}");
 }
 
-fn assessment(unsuitable: &[&str]) -> Value {
-    json!(
-        [
-            "FACILITIES",
-            "STATE_OF_REPAIR",
-            "SAFETY",
-            "LOCATION",
-            "SUPPORT",
-            "TENANCY",
-            "AFFORDABILITY",
-            "YOUNG_PERSONS_VIEWS"
-        ]
-        .iter()
-        .map(|f| json!({"factor": f, "suitable": !unsuitable.contains(f)}))
-        .collect::<Vec<_>>()
-    )
-}
-
 const OC3: &str = "query($la: ID!, $year: Int!) { oc3Return(localAuthorityId: $la, year: $year) { year csv rows { child inTouch } ruleBreaks { child rule reason } } }";
 
 #[tokio::test]
@@ -54,7 +31,7 @@ async fn oc3_is_built_from_the_records_around_each_birthday() {
     let person = |n: &str| {
         let app = &app;
         let email = format!("{n}@{N}");
-        async move { young_person(app.person_id(&email).await) }
+        async move { global_id("YoungPerson", app.person_id(&email).await) }
     };
     let jamie = person("young.person").await;
     let riley = person("young.person.two").await;
@@ -75,7 +52,7 @@ async fn oc3_is_built_from_the_records_around_each_birthday() {
         json!({"youngPersonId": jamie, "code": "P4", "since": "2025-09-01"}),
     )
     .await;
-    record(&app, &adviser, "recordAccommodation", json!({"youngPersonId": jamie, "type": "FOYER", "movedInOn": "2025-10-01", "assessment": assessment(&["AFFORDABILITY"])})).await;
+    record(&app, &adviser, "recordAccommodation", json!({"youngPersonId": jamie, "type": "FOYER", "movedInOn": "2025-10-01", "assessment": suitability_assessment(&["AFFORDABILITY"])})).await;
     // Riley (19th on 2 November 2025): in touch, nothing else known.
     record(
         &app,
