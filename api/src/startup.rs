@@ -162,6 +162,7 @@ impl Application {
             state: AppState {
                 schema,
                 tokens,
+                reads: crate::audit::reads::ReadAudit::start(db.clone()),
                 db,
                 metrics,
                 rate_limits,

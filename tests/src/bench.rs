@@ -119,3 +119,72 @@ pub fn median(mut rounds: Vec<Load>) -> Load {
     rounds.sort_by(|a, b| a.per_second.total_cmp(&b.per_second));
     rounds.swap_remove(rounds.len() / 2)
 }
+
+/// CPU time used so far (user + system, in seconds) by the processes a
+/// benchmark compares: a server, PostgreSQL (all its processes), and this
+/// process (the load generator). Linux only (`/proc`); zero elsewhere.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Cpu {
+    pub server: f64,
+    pub postgres: f64,
+    pub load: f64,
+}
+
+fn ticks_per_second() -> f64 {
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(100.0)
+    })
+}
+
+/// utime + stime of a process (and its exited children), in seconds.
+fn process_cpu(stat: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(stat).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let sum: f64 = fields
+        .get(11..13)?
+        .iter()
+        .filter_map(|f| f.parse::<f64>().ok())
+        .sum();
+    Some(sum / ticks_per_second())
+}
+
+/// Reads [`Cpu`] for the server with process id `server`.
+pub fn cpu(server: u32) -> Cpu {
+    let mut postgres = 0.0;
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let is_postgres =
+                std::fs::read_to_string(path.join("comm")).is_ok_and(|c| c.trim() == "postgres");
+            if is_postgres {
+                postgres += process_cpu(&path.join("stat").to_string_lossy()).unwrap_or(0.0);
+            }
+        }
+    }
+    Cpu {
+        server: process_cpu(&format!("/proc/{server}/stat")).unwrap_or(0.0),
+        postgres,
+        load: process_cpu("/proc/self/stat").unwrap_or(0.0),
+    }
+}
+
+impl Cpu {
+    /// CPU microseconds per request between two readings.
+    pub fn per_request(self, later: Cpu, requests: u64) -> Cpu {
+        let per = |a: f64, b: f64| (b - a) * 1e6 / requests.max(1) as f64;
+        Cpu {
+            server: per(self.server, later.server),
+            postgres: per(self.postgres, later.postgres),
+            load: per(self.load, later.load),
+        }
+    }
+}

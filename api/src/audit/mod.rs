@@ -2,11 +2,12 @@
 //! behalf, in which request. Append-only: the database refuses updates and
 //! deletes (see the identity migration). Writes are recorded in the same
 //! transaction as the change they describe. Reads of sensitive records are
-//! recorded before the response leaves (see [`record_many`]): if the audit
+//! recorded before the response leaves (see [`reads`]): if the audit
 //! write fails, the read fails, and nothing read is ever unrecorded, even
 //! when the process stops right after.
 
 pub mod graphql;
+pub mod reads;
 pub mod store;
 pub mod words;
 
@@ -34,10 +35,19 @@ pub struct AuditEntry<'a> {
 }
 
 const COLUMNS: usize = 11;
+/// Rows per INSERT: well within both backends' bind-parameter limits.
+const ROWS_PER_STATEMENT: usize = 500;
 
-fn values(entry: &AuditEntry<'_>, now: chrono::DateTime<chrono::Utc>) -> Vec<sea_orm::Value> {
+/// One record's column values, in [`INSERT`]'s order.
+type Row = [sea_orm::Value; COLUMNS];
+
+const INSERT: &str = "INSERT INTO audit_events (occurred_at, actor_account_id, actor_client_id, \
+     on_behalf_of_person_id, action, record_type, record_id, fields, subject_person_id, \
+     local_authority_id, request_id) VALUES ";
+
+fn row(entry: &AuditEntry<'_>, now: chrono::DateTime<chrono::Utc>) -> Row {
     let fields = serde_json::to_string(entry.fields).unwrap_or_else(|_| "[]".into());
-    vec![
+    [
         now.into(),
         entry.actor_account.into(),
         entry.actor_client.into(),
@@ -52,34 +62,38 @@ fn values(entry: &AuditEntry<'_>, now: chrono::DateTime<chrono::Utc>) -> Vec<sea
     ]
 }
 
-pub async fn record(db: &impl ConnectionTrait, entry: AuditEntry<'_>) -> AppResult<()> {
-    record_many(db, std::slice::from_ref(&entry)).await
-}
-
-/// Appends several records in one statement (a page of reads, say).
-pub async fn record_many(db: &impl ConnectionTrait, entries: &[AuditEntry<'_>]) -> AppResult<()> {
-    // Well within both backends' bind-parameter limits per statement.
-    for chunk in entries.chunks(500) {
-        let now = chrono::Utc::now();
-        let mut sql = String::from(
-            "INSERT INTO audit_events (occurred_at, actor_account_id, actor_client_id, \
-             on_behalf_of_person_id, action, record_type, record_id, fields, subject_person_id, \
-             local_authority_id, request_id) VALUES ",
-        );
-        let mut params = Vec::with_capacity(chunk.len() * COLUMNS);
-        for (i, entry) in chunk.iter().enumerate() {
+/// Inserts rows, [`ROWS_PER_STATEMENT`] per statement.
+async fn insert_rows(db: &impl ConnectionTrait, rows: Vec<Row>) -> AppResult<()> {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut sql = String::from(INSERT);
+        let mut params = Vec::with_capacity(ROWS_PER_STATEMENT * COLUMNS);
+        for (i, row) in rows.by_ref().take(ROWS_PER_STATEMENT).enumerate() {
             if i > 0 {
                 sql.push_str(", ");
             }
-            let placeholders: Vec<String> = (1..=COLUMNS)
-                .map(|c| format!("${}", i * COLUMNS + c))
-                .collect();
             sql.push('(');
-            sql.push_str(&placeholders.join(", "));
+            for c in 1..=COLUMNS {
+                if c > 1 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("${}", i * COLUMNS + c));
+            }
             sql.push(')');
-            params.extend(values(entry, now));
+            params.extend(row);
         }
         exec(db, &sql, params).await?;
     }
     Ok(())
+}
+
+pub async fn record(db: &impl ConnectionTrait, entry: AuditEntry<'_>) -> AppResult<()> {
+    record_many(db, std::slice::from_ref(&entry)).await
+}
+
+/// Appends several records (a page of reads, say) on `db`: in the caller's
+/// transaction for a change; for reads see [`reads::ReadAudit`].
+pub async fn record_many(db: &impl ConnectionTrait, entries: &[AuditEntry<'_>]) -> AppResult<()> {
+    let now = chrono::Utc::now();
+    insert_rows(db, entries.iter().map(|e| row(e, now)).collect()).await
 }

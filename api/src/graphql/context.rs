@@ -6,7 +6,10 @@ use std::sync::{Arc, OnceLock};
 use async_graphql::{Context, dataloader::DataLoader};
 use sea_orm::DatabaseConnection;
 
-use crate::{auth::viewer::Viewer, error::AppError, reference::graphql::RegionLoader};
+use crate::{
+    audit::reads::ReadAudit, auth::viewer::Viewer, error::AppError,
+    reference::graphql::RegionLoader,
+};
 
 /// Per-request DataLoaders.
 pub struct Loaders {
@@ -23,6 +26,8 @@ impl Loaders {
 
 pub struct RequestCtx {
     pub db: DatabaseConnection,
+    /// Where reads are recorded (group-committed).
+    pub reads: ReadAudit,
     pub request_id: String,
     /// Who is asking (anonymous unless a valid bearer token came with the request).
     pub viewer: Viewer,
@@ -36,6 +41,7 @@ pub struct RequestCtx {
 impl RequestCtx {
     pub fn new(
         db: DatabaseConnection,
+        reads: ReadAudit,
         request_id: String,
         viewer: Viewer,
         client_ip: Option<std::net::IpAddr>,
@@ -43,6 +49,7 @@ impl RequestCtx {
         let loaders = Loaders::new(&db);
         RequestCtx {
             db,
+            reads,
             request_id,
             viewer,
             loaders,

@@ -449,7 +449,13 @@ async fn execute(
     {
         return rate_limited(media, retry_after);
     }
-    let context = RequestCtx::new(state.db.clone(), request_id.clone(), viewer, client_ip);
+    let context = RequestCtx::new(
+        state.db.clone(),
+        state.reads.clone(),
+        request_id.clone(),
+        viewer,
+        client_ip,
+    );
     let operation = context.operation.clone();
     let mut request = async_graphql::Request::new(params.query).data(context);
     if let Some(variables) = params.variables {

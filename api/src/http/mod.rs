@@ -35,6 +35,8 @@ pub struct AppState {
     pub schema: AppSchema,
     pub tokens: Arc<crate::auth::tokens::TokenService>,
     pub db: DatabaseConnection,
+    /// Records reads before responses leave (group-committed).
+    pub reads: crate::audit::reads::ReadAudit,
     pub metrics: Metrics,
     pub rate_limits: crate::ratelimit::RateLimits,
     /// Cancelled when the server begins shutting down (closes WebSockets).

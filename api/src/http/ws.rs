@@ -177,7 +177,13 @@ async fn connection_data(
     let expires = tokio::time::Instant::now()
         + std::time::Duration::from_secs(u64::try_from(expires_in).unwrap_or(0));
     let mut data = Data::default();
-    data.insert(RequestCtx::new(state.db.clone(), request_id, viewer, None));
+    data.insert(RequestCtx::new(
+        state.db.clone(),
+        state.reads.clone(),
+        request_id,
+        viewer,
+        None,
+    ));
     data.insert(SessionExpiry(expires));
     Some((data, expires))
 }

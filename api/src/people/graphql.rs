@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::store;
 use crate::{
-    audit::{self, AuditEntry},
+    audit::AuditEntry,
     db::entities::people,
     error::AppResult,
     graphql::{
@@ -137,7 +137,7 @@ async fn audit_reads(
             ..AuditEntry::default()
         })
         .collect();
-    audit::record_many(&request.db, &entries).await
+    request.reads.record(&entries).await
 }
 
 /// Resolves a `YoungPerson` node within the viewer's scope, audited.

@@ -22,7 +22,7 @@ use super::{
     store::{self, CaseloadFilter, ClaimRow, Meeting, PlanRow, RecordKind, RecordRow, RecordValue},
 };
 use crate::{
-    audit::{self, AuditEntry},
+    audit::AuditEntry,
     error::{AppError, AppResult},
     graphql::{
         context::RequestCtx,
@@ -805,10 +805,7 @@ async fn record_reads(
             ..AuditEntry::default()
         })
         .collect();
-    if entries.is_empty() {
-        return Ok(());
-    }
-    audit::record_many(&request.db, &entries).await
+    request.reads.record(&entries).await
 }
 
 /// Records reads of these plans with the fields selected.
@@ -885,21 +882,12 @@ impl StayingCloseQuery {
         let me = request.viewer.account_viewer()?;
         let own = policy::scope(&request.viewer, Action::ReadPlan).own_person == Some(me.person_id);
         if own && crate::db::is_postgres(&request.db) {
-            // The home screen in one round trip, its read audited in it.
-            let mut fields = Vec::new();
-            selected(ctx.field(), &[], &mut fields);
-            let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
-            let home = store::home_with_audit(
-                &request.db,
-                me.person_id,
-                store::HomeAudit {
-                    actor_account: me.account_id,
-                    fields: &fields,
-                    request_id: &request.request_id,
-                },
-            )
-            .await?;
-            return Ok(home.map(Into::into));
+            // The home screen in one round trip.
+            let Some(home) = store::home(&request.db, me.person_id).await? else {
+                return Ok(None);
+            };
+            audit_reads(ctx, std::slice::from_ref(&home.plan), &[]).await?;
+            return Ok(Some(home.into()));
         }
         let Some(row) = own_plan(ctx).await? else {
             return Ok(None);

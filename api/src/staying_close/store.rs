@@ -359,22 +359,49 @@ const PLAN: &str = "SELECT p.id, p.person_id, p.local_authority_id, p.status, p.
      p.check_in_interval_days, p.version, p.shared_version, p.next_check_in_due, \
      p.next_review_due, p.created_at, p.updated_at FROM plans p";
 
+/// A worker's contact columns (`{prefix}_given_name`, `_family_name`,
+/// `_email`, `_organisation`) for the person id in `column`, as scalar
+/// subqueries: index look-ups per plan on both backends (PostgreSQL chose
+/// merge joins over whole indexes for the equivalent outer joins).
+macro_rules! worker_columns {
+    ($prefix:literal, $column:literal) => {
+        concat!(
+            "(SELECT w.given_name FROM people w WHERE w.id = ",
+            $column,
+            ") AS ",
+            $prefix,
+            "_given_name, ",
+            "(SELECT w.family_name FROM people w WHERE w.id = ",
+            $column,
+            ") AS ",
+            $prefix,
+            "_family_name, ",
+            "(SELECT a.email FROM accounts a WHERE a.person_id = ",
+            $column,
+            ") AS ",
+            $prefix,
+            "_email, ",
+            "(SELECT MIN(o.name) FROM accounts a JOIN role_grants g ON g.account_id = a.id \
+              JOIN organisations o ON o.id = g.organisation_id WHERE a.person_id = ",
+            $column,
+            ") AS ",
+            $prefix,
+            "_organisation"
+        )
+    };
+}
+
 /// A plan with its workers' contact details, in one statement.
-const PLAN_WITH_WORKERS: &str = "SELECT p.id, p.person_id, p.local_authority_id, p.status, \
+const PLAN_WITH_WORKERS: &str = concat!(
+    "SELECT p.id, p.person_id, p.local_authority_id, p.status, \
      p.end_reason, p.start_date, p.planned_end_date, p.key_worker_id, p.personal_adviser_id, \
      p.check_in_interval_days, p.version, p.shared_version, p.next_check_in_due, \
-     p.next_review_due, p.created_at, p.updated_at, \
-     kw.given_name AS kw_given_name, kw.family_name AS kw_family_name, kwa.email AS kw_email, \
-     (SELECT MIN(o.name) FROM role_grants g JOIN organisations o ON o.id = g.organisation_id \
-      WHERE g.account_id = kwa.id) AS kw_organisation, \
-     pa.given_name AS pa_given_name, pa.family_name AS pa_family_name, paa.email AS pa_email, \
-     (SELECT MIN(o.name) FROM role_grants g JOIN organisations o ON o.id = g.organisation_id \
-      WHERE g.account_id = paa.id) AS pa_organisation \
-     FROM plans p \
-     LEFT JOIN people kw ON kw.id = p.key_worker_id \
-     LEFT JOIN accounts kwa ON kwa.person_id = p.key_worker_id \
-     LEFT JOIN people pa ON pa.id = p.personal_adviser_id \
-     LEFT JOIN accounts paa ON paa.person_id = p.personal_adviser_id";
+     p.next_review_due, p.created_at, p.updated_at, ",
+    worker_columns!("kw", "p.key_worker_id"),
+    ", ",
+    worker_columns!("pa", "p.personal_adviser_id"),
+    " FROM plans p"
+);
 
 fn joined_worker(r: &QueryResult, prefix: &str, id: Option<Uuid>) -> AppResult<Option<WorkerRow>> {
     let Some(person_id) = id else {
@@ -1596,81 +1623,53 @@ pub struct Home {
     pub claims: Vec<ClaimRow>,
 }
 
-/// The audit record the home read writes.
-pub struct HomeAudit<'a> {
-    pub actor_account: Uuid,
-    pub fields: &'a [&'a str],
-    pub request_id: &'a str,
-}
-
-/// PostgreSQL only: the person's current plan and its home-screen data as
-/// JSON columns, with the `plan.read` audit row inserted by the same
-/// statement (a data-modifying CTE: the read and its record commit
-/// together, in one round trip). Other backends use the per-field reads.
-pub async fn home_with_audit(
-    db: &impl ConnectionTrait,
-    person: Uuid,
-    audit: HomeAudit<'_>,
-) -> AppResult<Option<Home>> {
-    let sql = format!(
-        "WITH p AS ({PLAN_WITH_WORKERS} WHERE p.person_id = $1 \
-           ORDER BY CASE WHEN p.status = 'ended' THEN 1 ELSE 0 END, p.start_date DESC, p.id DESC \
-           LIMIT 1), \
-         audit AS (INSERT INTO audit_events (occurred_at, actor_account_id, actor_client_id, \
-           on_behalf_of_person_id, action, record_type, record_id, fields, subject_person_id, \
-           local_authority_id, request_id) \
-           SELECT $2, $3, NULL, NULL, 'plan.read', 'StayingClosePlan', p.id, $4, p.person_id, \
-           p.local_authority_id, $5 FROM p) \
-         SELECT p.*, \
-           (SELECT COALESCE(json_agg(g ORDER BY g.created_at, g.id), '[]')::text FROM \
-             (SELECT id, plan_id, section, title, helper, target_date, status, removed_at, \
-              created_at, updated_at FROM plan_goals WHERE plan_id = p.id AND removed_at IS NULL) g) \
-             AS goals_json, \
-           (SELECT COALESCE(json_agg(x ORDER BY x.created_at, x.id), '[]')::text FROM \
-             (SELECT g.id, g.goal_id, g.plan_id, g.author_person_id, \
-              a.given_name || ' ' || a.family_name AS author_name, g.note, g.created_at, \
-              g.updated_at FROM goal_progress g JOIN people a ON a.id = g.author_person_id \
-              WHERE g.plan_id = p.id) x) AS progress_json, \
-           (SELECT row_to_json(c)::text FROM \
-             (SELECT id, plan_id, due_on, held_on, held_by_person_id, note, status, mode, \
-              FALSE AS requested_by_young_person, NULL::text AS reason, created_at, updated_at \
-              FROM check_ins WHERE plan_id = p.id AND status = 'planned' \
-              ORDER BY due_on, id LIMIT 1) c) AS check_in_json, \
-           (SELECT COALESCE(json_agg(c ORDER BY c.created_at DESC, c.id DESC), '[]')::text FROM \
-             (SELECT id, person_id, local_authority_id, kind, amount_pence, purpose, basis_date, \
-              status, decided_by_person_id, decided_at, decision_note, paid_at, created_at, \
-              updated_at FROM claims WHERE person_id = p.person_id) c) AS claims_json \
-         FROM p"
-    );
-    let fields = serde_json::to_string(audit.fields).unwrap_or_else(|_| "[]".into());
-    let rows = query(
-        db,
-        &sql,
-        vec![
-            person.into(),
-            Utc::now().into(),
-            audit.actor_account.into(),
-            fields.into(),
-            audit.request_id.chars().take(64).collect::<String>().into(),
-        ],
-    )
-    .await?;
+/// PostgreSQL only: the person's current plan and its home-screen data
+/// (goals, progress, next check-in, claims) as JSON columns, in one round
+/// trip. Other backends use the per-field reads.
+pub async fn home(db: &impl ConnectionTrait, person: Uuid) -> AppResult<Option<Home>> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "WITH p AS ({PLAN_WITH_WORKERS} WHERE p.person_id = $1 \
+               ORDER BY CASE WHEN p.status = 'ended' THEN 1 ELSE 0 END, p.start_date DESC, p.id DESC \
+               LIMIT 1) \
+             SELECT p.*, \
+               (SELECT COALESCE(json_agg(g ORDER BY g.created_at, g.id), '[]')::text FROM \
+                 (SELECT id, plan_id, section, title, helper, target_date, status, removed_at, \
+                  created_at, updated_at FROM plan_goals WHERE plan_id = p.id AND removed_at IS NULL) g) \
+                 AS goals_json, \
+               (SELECT COALESCE(json_agg(x ORDER BY x.created_at, x.id), '[]')::text FROM \
+                 (SELECT g.id, g.goal_id, g.plan_id, g.author_person_id, \
+                  a.given_name || ' ' || a.family_name AS author_name, g.note, g.created_at, \
+                  g.updated_at FROM goal_progress g JOIN people a ON a.id = g.author_person_id \
+                  WHERE g.plan_id = p.id) x) AS progress_json, \
+               (SELECT row_to_json(c)::text FROM \
+                 (SELECT id, plan_id, due_on, held_on, held_by_person_id, note, status, mode, \
+                  FALSE AS requested_by_young_person, NULL::text AS reason, created_at, updated_at \
+                  FROM check_ins WHERE plan_id = p.id AND status = 'planned' \
+                  ORDER BY due_on, id LIMIT 1) c) AS check_in_json, \
+               (SELECT COALESCE(json_agg(c ORDER BY c.created_at DESC, c.id DESC), '[]')::text FROM \
+                 (SELECT id, person_id, local_authority_id, kind, amount_pence, purpose, basis_date, \
+                  status, decided_by_person_id, decided_at, decision_note, paid_at, created_at, \
+                  updated_at FROM claims WHERE person_id = p.person_id) c) AS claims_json \
+             FROM p"
+        )
+    });
+    let rows = query(db, &SQL, vec![person.into()]).await?;
     let Some(r) = rows.first() else {
         return Ok(None);
     };
-    let json = |column: &str| -> AppResult<String> { get(r, column) };
-    let parse = |text: String| -> AppResult<serde_json::Value> {
+    fn json<T: serde::de::DeserializeOwned>(r: &QueryResult, column: &str) -> AppResult<T> {
+        let text: String = get(r, column)?;
         serde_json::from_str(&text).map_err(AppError::internal)
-    };
+    }
     let check_in: Option<String> = get(r, "check_in_json")?;
     Ok(Some(Home {
         plan: plan_with_workers(r)?,
-        goals: serde_json::from_value(parse(json("goals_json")?)?).map_err(AppError::internal)?,
-        progress: serde_json::from_value(parse(json("progress_json")?)?)
-            .map_err(AppError::internal)?,
+        goals: json(r, "goals_json")?,
+        progress: json(r, "progress_json")?,
         next_check_in: check_in
             .map(|c| serde_json::from_str(&c).map_err(AppError::internal))
             .transpose()?,
-        claims: serde_json::from_value(parse(json("claims_json")?)?).map_err(AppError::internal)?,
+        claims: json(r, "claims_json")?,
     }))
 }

@@ -23,7 +23,7 @@
 
 use std::{process::Command, sync::Arc, time::Instant};
 
-use closeknit_tests::bench::{Request, load, median, sibling, spawn_printing_url};
+use closeknit_tests::bench::{Cpu, Request, cpu, load, median, sibling, spawn_printing_url};
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, TransactionTrait};
 use serde_json::{Value, json};
@@ -316,9 +316,17 @@ async fn main() {
     load(CONCURRENCY, 2, graphql.clone()).await;
     load(CONCURRENCY, 2, baseline.clone()).await;
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    let (mut ours_cpu, mut theirs_cpu) = (Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
-        ours.push(load(CONCURRENCY, ROUND_SECONDS, graphql.clone()).await);
-        theirs.push(load(CONCURRENCY, ROUND_SECONDS, baseline.clone()).await);
+        for (target, pid, rounds, cpus) in [
+            (&graphql, service.id(), &mut ours, &mut ours_cpu),
+            (&baseline, plain.id(), &mut theirs, &mut theirs_cpu),
+        ] {
+            let before = cpu(pid);
+            let round = load(CONCURRENCY, ROUND_SECONDS, target.clone()).await;
+            cpus.push(before.per_request(cpu(pid), round.requests));
+            rounds.push(round);
+        }
     }
     let ratios: Vec<String> = ours
         .iter()
@@ -338,6 +346,20 @@ async fn main() {
         println!(
             "| {label} | {:.0} | {:.2} | {:.2} | {} | {} |",
             l.per_second, l.p50_ms, l.p99_ms, l.requests, l.errors
+        );
+    }
+    println!("\nCPU per request (µs, median of rounds): server / PostgreSQL / load generator");
+    for (label, cpus) in [("closeknit", ours_cpu), ("minimal", theirs_cpu)] {
+        let m = |f: fn(&Cpu) -> f64| {
+            let mut v: Vec<f64> = cpus.iter().map(f).collect();
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        println!(
+            "  {label}: {:.0} / {:.0} / {:.0}",
+            m(|c| c.server),
+            m(|c| c.postgres),
+            m(|c| c.load)
         );
     }
     println!(
