@@ -1261,3 +1261,57 @@ async fn the_home_screen_reads_the_same_as_the_plan_field_by_field() {
         "{fields}"
     );
 }
+
+#[tokio::test]
+async fn a_caseload_page_reads_its_lists_in_one_statement_each() {
+    // No in-process worker: its polling would add statements to the count.
+    let app = TestApp::builder()
+        .env("CLOSEKNIT_WORKER_IN_PROCESS", "false")
+        .spawn()
+        .await;
+    let manager = app.staff_token(&format!("la.manager@{N}")).await;
+    let lists = "id goals { id title progress { note authorName } } \
+        nextCheckIn { dueOn overdue } nextReview { dueOn } claims { id amountPence status } \
+        checkIns { id status } reviews { id dueOn }";
+    let mut statements = Vec::new();
+    let mut pages = Vec::new();
+    for first in [1, 50] {
+        let before = app.metric("closeknit_db_statements_total", "").await;
+        let (_, body) = app
+            .graphql_as(
+                &manager,
+                &format!(
+                    "{{ stayingClosePlans(first: {first}) {{ edges {{ node {{ {lists} }} }} }} }}"
+                ),
+                json!({}),
+            )
+            .await;
+        assert!(body["errors"].is_null(), "{body}");
+        statements.push(app.metric("closeknit_db_statements_total", "").await - before);
+        pages.push(body["data"]["stayingClosePlans"]["edges"].clone());
+    }
+    let plans = pages[1].as_array().unwrap();
+    assert!(plans.len() >= 4, "the demo authority has several plans");
+    assert!(statements[0] > 0.0, "statements are counted");
+    assert_eq!(
+        statements[0],
+        statements[1],
+        "one plan or {} plans: the same statements",
+        plans.len()
+    );
+    // Batched lists hold what each plan read on its own holds.
+    let mut with_goals = 0;
+    for edge in plans {
+        let node = &edge["node"];
+        let (_, single) = app
+            .graphql_as(
+                &manager,
+                &format!("query($id: ID!) {{ stayingClosePlan(id: $id) {{ {lists} }} }}"),
+                json!({"id": node["id"]}),
+            )
+            .await;
+        assert_eq!(&single["data"]["stayingClosePlan"], node);
+        with_goals += usize::from(!node["goals"].as_array().unwrap().is_empty());
+    }
+    assert!(with_goals >= 2, "{plans:?}");
+}

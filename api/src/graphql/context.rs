@@ -8,18 +8,21 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     audit::reads::ReadAudit, auth::viewer::Viewer, error::AppError,
-    reference::graphql::RegionLoader,
+    reference::graphql::RegionLoader, staying_close::loaders::PlanLoader,
 };
 
 /// Per-request DataLoaders.
 pub struct Loaders {
     pub regions: DataLoader<RegionLoader>,
+    /// A plan's goals, progress, next meetings and claims.
+    pub plans: DataLoader<PlanLoader>,
 }
 
 impl Loaders {
     pub fn new(db: &DatabaseConnection) -> Self {
         Loaders {
             regions: DataLoader::new(RegionLoader { db: db.clone() }, tokio::spawn),
+            plans: DataLoader::new(PlanLoader { db: db.clone() }, tokio::spawn),
         }
     }
 }

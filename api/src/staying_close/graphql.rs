@@ -12,6 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::{
+    loaders::{ClaimsOf, GoalsOf, MeetingsOf, NextMeeting, ProgressOf},
     model::{
         self, AccommodationType, Activity, CareLeaverCategory, CheckInMode, ClaimKind, ClaimStatus,
         FactorJudgement, GoalStatus, InTouch, MeetingStatus, PlanEndReason, PlanSection,
@@ -153,8 +154,6 @@ pub struct PlanGoal {
     pub updated_at: DateTime<Utc>,
     #[graphql(skip)]
     goal_id: Uuid,
-    #[graphql(skip)]
-    plan_id: Uuid,
     /// The plan's progress updates, when read with the plan.
     #[graphql(skip)]
     preloaded_progress: Option<Arc<Vec<store::ProgressRow>>>,
@@ -164,13 +163,21 @@ pub struct PlanGoal {
 impl PlanGoal {
     /// Progress updates, oldest first.
     async fn progress(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GoalProgress>> {
-        let all = match &self.preloaded_progress {
-            Some(preloaded) => preloaded.as_ref().clone(),
-            None => store::progress(&RequestCtx::get(ctx)?.db, self.plan_id).await?,
-        };
-        Ok(all
+        if let Some(preloaded) = &self.preloaded_progress {
+            return Ok(preloaded
+                .iter()
+                .filter(|p| p.goal_id == self.goal_id)
+                .cloned()
+                .map(Into::into)
+                .collect());
+        }
+        let loaders = &RequestCtx::get(ctx)?.loaders;
+        Ok(loaders
+            .plans
+            .load_one(ProgressOf(self.goal_id))
+            .await?
+            .unwrap_or_default()
             .into_iter()
-            .filter(|p| p.goal_id == self.goal_id)
             .map(Into::into)
             .collect())
     }
@@ -188,7 +195,6 @@ impl From<store::GoalRow> for PlanGoal {
             removed_at: g.removed_at,
             updated_at: g.updated_at,
             goal_id: g.id,
-            plan_id: g.plan_id,
             preloaded_progress: None,
         }
     }
@@ -539,7 +545,12 @@ impl StayingClosePlan {
         let (goals, progress) = match &self.home {
             Some(home) => (home.goals.clone(), Some(home.progress.clone())),
             None => (
-                store::goals(&RequestCtx::get(ctx)?.db, self.row.id, false).await?,
+                RequestCtx::get(ctx)?
+                    .loaders
+                    .plans
+                    .load_one(GoalsOf(self.row.id))
+                    .await?
+                    .unwrap_or_default(),
                 None,
             ),
         };
@@ -610,9 +621,12 @@ impl StayingClosePlan {
         if let Some(home) = &self.home {
             return Ok(home.claims.iter().cloned().map(Into::into).collect());
         }
-        let db = &RequestCtx::get(ctx)?.db;
-        Ok(store::claims(db, self.row.person_id)
+        let loaders = &RequestCtx::get(ctx)?.loaders;
+        Ok(loaders
+            .plans
+            .load_one(ClaimsOf(self.row.person_id))
             .await?
+            .unwrap_or_default()
             .into_iter()
             .map(Into::into)
             .collect())
@@ -739,8 +753,10 @@ impl StayingClosePlan {
                 .clone()
                 .map(|m| PlanMeeting::new(kind, m, today())));
         }
-        let db = &RequestCtx::get(ctx)?.db;
-        Ok(store::planned_meeting(db, kind, self.row.id)
+        let loaders = &RequestCtx::get(ctx)?.loaders;
+        Ok(loaders
+            .plans
+            .load_one(NextMeeting(kind, self.row.id))
             .await?
             .map(|m| PlanMeeting::new(kind, m, today())))
     }
@@ -750,10 +766,13 @@ impl StayingClosePlan {
         ctx: &Context<'_>,
         kind: Meeting,
     ) -> async_graphql::Result<Vec<PlanMeeting>> {
-        let db = &RequestCtx::get(ctx)?.db;
+        let loaders = &RequestCtx::get(ctx)?.loaders;
         let today = today();
-        Ok(store::meetings(db, kind, self.row.id)
+        Ok(loaders
+            .plans
+            .load_one(MeetingsOf(kind, self.row.id))
             .await?
+            .unwrap_or_default()
             .into_iter()
             .map(|m| PlanMeeting::new(kind, m, today))
             .collect())

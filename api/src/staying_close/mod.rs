@@ -7,6 +7,7 @@
 
 pub mod demo;
 pub mod graphql;
+pub mod loaders;
 pub mod model;
 pub mod reporting;
 pub mod service;

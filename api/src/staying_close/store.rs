@@ -3,6 +3,8 @@
 //! plan) take the viewer's [`Scope`] and filter in SQL; reads by plan id
 //! below them are only called once the plan itself was read in scope.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, QueryResult, Value};
 use uuid::Uuid;
@@ -21,6 +23,39 @@ use crate::{
 
 fn all<T>(rows: Vec<QueryResult>, f: fn(&QueryResult) -> AppResult<T>) -> AppResult<Vec<T>> {
     rows.iter().map(f).collect()
+}
+
+/// Keys per `IN (...)` list: well within both backends' parameter limits.
+const KEYS_PER_STATEMENT: usize = 500;
+
+/// The rows of `select` whose `column` is one of `keys` (and which pass
+/// `filter`, an `AND ...` clause or empty), in `order`, grouped by that
+/// key: one statement for a page of plans instead of one per plan.
+#[allow(clippy::too_many_arguments)] // one call per kind of batch below
+async fn grouped<T>(
+    db: &impl ConnectionTrait,
+    select: &str,
+    column: &str,
+    filter: &str,
+    order: &str,
+    keys: &[Uuid],
+    map: fn(&QueryResult) -> AppResult<T>,
+    key: fn(&T) -> Uuid,
+) -> AppResult<HashMap<Uuid, Vec<T>>> {
+    let mut out: HashMap<Uuid, Vec<T>> = HashMap::new();
+    for chunk in keys.chunks(KEYS_PER_STATEMENT) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "{select} WHERE {column} IN ({}){filter} ORDER BY {order}",
+            placeholders.join(", ")
+        );
+        let params = chunk.iter().map(|k| (*k).into()).collect();
+        for r in &query(db, &sql, params).await? {
+            let row = map(r)?;
+            out.entry(key(&row)).or_default().push(row);
+        }
+    }
+    Ok(out)
 }
 
 fn first<T>(rows: Vec<QueryResult>, f: fn(&QueryResult) -> AppResult<T>) -> AppResult<Option<T>> {
@@ -890,6 +925,24 @@ pub async fn goals(
     all(rows, goal_row)
 }
 
+/// The goals (not removed) of several plans, by plan.
+pub async fn goals_of_plans(
+    db: &impl ConnectionTrait,
+    plans: &[Uuid],
+) -> AppResult<HashMap<Uuid, Vec<GoalRow>>> {
+    grouped(
+        db,
+        GOAL,
+        "plan_id",
+        " AND removed_at IS NULL",
+        "created_at, id",
+        plans,
+        goal_row,
+        |g| g.plan_id,
+    )
+    .await
+}
+
 pub async fn goal(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<GoalRow>> {
     first(
         query(db, &format!("{GOAL} WHERE id = $1"), vec![id.into()]).await?,
@@ -962,6 +1015,24 @@ pub async fn progress(db: &impl ConnectionTrait, plan: Uuid) -> AppResult<Vec<Pr
     all(rows, progress_row)
 }
 
+/// The progress updates of several goals, by goal, oldest first.
+pub async fn progress_of_goals(
+    db: &impl ConnectionTrait,
+    goals: &[Uuid],
+) -> AppResult<HashMap<Uuid, Vec<ProgressRow>>> {
+    grouped(
+        db,
+        PROGRESS,
+        "g.goal_id",
+        "",
+        "g.created_at, g.id",
+        goals,
+        progress_row,
+        |p| p.goal_id,
+    )
+    .await
+}
+
 pub async fn insert_progress(
     db: &impl ConnectionTrait,
     goal: &GoalRow,
@@ -1008,7 +1079,7 @@ pub struct MeetingRow {
 }
 
 /// Check-ins and reviews share a shape; this says which table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Meeting {
     CheckIn,
     Review,
@@ -1063,6 +1134,45 @@ pub async fn meetings(
     )
     .await?;
     all(rows, meeting_row)
+}
+
+/// The check-ins or reviews of several plans (`planned_only`: those not
+/// yet held), by plan, by due date.
+pub async fn meetings_of_plans(
+    db: &impl ConnectionTrait,
+    kind: Meeting,
+    plans: &[Uuid],
+    planned_only: bool,
+) -> AppResult<HashMap<Uuid, Vec<MeetingRow>>> {
+    let filter = if planned_only {
+        " AND status = 'planned'"
+    } else {
+        ""
+    };
+    grouped(
+        db,
+        kind.select(),
+        "plan_id",
+        filter,
+        "due_on, id",
+        plans,
+        meeting_row,
+        |m| m.plan_id,
+    )
+    .await
+}
+
+/// The planned (not yet held) meeting of each of several plans.
+pub async fn planned_meetings(
+    db: &impl ConnectionTrait,
+    kind: Meeting,
+    plans: &[Uuid],
+) -> AppResult<HashMap<Uuid, MeetingRow>> {
+    let all = meetings_of_plans(db, kind, plans, true).await?;
+    Ok(all
+        .into_iter()
+        .filter_map(|(plan, rows)| Some((plan, rows.into_iter().next()?)))
+        .collect())
 }
 
 /// The planned (not yet held) one, if any.
@@ -1481,6 +1591,24 @@ pub async fn claims(db: &impl ConnectionTrait, person: Uuid) -> AppResult<Vec<Cl
     )
     .await?;
     all(rows, claim_row)
+}
+
+/// The claims of several young people, by person, newest first.
+pub async fn claims_of_people(
+    db: &impl ConnectionTrait,
+    people: &[Uuid],
+) -> AppResult<HashMap<Uuid, Vec<ClaimRow>>> {
+    grouped(
+        db,
+        CLAIM,
+        "person_id",
+        "",
+        "created_at DESC, id DESC",
+        people,
+        claim_row,
+        |c| c.person_id,
+    )
+    .await
 }
 
 pub async fn claim(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<ClaimRow>> {
