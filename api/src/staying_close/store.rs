@@ -1127,13 +1127,8 @@ pub async fn meetings(
     kind: Meeting,
     plan: Uuid,
 ) -> AppResult<Vec<MeetingRow>> {
-    let rows = query(
-        db,
-        &format!("{} WHERE plan_id = $1 ORDER BY due_on, id", kind.select()),
-        vec![plan.into()],
-    )
-    .await?;
-    all(rows, meeting_row)
+    let mut found = meetings_of_plans(db, kind, &[plan], false).await?;
+    Ok(found.remove(&plan).unwrap_or_default())
 }
 
 /// The check-ins or reviews of several plans (`planned_only`: those not
@@ -1584,13 +1579,8 @@ fn claim_row(r: &QueryResult) -> AppResult<ClaimRow> {
 }
 
 pub async fn claims(db: &impl ConnectionTrait, person: Uuid) -> AppResult<Vec<ClaimRow>> {
-    let rows = query(
-        db,
-        &format!("{CLAIM} WHERE person_id = $1 ORDER BY created_at DESC, id DESC"),
-        vec![person.into()],
-    )
-    .await?;
-    all(rows, claim_row)
+    let mut found = claims_of_people(db, &[person]).await?;
+    Ok(found.remove(&person).unwrap_or_default())
 }
 
 /// The claims of several young people, by person, newest first.
