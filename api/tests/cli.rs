@@ -89,6 +89,26 @@ fn help_lists_every_command() {
     }
 }
 
+/// The allocator option set before `main` (see `api/src/main.rs`) is in
+/// effect, and the environment still overrides it.
+#[cfg(target_os = "linux")]
+#[test]
+fn arenas_are_committed_on_demand_unless_the_environment_says_otherwise() {
+    let option = |env: &[(&str, &str)]| {
+        let mut env = env.to_vec();
+        env.push(("MIMALLOC_VERBOSE", "1"));
+        let out = closeknit(&["--version"], &env);
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stderr).into_owned();
+        text.lines()
+            .find_map(|l| l.split("option 'arena_eager_commit': ").nth(1))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_else(|| panic!("mimalloc printed no arena_eager_commit option: {text}"))
+    };
+    assert_eq!(option(&[]), "0");
+    assert_eq!(option(&[("MIMALLOC_ARENA_EAGER_COMMIT", "1")]), "1");
+}
+
 #[test]
 fn a_bad_setting_stops_start_up_naming_the_variable() {
     let out = closeknit(&["serve"], &[("CLOSEKNIT_LISTEN", "not-an-address")]);
