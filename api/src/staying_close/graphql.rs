@@ -12,7 +12,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::{
-    loaders::{ClaimsOf, GoalsOf, MeetingsOf, NextMeeting, ProgressOf},
+    loaders::{
+        ClaimsOf, CommentsOf, EntitlementsOf, GoalsOf, MeetingsOf, NextMeeting, ProgressOf,
+        RecordsOf, ResponsesOf,
+    },
     model::{
         self, AccommodationType, Activity, CareLeaverCategory, CheckInMode, ClaimKind, ClaimStatus,
         FactorJudgement, GoalStatus, InTouch, MeetingStatus, PlanEndReason, PlanSection,
@@ -325,6 +328,17 @@ pub struct Entitlement {
     pub remaining_pence: i64,
 }
 
+impl From<model::Entitlement> for Entitlement {
+    fn from(e: model::Entitlement) -> Self {
+        Entitlement {
+            kind: e.kind,
+            cap_pence: e.cap_pence,
+            claimed_pence: e.claimed_pence,
+            remaining_pence: e.remaining_pence,
+        }
+    }
+}
+
 #[derive(SimpleObject, Clone)]
 pub struct SuitabilityJudgement {
     pub factor: SuitabilityFactor,
@@ -585,9 +599,12 @@ impl StayingClosePlan {
     }
 
     async fn comments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanComment>> {
-        let db = &RequestCtx::get(ctx)?.db;
-        Ok(store::comments(db, self.row.id)
+        let loaders = &RequestCtx::get(ctx)?.loaders;
+        Ok(loaders
+            .plans
+            .load_one(CommentsOf(self.row.id))
             .await?
+            .unwrap_or_default()
             .into_iter()
             .map(|c| PlanComment {
                 id: encode_id("PlanComment", c.id),
@@ -602,9 +619,12 @@ impl StayingClosePlan {
 
     /// The young person's answers to shared versions.
     async fn responses(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanResponse>> {
-        let db = &RequestCtx::get(ctx)?.db;
-        Ok(store::responses(db, self.row.id)
+        let loaders = &RequestCtx::get(ctx)?.loaders;
+        Ok(loaders
+            .plans
+            .load_one(ResponsesOf(self.row.id))
             .await?
+            .unwrap_or_default()
             .into_iter()
             .map(|r| PlanResponse {
                 id: encode_id("PlanResponse", r.id),
@@ -634,23 +654,15 @@ impl StayingClosePlan {
 
     /// What is left to claim of each allowance.
     async fn entitlements(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Entitlement>> {
-        let db = &RequestCtx::get(ctx)?.db;
-        let mut out = Vec::new();
-        for kind in ClaimKind::ALL {
-            let basis = store::first_basis(db, self.row.person_id, *kind)
-                .await?
-                .unwrap_or_else(today);
-            let caps = store::caps(db, *kind).await?;
-            let cap = model::cap_on(&caps, basis).unwrap_or(0);
-            let claimed = store::claimed_total(db, self.row.person_id, *kind).await?;
-            out.push(Entitlement {
-                kind: *kind,
-                cap_pence: cap,
-                claimed_pence: claimed,
-                remaining_pence: (cap - claimed).max(0),
-            });
-        }
-        Ok(out)
+        let loaders = &RequestCtx::get(ctx)?.loaders;
+        Ok(loaders
+            .plans
+            .load_one(EntitlementsOf(self.row.person_id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// Where the young person has lived, newest first (SSDA903 codes).
@@ -658,20 +670,18 @@ impl StayingClosePlan {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<AccommodationRecord>> {
-        let db = &RequestCtx::get(ctx)?.db;
-        Ok(
-            store::records(db, RecordKind::Accommodation, self.row.person_id)
-                .await?
-                .into_iter()
-                .filter_map(accommodation)
-                .collect(),
-        )
+        Ok(self
+            .records(ctx, RecordKind::Accommodation)
+            .await?
+            .into_iter()
+            .filter_map(accommodation)
+            .collect())
     }
 
     /// Contact recorded with the young person, newest first.
     async fn in_touch(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<InTouchRecord>> {
-        let db = &RequestCtx::get(ctx)?.db;
-        Ok(store::records(db, RecordKind::InTouch, self.row.person_id)
+        Ok(self
+            .records(ctx, RecordKind::InTouch)
             .await?
             .into_iter()
             .filter_map(|r| match r.value {
@@ -687,8 +697,8 @@ impl StayingClosePlan {
 
     /// Main activity (education, employment, training), newest first.
     async fn activities(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ActivityRecord>> {
-        let db = &RequestCtx::get(ctx)?.db;
-        Ok(store::records(db, RecordKind::Activity, self.row.person_id)
+        Ok(self
+            .records(ctx, RecordKind::Activity)
             .await?
             .into_iter()
             .filter_map(|r| match r.value {
@@ -737,6 +747,20 @@ impl StayingClosePlan {
 impl StayingClosePlan {
     fn open(&self) -> bool {
         self.row.status != PlanStatus::Ended
+    }
+
+    /// The young person's SSDA903 records of one kind, newest first.
+    async fn records(
+        &self,
+        ctx: &Context<'_>,
+        kind: RecordKind,
+    ) -> async_graphql::Result<Vec<store::RecordRow>> {
+        let loaders = &RequestCtx::get(ctx)?.loaders;
+        Ok(loaders
+            .plans
+            .load_one(RecordsOf(kind, self.row.person_id))
+            .await?
+            .unwrap_or_default())
     }
 
     async fn next_meeting(

@@ -1,6 +1,7 @@
 //! Per-request batching of what a plan shows besides its own columns: a
-//! caseload page that selects goals, their progress, the next check-in or
-//! review and claims costs one statement per list, not one per plan.
+//! caseload page that selects goals, their progress, check-ins, reviews,
+//! claims, entitlements, comments, responses or SSDA903 records costs one
+//! statement per list, not one per plan.
 //! Built per request (see `graphql::context::Loaders`), so nothing is
 //! shared between viewers; the plans themselves were authorised (and their
 //! reads audited) before these are asked for.
@@ -11,7 +12,13 @@ use async_graphql::dataloader::Loader;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::store::{self, ClaimRow, GoalRow, Meeting, MeetingRow, ProgressRow};
+use super::{
+    model::{self, ClaimKind},
+    store::{
+        self, ClaimRow, CommentRow, GoalRow, Meeting, MeetingRow, ProgressRow, RecordKind,
+        RecordRow, ResponseRow,
+    },
+};
 
 /// A plan's goals (not removed), in the order they were added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -32,6 +39,22 @@ pub struct MeetingsOf(pub Meeting, pub Uuid);
 /// A young person's claims, newest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ClaimsOf(pub Uuid);
+
+/// What is left of each allowance and bursary for a young person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EntitlementsOf(pub Uuid);
+
+/// The comments on a plan, oldest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CommentsOf(pub Uuid);
+
+/// The young person's answers to a plan's shared versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ResponsesOf(pub Uuid);
+
+/// A young person's SSDA903 records of one kind, newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RecordsOf(pub RecordKind, pub Uuid);
 
 pub struct PlanLoader {
     pub db: DatabaseConnection,
@@ -75,20 +98,25 @@ impl Loader<ProgressOf> for PlanLoader {
     }
 }
 
-/// Loads meeting keys kind by kind: `load` gets one kind's plans.
-async fn per_kind<K, V, F, Fut>(
+const MEETINGS: [Meeting; 2] = [Meeting::CheckIn, Meeting::Review];
+
+/// Loads keys that name a kind (of meeting, of record) kind by kind: `load`
+/// gets one kind's ids.
+async fn per_kind<Kind, K, V, F, Fut>(
+    kinds: &[Kind],
     keys: &[K],
-    split: fn(&K) -> (Meeting, Uuid),
-    key: fn(Meeting, Uuid) -> K,
+    split: fn(&K) -> (Kind, Uuid),
+    key: fn(Kind, Uuid) -> K,
     load: F,
 ) -> Result<HashMap<K, V>, async_graphql::Error>
 where
+    Kind: Copy + Eq,
     K: Eq + std::hash::Hash,
-    F: Fn(Meeting, Vec<Uuid>) -> Fut,
+    F: Fn(Kind, Vec<Uuid>) -> Fut,
     Fut: std::future::Future<Output = crate::error::AppResult<HashMap<Uuid, V>>>,
 {
     let mut out = HashMap::new();
-    for kind in [Meeting::CheckIn, Meeting::Review] {
+    for &kind in kinds {
         let plans: Vec<Uuid> = keys
             .iter()
             .map(split)
@@ -113,6 +141,7 @@ impl Loader<NextMeeting> for PlanLoader {
         keys: &[NextMeeting],
     ) -> Result<HashMap<NextMeeting, MeetingRow>, Self::Error> {
         per_kind(
+            &MEETINGS,
             keys,
             |k| (k.0, k.1),
             NextMeeting,
@@ -130,7 +159,7 @@ impl Loader<MeetingsOf> for PlanLoader {
         &self,
         keys: &[MeetingsOf],
     ) -> Result<HashMap<MeetingsOf, Vec<MeetingRow>>, Self::Error> {
-        per_kind(keys, |k| (k.0, k.1), MeetingsOf, |kind, plans| async move {
+        per_kind(&MEETINGS, keys, |k| (k.0, k.1), MeetingsOf, |kind, plans| async move {
             store::meetings_of_plans(&self.db, kind, &plans, false).await
         })
         .await
@@ -147,5 +176,88 @@ impl Loader<ClaimsOf> for PlanLoader {
     ) -> Result<HashMap<ClaimsOf, Vec<ClaimRow>>, Self::Error> {
         let found = store::claims_of_people(&self.db, &ids(keys, |k| k.0)).await?;
         Ok(for_each(keys, |k| k.0, found))
+    }
+}
+
+impl Loader<EntitlementsOf> for PlanLoader {
+    type Value = Vec<model::Entitlement>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[EntitlementsOf],
+    ) -> Result<HashMap<EntitlementsOf, Vec<model::Entitlement>>, Self::Error> {
+        let caps = store::caps(&self.db).await?;
+        let mut claimed = store::claimed_by_people(&self.db, &ids(keys, |k| k.0)).await?;
+        let today = chrono::Utc::now().date_naive();
+        Ok(keys
+            .iter()
+            .map(|key| {
+                let so_far = claimed.remove(&key.0).unwrap_or_default();
+                let entitlements = ClaimKind::ALL
+                    .iter()
+                    .map(|&kind| {
+                        let of_kind = so_far
+                            .iter()
+                            .find(|(k, _)| *k == kind)
+                            .map(|(_, c)| *c)
+                            .unwrap_or_default();
+                        let caps = caps.get(&kind).map(Vec::as_slice).unwrap_or_default();
+                        model::entitlement(kind, caps, of_kind, today)
+                    })
+                    .collect();
+                (*key, entitlements)
+            })
+            .collect())
+    }
+}
+
+impl Loader<CommentsOf> for PlanLoader {
+    type Value = Vec<CommentRow>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[CommentsOf],
+    ) -> Result<HashMap<CommentsOf, Vec<CommentRow>>, Self::Error> {
+        let found = store::comments_on_plans(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(for_each(keys, |k| k.0, found))
+    }
+}
+
+impl Loader<ResponsesOf> for PlanLoader {
+    type Value = Vec<ResponseRow>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[ResponsesOf],
+    ) -> Result<HashMap<ResponsesOf, Vec<ResponseRow>>, Self::Error> {
+        let found = store::responses_to_plans(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(for_each(keys, |k| k.0, found))
+    }
+}
+
+impl Loader<RecordsOf> for PlanLoader {
+    type Value = Vec<RecordRow>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[RecordsOf],
+    ) -> Result<HashMap<RecordsOf, Vec<RecordRow>>, Self::Error> {
+        let kinds = [
+            RecordKind::Accommodation,
+            RecordKind::InTouch,
+            RecordKind::Activity,
+        ];
+        per_kind(
+            &kinds,
+            keys,
+            |k| (k.0, k.1),
+            RecordsOf,
+            |kind, people| async move { store::records_of_people(&self.db, kind, &people).await },
+        )
+        .await
     }
 }

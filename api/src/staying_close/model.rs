@@ -355,6 +355,42 @@ pub fn cap_on(caps: &[Cap], basis: NaiveDate) -> Option<i64> {
         .map(|c| c.amount_pence)
 }
 
+/// What a young person has claimed of one kind, not counting rejected
+/// claims.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Claimed {
+    /// The earliest claim's basis date (the first allowance claim, or the
+    /// apprenticeship's start): it decides which cap applies.
+    pub first_basis: Option<NaiveDate>,
+    pub pence: i64,
+}
+
+/// What is left of one allowance or bursary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entitlement {
+    pub kind: ClaimKind,
+    pub cap_pence: i64,
+    pub claimed_pence: i64,
+    pub remaining_pence: i64,
+}
+
+/// The entitlement of one kind: the cap in force on the first claim's
+/// basis date (today's cap before any claim), less what was claimed.
+pub fn entitlement(
+    kind: ClaimKind,
+    caps: &[Cap],
+    claimed: Claimed,
+    today: NaiveDate,
+) -> Entitlement {
+    let cap = cap_on(caps, claimed.first_basis.unwrap_or(today)).unwrap_or(0);
+    Entitlement {
+        kind,
+        cap_pence: cap,
+        claimed_pence: claimed.pence,
+        remaining_pence: (cap - claimed.pence).max(0),
+    }
+}
+
 /// Formats pence as pounds for messages: 150050 → "£1,500.50".
 pub fn pounds(pence: i64) -> String {
     let sign = if pence < 0 { "-" } else { "" };

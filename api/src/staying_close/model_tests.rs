@@ -17,9 +17,9 @@ fn all_suitable() -> Vec<FactorJudgement> {
         .collect()
 }
 
-#[test]
-fn caps_are_effective_dated() {
-    let caps = [
+/// The setting-up-home allowance's caps: £2,000, then £3,000 from April 2023.
+fn allowance_caps() -> [Cap; 2] {
+    [
         Cap {
             effective_from: d(2000, 1, 1),
             amount_pence: 200_000,
@@ -28,10 +28,47 @@ fn caps_are_effective_dated() {
             effective_from: d(2023, 4, 1),
             amount_pence: 300_000,
         },
-    ];
+    ]
+}
+
+#[test]
+fn caps_are_effective_dated() {
+    let caps = allowance_caps();
     assert_eq!(cap_on(&caps, d(2023, 3, 31)), Some(200_000));
     assert_eq!(cap_on(&caps, d(2023, 4, 1)), Some(300_000));
     assert_eq!(cap_on(&caps, d(1999, 12, 31)), None);
+}
+
+#[test]
+fn entitlement_follows_the_first_claim_else_today() {
+    let caps = allowance_caps();
+    let kind = ClaimKind::SettingUpHome;
+    let today = d(2026, 11, 23);
+    // Nothing claimed yet: today's cap, all of it left.
+    let none = entitlement(kind, &caps, Claimed::default(), today);
+    assert_eq!(
+        (none.cap_pence, none.claimed_pence, none.remaining_pence),
+        (300_000, 0, 300_000)
+    );
+    // A first claim before April 2023 keeps the old cap.
+    let early = Claimed {
+        first_basis: Some(d(2023, 3, 1)),
+        pence: 150_000,
+    };
+    let e = entitlement(kind, &caps, early, today);
+    assert_eq!((e.cap_pence, e.remaining_pence), (200_000, 50_000));
+    // Over-claimed (a cap lowered by data) never shows as negative.
+    let over = Claimed {
+        first_basis: Some(d(2024, 1, 1)),
+        pence: 350_000,
+    };
+    assert_eq!(entitlement(kind, &caps, over, today).remaining_pence, 0);
+    // No cap at all (before any existed): nothing to claim.
+    let before = Claimed {
+        first_basis: Some(d(1990, 1, 1)),
+        pence: 0,
+    };
+    assert_eq!(entitlement(kind, &caps, before, today).cap_pence, 0);
 }
 
 #[test]

@@ -1586,15 +1586,16 @@ pub async fn request_claim(call: &Call<'_>, input: ClaimInput) -> AppResult<Done
     // Entitlement follows the first claim of the kind: the allowance in
     // force when the young person first claimed, or the bursary in force
     // when their apprenticeship started.
-    let basis = store::first_basis(&tx.txn, me, input.kind)
-        .await?
-        .map_or(basis, |first| first.min(basis));
-    let caps = store::caps(&tx.txn, input.kind).await?;
-    let cap = model::cap_on(&caps, basis).ok_or_else(|| {
-        AppError::bad_input("apprenticeshipStartDate", "is before any bursary existed")
-    })?;
-    let claimed = store::claimed_total(&tx.txn, me, input.kind).await?;
-    model::check_entitlement(input.kind, cap, claimed, input.amount_pence)?;
+    let claimed = store::claimed(&tx.txn, me, input.kind).await?;
+    let basis = claimed.first_basis.map_or(basis, |first| first.min(basis));
+    let caps = store::caps(&tx.txn).await?;
+    let cap = caps
+        .get(&input.kind)
+        .and_then(|caps| model::cap_on(caps, basis))
+        .ok_or_else(|| {
+            AppError::bad_input("apprenticeshipStartDate", "is before any bursary existed")
+        })?;
+    model::check_entitlement(input.kind, cap, claimed.pence, input.amount_pence)?;
     let now = Utc::now();
     let claim = ClaimRow {
         id: Uuid::now_v7(),

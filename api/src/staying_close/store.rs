@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use super::model::{
     AccommodationType, Activity, AuthoritySettings, Cap, CareLeaverCategory, CheckInMode,
-    ClaimKind, ClaimStatus, GoalStatus, InTouch, MeetingStatus, PlanEndReason, PlanSection,
-    PlanStatus,
+    ClaimKind, ClaimStatus, Claimed, GoalStatus, InTouch, MeetingStatus, PlanEndReason,
+    PlanSection, PlanStatus,
 };
 use crate::{
     db::raw::{exec, query},
@@ -28,9 +28,10 @@ fn all<T>(rows: Vec<QueryResult>, f: fn(&QueryResult) -> AppResult<T>) -> AppRes
 /// Keys per `IN (...)` list: well within both backends' parameter limits.
 const KEYS_PER_STATEMENT: usize = 500;
 
-/// The rows of `select` whose `column` is one of `keys` (and which pass
-/// `filter`, an `AND ...` clause or empty), in `order`, grouped by that
-/// key: one statement for a page of plans instead of one per plan.
+/// The rows of `select` whose `column` is one of `keys` (then `filter`:
+/// further `AND ...` conditions and any `GROUP BY`, or empty), in `order`,
+/// grouped by that key: one statement for a page of plans instead of one
+/// per plan.
 #[allow(clippy::too_many_arguments)] // one call per kind of batch below
 async fn grouped<T>(
     db: &impl ConnectionTrait,
@@ -39,7 +40,7 @@ async fn grouped<T>(
     filter: &str,
     order: &str,
     keys: &[Uuid],
-    map: fn(&QueryResult) -> AppResult<T>,
+    map: impl Fn(&QueryResult) -> AppResult<T>,
     key: fn(&T) -> Uuid,
 ) -> AppResult<HashMap<Uuid, Vec<T>>> {
     let mut out: HashMap<Uuid, Vec<T>> = HashMap::new();
@@ -1244,28 +1245,35 @@ pub struct CommentRow {
     pub updated_at: DateTime<Utc>,
 }
 
-pub async fn comments(db: &impl ConnectionTrait, plan: Uuid) -> AppResult<Vec<CommentRow>> {
-    let rows = query(
+/// The comments on each of `plans`, oldest first.
+pub async fn comments_on_plans(
+    db: &impl ConnectionTrait,
+    plans: &[Uuid],
+) -> AppResult<HashMap<Uuid, Vec<CommentRow>>> {
+    grouped(
         db,
         "SELECT c.id, c.plan_id, c.plan_version, c.author_person_id, \
          p.given_name || ' ' || p.family_name AS author_name, c.body, c.created_at, c.updated_at \
-         FROM plan_comments c JOIN people p ON p.id = c.author_person_id \
-         WHERE c.plan_id = $1 ORDER BY c.created_at, c.id",
-        vec![plan.into()],
+         FROM plan_comments c JOIN people p ON p.id = c.author_person_id",
+        "c.plan_id",
+        "",
+        "c.created_at, c.id",
+        plans,
+        |r| {
+            Ok(CommentRow {
+                id: get(r, "id")?,
+                plan_id: get(r, "plan_id")?,
+                plan_version: get(r, "plan_version")?,
+                author_person_id: get(r, "author_person_id")?,
+                author_name: get(r, "author_name")?,
+                body: get(r, "body")?,
+                created_at: get(r, "created_at")?,
+                updated_at: get(r, "updated_at")?,
+            })
+        },
+        |c| c.plan_id,
     )
-    .await?;
-    all(rows, |r| {
-        Ok(CommentRow {
-            id: get(r, "id")?,
-            plan_id: get(r, "plan_id")?,
-            plan_version: get(r, "plan_version")?,
-            author_person_id: get(r, "author_person_id")?,
-            author_name: get(r, "author_name")?,
-            body: get(r, "body")?,
-            created_at: get(r, "created_at")?,
-            updated_at: get(r, "updated_at")?,
-        })
-    })
+    .await
 }
 
 pub async fn insert_comment(
@@ -1303,25 +1311,33 @@ pub struct ResponseRow {
     pub updated_at: DateTime<Utc>,
 }
 
-pub async fn responses(db: &impl ConnectionTrait, plan: Uuid) -> AppResult<Vec<ResponseRow>> {
-    let rows = query(
+/// The young person's answers to each of `plans`, by version.
+pub async fn responses_to_plans(
+    db: &impl ConnectionTrait,
+    plans: &[Uuid],
+) -> AppResult<HashMap<Uuid, Vec<ResponseRow>>> {
+    grouped(
         db,
         "SELECT id, plan_id, plan_version, agrees, words, created_at, updated_at \
-         FROM plan_responses WHERE plan_id = $1 ORDER BY plan_version",
-        vec![plan.into()],
+         FROM plan_responses",
+        "plan_id",
+        "",
+        "plan_version",
+        plans,
+        |r| {
+            Ok(ResponseRow {
+                id: get(r, "id")?,
+                plan_id: get(r, "plan_id")?,
+                plan_version: get(r, "plan_version")?,
+                agrees: get(r, "agrees")?,
+                words: get(r, "words")?,
+                created_at: get(r, "created_at")?,
+                updated_at: get(r, "updated_at")?,
+            })
+        },
+        |r| r.plan_id,
     )
-    .await?;
-    all(rows, |r| {
-        Ok(ResponseRow {
-            id: get(r, "id")?,
-            plan_id: get(r, "plan_id")?,
-            plan_version: get(r, "plan_version")?,
-            agrees: get(r, "agrees")?,
-            words: get(r, "words")?,
-            created_at: get(r, "created_at")?,
-            updated_at: get(r, "updated_at")?,
-        })
-    })
+    .await
 }
 
 /// Records (or replaces) the young person's response to a version.
@@ -1382,7 +1398,7 @@ pub struct RecordRow {
 }
 
 /// The three SSDA903 record tables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RecordKind {
     Accommodation,
     InTouch,
@@ -1431,24 +1447,28 @@ fn record_row(kind: RecordKind, r: &QueryResult) -> AppResult<RecordRow> {
 }
 
 /// A person's records of one kind, newest first.
-pub async fn records(
+/// Each of `people`'s records of one kind, newest first.
+pub async fn records_of_people(
     db: &impl ConnectionTrait,
     kind: RecordKind,
-    person: Uuid,
-) -> AppResult<Vec<RecordRow>> {
-    let rows = query(
+    people: &[Uuid],
+) -> AppResult<HashMap<Uuid, Vec<RecordRow>>> {
+    grouped(
         db,
         &format!(
             "SELECT id, person_id, local_authority_id, recorded_on, recorded_by_person_id, {}, \
-             created_at, updated_at FROM {} WHERE person_id = $1 \
-             ORDER BY recorded_on DESC, created_at DESC",
+             created_at, updated_at FROM {}",
             kind.columns(),
             kind.table()
         ),
-        vec![person.into()],
+        "person_id",
+        "",
+        "recorded_on DESC, created_at DESC",
+        people,
+        |r| record_row(kind, r),
+        |r| r.person_id,
     )
-    .await?;
-    rows.iter().map(|r| record_row(kind, r)).collect()
+    .await
 }
 
 /// Records of one kind for everyone in an authority (reporting).
@@ -1636,52 +1656,71 @@ pub async fn open_claims(
 }
 
 /// What the person has claimed of a kind, not counting rejected claims.
-pub async fn claimed_total(
+/// What each of `people` has claimed so far, per kind, not counting
+/// rejected claims (kinds with no such claim are absent).
+pub async fn claimed_by_people(
+    db: &impl ConnectionTrait,
+    people: &[Uuid],
+) -> AppResult<HashMap<Uuid, Vec<(ClaimKind, Claimed)>>> {
+    let found = grouped(
+        db,
+        "SELECT person_id, kind, MIN(basis_date) AS first_basis, \
+         CAST(SUM(amount_pence) AS BIGINT) AS claimed FROM claims",
+        "person_id",
+        " AND status <> 'rejected' GROUP BY person_id, kind",
+        "person_id, kind",
+        people,
+        |r| {
+            Ok((
+                get::<Uuid>(r, "person_id")?,
+                ClaimKind::parse(&get::<String>(r, "kind")?)?,
+                Claimed {
+                    first_basis: get(r, "first_basis")?,
+                    pence: get(r, "claimed")?,
+                },
+            ))
+        },
+        |(person, _, _)| *person,
+    )
+    .await?;
+    Ok(found
+        .into_iter()
+        .map(|(person, rows)| (person, rows.into_iter().map(|(_, k, c)| (k, c)).collect()))
+        .collect())
+}
+
+/// What one person has claimed so far of one kind.
+pub async fn claimed(
     db: &impl ConnectionTrait,
     person: Uuid,
     kind: ClaimKind,
-) -> AppResult<i64> {
-    let rows = query(
-        db,
-        "SELECT CAST(COALESCE(SUM(amount_pence), 0) AS BIGINT) AS total FROM claims \
-         WHERE person_id = $1 AND kind = $2 AND status <> 'rejected'",
-        vec![person.into(), kind.as_str().into()],
-    )
-    .await?;
-    rows.first().map_or(Ok(0), |r| get(r, "total"))
+) -> AppResult<Claimed> {
+    Ok(claimed_by_people(db, &[person])
+        .await?
+        .remove(&person)
+        .and_then(|kinds| kinds.into_iter().find(|(k, _)| *k == kind))
+        .map(|(_, c)| c)
+        .unwrap_or_default())
 }
 
-/// The earliest basis date of the person's non-rejected claims of a kind
-/// (a bursary's apprenticeship start; the first allowance claim).
-pub async fn first_basis(
-    db: &impl ConnectionTrait,
-    person: Uuid,
-    kind: ClaimKind,
-) -> AppResult<Option<NaiveDate>> {
+/// Every allowance cap, by kind, oldest first.
+pub async fn caps(db: &impl ConnectionTrait) -> AppResult<HashMap<ClaimKind, Vec<Cap>>> {
     let rows = query(
         db,
-        "SELECT MIN(basis_date) AS basis FROM claims \
-         WHERE person_id = $1 AND kind = $2 AND status <> 'rejected'",
-        vec![person.into(), kind.as_str().into()],
+        "SELECT kind, effective_from, amount_pence FROM allowance_caps ORDER BY effective_from",
+        vec![],
     )
     .await?;
-    rows.first().map_or(Ok(None), |r| get(r, "basis"))
-}
-
-pub async fn caps(db: &impl ConnectionTrait, kind: ClaimKind) -> AppResult<Vec<Cap>> {
-    let rows = query(
-        db,
-        "SELECT effective_from, amount_pence FROM allowance_caps WHERE kind = $1 \
-         ORDER BY effective_from",
-        vec![kind.as_str().into()],
-    )
-    .await?;
-    all(rows, |r| {
-        Ok(Cap {
-            effective_from: get(r, "effective_from")?,
-            amount_pence: get(r, "amount_pence")?,
-        })
-    })
+    let mut out: HashMap<ClaimKind, Vec<Cap>> = HashMap::new();
+    for r in &rows {
+        out.entry(ClaimKind::parse(&get::<String>(r, "kind")?)?)
+            .or_default()
+            .push(Cap {
+                effective_from: get(r, "effective_from")?,
+                amount_pence: get(r, "amount_pence")?,
+            });
+    }
+    Ok(out)
 }
 
 pub async fn save_claim(db: &impl ConnectionTrait, c: &ClaimRow) -> AppResult<()> {
