@@ -693,6 +693,50 @@ async fn claims_stay_within_the_caps_and_are_decided_by_managers() {
             "{body}"
         );
     }
+    // Two managers deciding one claim at once: exactly one decision stands,
+    // the other sees it (CONFLICT), and the claim holds the winner's.
+    let second = app.staff_token(&format!("la.manager@{N}")).await;
+    let decisions = [
+        (&manager, json!({"claimId": ok[2], "status": "APPROVED"})),
+        (
+            &second,
+            json!({"claimId": ok[2], "status": "REJECTED", "note": "Not needed now."}),
+        ),
+    ]
+    .map(|(token, input)| {
+        let app = &app;
+        async move {
+            app.graphql_as(token, decide, json!({"input": input}))
+                .await
+                .1
+        }
+    });
+    let results = futures::future::join_all(decisions).await;
+    let won: Vec<&Value> = results.iter().filter(|b| b["errors"].is_null()).collect();
+    assert_eq!(won.len(), 1, "{results:?}");
+    let lost = results.iter().find(|b| !b["errors"].is_null()).unwrap();
+    assert_eq!(error(lost).0, "CONFLICT", "{lost}");
+    let status = won[0]["data"]["decideClaim"]["claim"]["status"].clone();
+    let claims = my_plan(&app, &jamie).await["claims"].clone();
+    let stored = claims
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == ok[2].as_str())
+        .unwrap();
+    assert_eq!(stored["status"], status, "{claims}");
+    // The claim each decision returns is a read of it, recorded as one.
+    let reads = query(
+        &app.db,
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'claim.read' AND record_type = 'Claim' \
+         AND subject_person_id = $1",
+        vec![app.person_id(&format!("young.person@{N}")).await.into()],
+    )
+    .await
+    .unwrap();
+    let n: i64 = reads[0].try_get_by_index(0).unwrap();
+    assert!(n >= 3 + 4, "{n} claim reads recorded");
+
     // Jamie is told about each decision.
     let (_, body) = app
         .graphql_as(

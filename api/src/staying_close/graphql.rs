@@ -825,6 +825,9 @@ type ReadRecord = (Uuid, Option<Uuid>, Uuid);
 
 /// Records that the viewer read these records (these fields of them),
 /// before the response leaves.
+/// The fields a claim read is recorded with.
+const CLAIM_FIELDS: &[&str] = &["kind", "amountPence", "purpose", "status"];
+
 async fn record_reads(
     request: &RequestCtx,
     action: &str,
@@ -1071,7 +1074,7 @@ impl StayingCloseQuery {
             request,
             "claim.read",
             "Claim",
-            &["kind", "amountPence", "purpose", "status"],
+            CLAIM_FIELDS,
             rows[..shown]
                 .iter()
                 .map(|c| (c.id, Some(c.person_id), c.local_authority_id)),
@@ -1436,14 +1439,24 @@ async fn claim_payload(
     client_mutation_id: Option<String>,
     done: Done,
 ) -> async_graphql::Result<ClaimPayload> {
-    let db = &RequestCtx::get(ctx)?.db;
+    let request = RequestCtx::get(ctx)?;
     let claim = match done.record_id {
-        Some(id) => store::claim(db, id).await?.map(Into::into),
+        Some(id) => service::readable_claim(&request.db, &request.viewer, id).await?,
         None => None,
     };
+    if let Some(c) = &claim {
+        record_reads(
+            request,
+            "claim.read",
+            "Claim",
+            CLAIM_FIELDS,
+            [(c.id, Some(c.person_id), c.local_authority_id)],
+        )
+        .await?;
+    }
     Ok(ClaimPayload {
         client_mutation_id,
-        claim,
+        claim: claim.map(Into::into),
     })
 }
 

@@ -5,7 +5,7 @@
 //! first result when repeated.
 
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
-use sea_orm::{DatabaseConnection, DatabaseTransaction};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -1637,25 +1637,71 @@ pub struct DecideInput {
     pub note: Option<String>,
 }
 
+/// What a viewer may do with a claim.
+pub enum ClaimAccess {
+    /// Decide it (a manager of the young person's authority).
+    Decide,
+    /// See it: whoever may read the young person's plan.
+    Read,
+    None,
+}
+
+/// What the viewer may do with this claim.
+pub async fn claim_access(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    claim: &ClaimRow,
+) -> AppResult<ClaimAccess> {
+    let target = Target::person(claim.person_id, Some(claim.local_authority_id));
+    if policy::allows(viewer, Action::DecideClaims, &target) {
+        return Ok(ClaimAccess::Decide);
+    }
+    let readable = match store::current_plan(db, claim.person_id).await? {
+        Some(plan) => policy::allows(viewer, Action::ReadPlan, &plan.target()),
+        None => false,
+    };
+    Ok(if readable {
+        ClaimAccess::Read
+    } else {
+        ClaimAccess::None
+    })
+}
+
+/// A claim, if the viewer may see it (a mutation's payload: a replayed
+/// request may come from a viewer who has since lost access).
+pub async fn readable_claim(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: Uuid,
+) -> AppResult<Option<ClaimRow>> {
+    let Some(claim) = store::claim(db, id).await? else {
+        return Ok(None);
+    };
+    Ok(match claim_access(db, viewer, &claim).await? {
+        ClaimAccess::Decide | ClaimAccess::Read => Some(claim),
+        ClaimAccess::None => None,
+    })
+}
+
 /// A manager approves or rejects a claim, or marks an approved one paid.
 /// The young person is told.
 pub async fn decide_claim(call: &Call<'_>, input: DecideInput) -> AppResult<Done> {
     let tx = start!(call, "decideClaim", &input);
+    let not_found = || AppError::NotFound { entity: "Claim" };
+    let found = store::claim(&tx.txn, input.claim)
+        .await?
+        .ok_or_else(not_found)?;
+    match claim_access(&tx.txn, call.viewer, &found).await? {
+        ClaimAccess::Decide => {}
+        ClaimAccess::Read => return Err(AppError::Forbidden),
+        ClaimAccess::None => return Err(not_found()),
+    }
+    // Decisions and new claims for one young person are serialised, so two
+    // managers deciding at once see each other's decision.
+    store::lock_person_claims(&tx.txn, found.person_id).await?;
     let mut claim = store::claim(&tx.txn, input.claim)
         .await?
-        .ok_or(AppError::NotFound { entity: "Claim" })?;
-    let target = Target::person(claim.person_id, Some(claim.local_authority_id));
-    if !policy::allows(call.viewer, Action::DecideClaims, &target) {
-        let readable = match store::current_plan(&tx.txn, claim.person_id).await? {
-            Some(plan) => policy::allows(call.viewer, Action::ReadPlan, &plan.target()),
-            None => false,
-        };
-        return Err(if readable {
-            AppError::Forbidden
-        } else {
-            AppError::NotFound { entity: "Claim" }
-        });
-    }
+        .ok_or_else(not_found)?;
     if !claim.status.can_become(input.status) {
         return Err(AppError::conflict(format!(
             "A {} claim cannot become {}.",
@@ -1731,7 +1777,7 @@ pub async fn decide_claim(call: &Call<'_>, input: DecideInput) -> AppResult<Done
         },
         ("Claim", claim.id),
         &["status", "decisionNote"],
-        &target,
+        &Target::person(claim.person_id, Some(claim.local_authority_id)),
     )
     .await?;
     tx.finish(Done {

@@ -653,14 +653,23 @@ pub async fn touch(db: &impl ConnectionTrait, plan: Uuid) -> AppResult<()> {
 }
 
 /// Shares a version with the young person.
+/// Marks `version` as the one shared with the young person, if the plan is
+/// still at that version (a change that committed since it was read makes
+/// this `CONFLICT` with the current version).
 pub async fn touch_shared(db: &impl ConnectionTrait, plan: Uuid, version: i32) -> AppResult<()> {
-    exec(
+    let done = exec(
         db,
-        "UPDATE plans SET shared_version = $2, updated_at = $3 WHERE id = $1",
+        "UPDATE plans SET shared_version = $2, updated_at = $3 WHERE id = $1 AND version = $2",
         vec![plan.into(), version.into(), Utc::now().into()],
     )
     .await?;
-    Ok(())
+    if done.rows_affected() == 1 {
+        return Ok(());
+    }
+    let current = plan_by_id(db, plan).await?.ok_or(AppError::NotFound {
+        entity: "StayingClosePlan",
+    })?;
+    Err(stale(current.version))
 }
 
 /// Takes the next version of a plan, serialising changes to it: the
