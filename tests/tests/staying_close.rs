@@ -968,6 +968,19 @@ async fn ssda903_records_use_the_code_lists_and_the_schedule_2_factors() {
         body["data"]["recordInTouch"]["plan"]["inTouch"][0]["status"], "REFU",
         "{body}"
     );
+    // The plan a change returns is a read of the plan's fields asked for.
+    let audit = query(
+        &app.db,
+        "SELECT fields FROM audit_events WHERE action = 'plan.read' ORDER BY id DESC LIMIT 1",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let fields: String = audit[0].try_get_by_index(0).unwrap();
+    assert!(
+        fields.contains("inTouch") && !fields.contains("plan"),
+        "{fields}"
+    );
     let (_, body) = app
         .graphql_as(
             &adviser,
@@ -1171,6 +1184,19 @@ async fn the_app_syncs_only_what_changed() {
         .await;
     let first = &body["data"]["myStayingClosePlanChanges"];
     assert_eq!(first["goals"].as_array().unwrap().len(), 3, "{body}");
+    // The read is recorded with the plan's fields and every list returned.
+    let audit = query(
+        &app.db,
+        "SELECT fields FROM audit_events WHERE action = 'plan.read' ORDER BY id DESC LIMIT 1",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let fields: String = audit[0].try_get_by_index(0).unwrap();
+    for field in ["version", "goals", "checkIns", "claims"] {
+        assert!(fields.contains(field), "{field} missing from {fields}");
+    }
+    assert!(!fields.contains("syncedAt"), "{fields}");
     // Make everything old, then sync from a later moment: nothing changed.
     for table in [
         "plans",

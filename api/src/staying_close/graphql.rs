@@ -36,11 +36,7 @@ use crate::{
     policy::{self, Action, Target},
 };
 
-fn today() -> NaiveDate {
-    Utc::now()
-        .with_timezone(&crate::notifications::model::DEFAULT_TIME_ZONE)
-        .date_naive()
-}
+use model::today;
 
 // ------------------------------------------------------------------ types
 
@@ -874,12 +870,22 @@ async fn audit_reads(ctx: &Context<'_>, plans: &[PlanRow], path: &[&str]) -> App
 
 /// A plan by id within the viewer's scope, audited.
 pub async fn node(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<StayingClosePlan>> {
+    plan_at(ctx, id, &[]).await
+}
+
+/// A plan by id within the viewer's scope, audited with the fields
+/// selected at `path` below the current field.
+async fn plan_at(
+    ctx: &Context<'_>,
+    id: Uuid,
+    path: &[&str],
+) -> AppResult<Option<StayingClosePlan>> {
     let request = RequestCtx::get(ctx)?;
     let scope = policy::scope(&request.viewer, Action::ReadPlan);
     let Some(row) = store::plan(&request.db, &scope, id).await? else {
         return Ok(None);
     };
-    audit_reads(ctx, std::slice::from_ref(&row), &[]).await?;
+    audit_reads(ctx, std::slice::from_ref(&row), path).await?;
     Ok(Some(row.into()))
 }
 
@@ -967,7 +973,19 @@ impl StayingCloseQuery {
         if row.updated_at <= after {
             return Ok(changes);
         }
-        audit_reads(ctx, std::slice::from_ref(&row), &["plan"]).await?;
+        // The plan's fields asked for, and the lists (each a plan field).
+        let mut fields = Vec::new();
+        selected(ctx.field(), &["plan"], &mut fields);
+        selected(ctx.field(), &[], &mut fields);
+        fields.retain(|f| f != "syncedAt" && f != "plan");
+        record_reads(
+            RequestCtx::get(ctx)?,
+            "plan.read",
+            "StayingClosePlan",
+            &fields.iter().map(String::as_str).collect::<Vec<_>>(),
+            [(row.id, Some(row.person_id), row.local_authority_id)],
+        )
+        .await?;
         let today = today();
         changes.goals = store::goals(db, row.id, true)
             .await?
@@ -1208,7 +1226,7 @@ async fn plan_payload(
     record_type: &str,
 ) -> async_graphql::Result<PlanPayload> {
     let plan = match done.plan_id {
-        Some(id) => node(ctx, id).await?,
+        Some(id) => plan_at(ctx, id, &["plan"]).await?,
         None => None,
     };
     Ok(PlanPayload {

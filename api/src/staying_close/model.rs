@@ -355,6 +355,13 @@ pub fn cap_on(caps: &[Cap], basis: NaiveDate) -> Option<i64> {
         .map(|c| c.amount_pence)
 }
 
+/// Today in England: what "due", "overdue" and "in force" are judged by.
+pub fn today() -> NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&crate::notifications::model::DEFAULT_TIME_ZONE)
+        .date_naive()
+}
+
 /// What a young person has claimed of one kind, not counting rejected
 /// claims.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -56,9 +56,7 @@ pub struct Done {
 /// How long after a young person asks for a review it falls due.
 pub const REQUESTED_REVIEW_WITHIN_DAYS: u64 = 28;
 
-fn today() -> NaiveDate {
-    Utc::now().with_timezone(&DEFAULT_TIME_ZONE).date_naive()
-}
+use model::today;
 
 /// A transaction with its idempotency key; a stored result means the
 /// change was already made.
