@@ -969,14 +969,7 @@ async fn ssda903_records_use_the_code_lists_and_the_schedule_2_factors() {
         "{body}"
     );
     // The plan a change returns is a read of the plan's fields asked for.
-    let audit = query(
-        &app.db,
-        "SELECT fields FROM audit_events WHERE action = 'plan.read' ORDER BY id DESC LIMIT 1",
-        vec![],
-    )
-    .await
-    .unwrap();
-    let fields: String = audit[0].try_get_by_index(0).unwrap();
+    let fields = last_plan_read_fields(&app).await;
     assert!(
         fields.contains("inTouch") && !fields.contains("plan"),
         "{fields}"
@@ -1174,6 +1167,18 @@ async fn plans_start_with_checked_dates_and_workers_and_end_with_a_reason() {
     );
 }
 
+/// The fields the latest plan read was recorded with.
+async fn last_plan_read_fields(app: &TestApp) -> String {
+    let audit = query(
+        &app.db,
+        "SELECT fields FROM audit_events WHERE action = 'plan.read' ORDER BY id DESC LIMIT 1",
+        vec![],
+    )
+    .await
+    .unwrap();
+    audit[0].try_get_by_index(0).unwrap()
+}
+
 #[tokio::test]
 async fn the_app_syncs_only_what_changed() {
     let (app, smtp) = spawn().await;
@@ -1185,14 +1190,7 @@ async fn the_app_syncs_only_what_changed() {
     let first = &body["data"]["myStayingClosePlanChanges"];
     assert_eq!(first["goals"].as_array().unwrap().len(), 3, "{body}");
     // The read is recorded with the plan's fields and every list returned.
-    let audit = query(
-        &app.db,
-        "SELECT fields FROM audit_events WHERE action = 'plan.read' ORDER BY id DESC LIMIT 1",
-        vec![],
-    )
-    .await
-    .unwrap();
-    let fields: String = audit[0].try_get_by_index(0).unwrap();
+    let fields = last_plan_read_fields(&app).await;
     for field in ["version", "goals", "checkIns", "claims"] {
         assert!(fields.contains(field), "{field} missing from {fields}");
     }
