@@ -293,6 +293,34 @@ async fn export_oc3_writes_the_csv_and_reports_rule_breaks() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("OC3-01"), "{stderr}");
     assert!(stderr.contains("rule breaks"), "{stderr}");
+    // Audited as a whole and once for each young person in the return.
+    let conn = Database::connect(&db.url).await.unwrap();
+    let audited = closeknit::db::raw::query(
+        &conn,
+        "SELECT record_type, COUNT(*) FROM audit_events WHERE action = 'report.oc3.export' \
+         GROUP BY record_type ORDER BY record_type",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let counts: Vec<(String, i64)> = audited
+        .iter()
+        .map(|r| {
+            (
+                r.try_get_by_index(0).unwrap(),
+                r.try_get_by_index(1).unwrap(),
+            )
+        })
+        .collect();
+    let rows = i64::try_from(csv.lines().count() - 1).unwrap();
+    assert_eq!(
+        counts,
+        [
+            ("CareLeaver".to_string(), rows),
+            ("LocalAuthority".to_string(), 1)
+        ]
+    );
+    drop(conn);
 
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("oc3.csv");

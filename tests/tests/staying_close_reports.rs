@@ -118,6 +118,27 @@ async fn oc3_is_built_from_the_records_around_each_birthday() {
     let mut sorted = breaks.clone();
     sorted.sort();
     assert_eq!(sorted, expected, "{body}");
+    // The return is recorded as a whole and once for each young person in
+    // it, so it shows in their activity log.
+    let audited = closeknit::db::raw::query(
+        &app.db,
+        "SELECT record_type, subject_person_id FROM audit_events WHERE action = 'report.oc3'",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let mut people: Vec<uuid::Uuid> = Vec::new();
+    let mut whole = 0;
+    for r in &audited {
+        match r.try_get_by_index::<String>(0).unwrap().as_str() {
+            "LocalAuthority" => whole += 1,
+            "CareLeaver" => people.push(r.try_get_by_index(1).unwrap()),
+            other => panic!("unexpected record type {other}"),
+        }
+    }
+    assert_eq!(whole, 1);
+    assert_eq!(people.len(), 5, "one per row");
+    assert!(people.contains(&app.person_id(&format!("young.person@{N}")).await));
     assert!(
         oc3["ruleBreaks"]
             .as_array()

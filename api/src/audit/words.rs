@@ -58,6 +58,9 @@ pub fn describe(row: &AuditRow, own_account: uuid::Uuid) -> String {
         "session.create" => format!("{who} signed in."),
         "session.end" => format!("{who} signed out."),
         "session.end_all" => format!("{who} signed out on every device."),
+        "report.oc3" | "report.oc3.export" => format!(
+            "{who} included you in the yearly care leavers return to the Department for Education."
+        ),
         _ => match verb {
             "read" => format!("{who} looked at {what}."),
             "create" => format!("{who} added to {what}."),
@@ -107,6 +110,11 @@ mod tests {
         assert_eq!(
             describe(&row("session.create", Some(me), Some("young_person")), me),
             "You signed in."
+        );
+        assert_eq!(
+            describe(&row("report.oc3", other, Some("la_manager")), me),
+            "Chris Adviser (a manager at Northmoor Children's Services) included you in the \
+             yearly care leavers return to the Department for Education."
         );
     }
 }

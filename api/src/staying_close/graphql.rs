@@ -2010,11 +2010,18 @@ impl StayingCloseReportsQuery {
             &Target::local_authority(la),
         )?;
         let table = reporting::oc3(&request.db, la, year).await?;
-        audit_report(
-            ctx,
+        // The return as a whole, and each young person in it (so their
+        // activity log shows it).
+        audit_report(ctx, "report.oc3", la, reporting::OC3_FIELDS).await?;
+        record_reads(
+            request,
             "report.oc3",
-            la,
-            &["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"],
+            "CareLeaver",
+            reporting::OC3_FIELDS,
+            table
+                .rows
+                .iter()
+                .map(|r| (r.person_id, Some(r.person_id), la)),
         )
         .await?;
         Ok(Oc3Return {

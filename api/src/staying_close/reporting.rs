@@ -20,7 +20,10 @@ use super::{
     model::{self, AccommodationType, Activity, InTouch},
     store::{self, CareLeaverRow, RecordKind, RecordRow, RecordValue},
 };
-use crate::error::{AppError, AppResult};
+use crate::{
+    audit::AuditEntry,
+    error::{AppError, AppResult},
+};
 
 /// Counts and percentages for one indicator.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -407,6 +410,9 @@ pub fn rule_report(breaks: &[RuleBreak]) -> String {
         .collect()
 }
 
+/// The columns of an OC3 row, as audit records name them.
+pub const OC3_FIELDS: &[&str] = &["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"];
+
 /// What `closeknit export oc3` writes.
 pub struct Export {
     pub csv: String,
@@ -423,19 +429,27 @@ pub async fn export_oc3(db: &impl ConnectionTrait, ons_code: &str, year: i32) ->
         .await?
         .ok_or_else(|| AppError::bad_input("la", format!("no local authority {ons_code}")))?;
     let table = oc3(db, la.id, year).await?;
-    crate::audit::record(
-        db,
-        crate::audit::AuditEntry {
+    // The return as a whole, and each young person in it (so their
+    // activity log shows it).
+    let reads = std::iter::once(("LocalAuthority", la.id, None)).chain(
+        table
+            .rows
+            .iter()
+            .map(|r| ("CareLeaver", r.person_id, Some(r.person_id))),
+    );
+    let entries: Vec<AuditEntry<'_>> = reads
+        .map(|(record_type, id, person)| AuditEntry {
             action: "report.oc3.export",
-            record_type: "LocalAuthority",
-            record_id: Some(la.id),
-            fields: &["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"],
+            record_type,
+            record_id: Some(id),
+            fields: OC3_FIELDS,
+            subject_person: person,
             local_authority: Some(la.id),
             request_id: "cli",
-            ..crate::audit::AuditEntry::default()
-        },
-    )
-    .await?;
+            ..AuditEntry::default()
+        })
+        .collect();
+    crate::audit::record_many(db, &entries).await?;
     Ok(Export {
         csv: oc3_csv(&table.rows),
         report: rule_report(&table.breaks),
