@@ -22,7 +22,7 @@ use super::{
         PlanStatus, SuitabilityFactor,
     },
     reporting,
-    service::{self, Call, Done},
+    service::{self, Call, Done, OwnPlan},
     store::{self, CaseloadFilter, ClaimRow, Meeting, PlanRow, RecordKind, RecordRow, RecordValue},
 };
 use crate::{
@@ -892,12 +892,7 @@ async fn plan_at(
 /// The viewer's own current plan.
 async fn own_plan(ctx: &Context<'_>) -> AppResult<Option<PlanRow>> {
     let request = RequestCtx::get(ctx)?;
-    let me = request.viewer.account_viewer()?.person_id;
-    let Some(plan) = store::current_plan(&request.db, me).await? else {
-        return Ok(None);
-    };
-    // Own plans are readable only with the young person role.
-    Ok(policy::allows(&request.viewer, Action::ReadPlan, &plan.target()).then_some(plan))
+    service::own_plan(&request.db, &request.viewer).await
 }
 
 /// Changes to the viewer's plan since a moment, for an app working offline.
@@ -931,21 +926,19 @@ impl StayingCloseQuery {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<StayingClosePlan>> {
         let request = RequestCtx::get(ctx)?;
-        let me = request.viewer.account_viewer()?;
-        let own = policy::scope(&request.viewer, Action::ReadPlan).own_person == Some(me.person_id);
-        if own && crate::db::is_postgres(&request.db) {
-            // The home screen in one round trip.
-            let Some(home) = store::home(&request.db, me.person_id).await? else {
-                return Ok(None);
-            };
-            audit_reads(ctx, std::slice::from_ref(&home.plan), &[]).await?;
-            return Ok(Some(home.into()));
-        }
-        let Some(row) = own_plan(ctx).await? else {
-            return Ok(None);
-        };
-        audit_reads(ctx, std::slice::from_ref(&row), &[]).await?;
-        Ok(Some(row.into()))
+        Ok(
+            match service::own_home(&request.db, &request.viewer).await? {
+                None => None,
+                Some(OwnPlan::Home(home)) => {
+                    audit_reads(ctx, std::slice::from_ref(&home.plan), &[]).await?;
+                    Some((*home).into())
+                }
+                Some(OwnPlan::Plan(row)) => {
+                    audit_reads(ctx, std::slice::from_ref(&*row), &[]).await?;
+                    Some((*row).into())
+                }
+            },
+        )
     }
 
     /// What changed in the viewer's plan since `since` (delta sync). Rows

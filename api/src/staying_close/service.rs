@@ -1635,6 +1635,40 @@ pub struct DecideInput {
     pub note: Option<String>,
 }
 
+/// The viewer's own current plan (their open plan, else their latest),
+/// if they may read it: own plans are readable only with the young person
+/// role.
+pub async fn own_plan(db: &DatabaseConnection, viewer: &Viewer) -> AppResult<Option<PlanRow>> {
+    let me = viewer.account_viewer()?.person_id;
+    let Some(plan) = store::current_plan(db, me).await? else {
+        return Ok(None);
+    };
+    Ok(policy::allows(viewer, Action::ReadPlan, &plan.target()).then_some(plan))
+}
+
+/// The viewer's own plan as the app's home screen reads it.
+pub enum OwnPlan {
+    /// With its home-screen lists, read in one statement.
+    Home(Box<store::Home>),
+    /// Its lists are read field by field.
+    Plan(Box<PlanRow>),
+}
+
+/// The viewer's own plan for the home screen: in one statement where the
+/// database can build it (PostgreSQL), else the plan alone.
+pub async fn own_home(db: &DatabaseConnection, viewer: &Viewer) -> AppResult<Option<OwnPlan>> {
+    let me = viewer.account_viewer()?.person_id;
+    let own = policy::scope(viewer, Action::ReadPlan).own_person == Some(me);
+    if own && store::reads_home_in_one_statement(db) {
+        return Ok(store::home(db, me)
+            .await?
+            .map(|h| OwnPlan::Home(Box::new(h))));
+    }
+    Ok(own_plan(db, viewer)
+        .await?
+        .map(|p| OwnPlan::Plan(Box::new(p))))
+}
+
 /// What a viewer may do with a claim.
 pub enum ClaimAccess {
     /// Decide it (a manager of the young person's authority).

@@ -1789,6 +1789,11 @@ pub struct Home {
     pub claims: Vec<ClaimRow>,
 }
 
+/// Whether [`home`] works on this database.
+pub fn reads_home_in_one_statement(db: &impl ConnectionTrait) -> bool {
+    crate::db::is_postgres(db)
+}
+
 /// PostgreSQL only: the person's current plan and its home-screen data
 /// (goals, progress, next check-in, claims) as JSON columns, in one round
 /// trip. Other backends use the per-field reads.
