@@ -1484,10 +1484,11 @@ impl StayingCloseMutation {
         input: SaveCareLeaverProfileInput,
     ) -> async_graphql::Result<CareLeaverProfilePayload> {
         let request = RequestCtx::get(ctx)?;
-        let done = service::save_profile(
+        let person = id_of("youngPersonId", &input.young_person_id, "YoungPerson")?;
+        service::save_profile(
             &call(request, input.client_mutation_id.as_deref()),
             service::ProfileInput {
-                person: id_of("youngPersonId", &input.young_person_id, "YoungPerson")?,
+                person,
                 child_ref: input.child_ref,
                 category: input.category,
                 left_care_on: input.left_care_on,
@@ -1500,7 +1501,7 @@ impl StayingCloseMutation {
         .await?;
         Ok(CareLeaverProfilePayload {
             client_mutation_id: input.client_mutation_id,
-            young_person_id: encode_id("YoungPerson", done.record_id.unwrap_or_default()),
+            young_person_id: encode_id("YoungPerson", person),
         })
     }
 

@@ -322,11 +322,6 @@ stored_enum! {
 }
 
 impl ClaimStatus {
-    /// Whether a claim in this state uses up entitlement.
-    pub fn counts_against_cap(self) -> bool {
-        !matches!(self, ClaimStatus::Rejected)
-    }
-
     /// The lifecycle: requested → approved or rejected; approved → paid.
     pub fn can_become(self, next: ClaimStatus) -> bool {
         matches!(
@@ -544,8 +539,8 @@ pub fn next_check_in_due(last_held_or_start: NaiveDate, interval_days: u32) -> N
         .unwrap_or(last_held_or_start)
 }
 
-/// A check-in interval from input: 1 to 13 weeks (the statutory visit
-/// is at least every 8 weeks; shorter is allowed, longer is not).
+/// A check-in interval from input: 7 to 56 days (the statutory visit is
+/// at least every 8 weeks; shorter is allowed, longer is not).
 pub fn check_in_interval(days: i32) -> AppResult<u32> {
     if !(7..=56).contains(&days) {
         return Err(AppError::bad_input(

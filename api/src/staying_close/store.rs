@@ -732,7 +732,6 @@ pub struct PlanFields {
     pub key_worker_id: Option<Option<Uuid>>,
     pub personal_adviser_id: Option<Option<Uuid>>,
     pub check_in_interval_days: Option<i32>,
-    pub shared_version: Option<i32>,
     pub next_check_in_due: Option<NaiveDate>,
     pub next_review_due: Option<NaiveDate>,
 }
@@ -761,9 +760,6 @@ pub async fn update_plan(db: &impl ConnectionTrait, id: Uuid, f: PlanFields) -> 
     }
     if let Some(v) = f.check_in_interval_days {
         set("check_in_interval_days", v.into());
-    }
-    if let Some(v) = f.shared_version {
-        set("shared_version", v.into());
     }
     if let Some(v) = f.next_check_in_due {
         set("next_check_in_due", v.into());
@@ -1455,7 +1451,6 @@ fn record_row(kind: RecordKind, r: &QueryResult) -> AppResult<RecordRow> {
     })
 }
 
-/// A person's records of one kind, newest first.
 /// Each of `people`'s records of one kind, newest first.
 pub async fn records_of_people(
     db: &impl ConnectionTrait,
@@ -1548,7 +1543,7 @@ pub async fn insert_record(db: &impl ConnectionTrait, row: &RecordRow) -> AppRes
     Ok(())
 }
 
-/// Closes the person's open accommodation record the day before a move.
+/// Closes the person's open accommodation record on the day they move.
 pub async fn end_accommodation(
     db: &impl ConnectionTrait,
     person: Uuid,
@@ -1664,7 +1659,6 @@ pub async fn open_claims(
     all(rows, claim_row)
 }
 
-/// What the person has claimed of a kind, not counting rejected claims.
 /// What each of `people` has claimed so far, per kind, not counting
 /// rejected claims (kinds with no such claim are absent).
 pub async fn claimed_by_people(
@@ -1778,8 +1772,8 @@ pub async fn lock_person_claims(db: &impl ConnectionTrait, person: Uuid) -> AppR
 
 // ------------------------------------------------------ the app's home
 
-/// The young person's plan with what the app's home screen shows, read
-/// (and its read audited) in one statement.
+/// The young person's plan with what the app's home screen shows, read in
+/// one statement (the caller audits the read).
 #[derive(Debug, Clone)]
 pub struct Home {
     pub plan: PlanRow,
