@@ -889,11 +889,6 @@ async fn plan_at(
     Ok(Some(row.into()))
 }
 
-/// The viewer's own current plan.
-async fn own_plan(ctx: &Context<'_>) -> AppResult<Option<PlanRow>> {
-    let request = RequestCtx::get(ctx)?;
-    service::own_plan(&request.db, &request.viewer).await
-}
 
 /// Changes to the viewer's plan since a moment, for an app working offline.
 #[derive(SimpleObject)]
@@ -909,10 +904,6 @@ pub struct PlanChanges {
     pub reviews: Vec<PlanMeeting>,
     pub claims: Vec<Claim>,
 }
-
-/// Rows committed in this window before `since` are sent again: a change
-/// can commit after a sync that started later than it.
-const SYNC_OVERLAP: chrono::Duration = chrono::Duration::seconds(10);
 
 #[derive(Default)]
 pub struct StayingCloseQuery;
@@ -949,30 +940,27 @@ impl StayingCloseQuery {
         since: DateTime<Utc>,
     ) -> async_graphql::Result<PlanChanges> {
         let synced_at = Utc::now();
-        let db = &RequestCtx::get(ctx)?.db;
-        let mut changes = PlanChanges {
-            synced_at,
-            plan: None,
-            goals: Vec::new(),
-            progress: Vec::new(),
-            check_ins: Vec::new(),
-            reviews: Vec::new(),
-            claims: Vec::new(),
+        let request = RequestCtx::get(ctx)?;
+        let Some(changed) = service::plan_changes(&request.db, &request.viewer, since).await?
+        else {
+            return Ok(PlanChanges {
+                synced_at,
+                plan: None,
+                goals: Vec::new(),
+                progress: Vec::new(),
+                check_ins: Vec::new(),
+                reviews: Vec::new(),
+                claims: Vec::new(),
+            });
         };
-        let Some(row) = own_plan(ctx).await? else {
-            return Ok(changes);
-        };
-        let after = since - SYNC_OVERLAP;
-        if row.updated_at <= after {
-            return Ok(changes);
-        }
+        let row = &changed.plan;
         // The plan's fields asked for, and the lists (each a plan field).
         let mut fields = Vec::new();
         selected(ctx.field(), &["plan"], &mut fields);
         selected(ctx.field(), &[], &mut fields);
         fields.retain(|f| f != "syncedAt" && f != "plan");
         record_reads(
-            RequestCtx::get(ctx)?,
+            request,
             "plan.read",
             "StayingClosePlan",
             &fields.iter().map(String::as_str).collect::<Vec<_>>(),
@@ -980,37 +968,20 @@ impl StayingCloseQuery {
         )
         .await?;
         let today = today();
-        changes.goals = store::goals(db, row.id, true)
-            .await?
-            .into_iter()
-            .filter(|g| g.updated_at > after)
-            .map(Into::into)
-            .collect();
-        changes.progress = store::progress(db, row.id)
-            .await?
-            .into_iter()
-            .filter(|p| p.updated_at > after)
-            .map(Into::into)
-            .collect();
-        for (kind, out) in [
-            (Meeting::CheckIn, &mut changes.check_ins),
-            (Meeting::Review, &mut changes.reviews),
-        ] {
-            *out = store::meetings(db, kind, row.id)
-                .await?
-                .into_iter()
-                .filter(|m| m.updated_at > after)
+        let meetings = |kind, rows: Vec<store::MeetingRow>| {
+            rows.into_iter()
                 .map(|m| PlanMeeting::new(kind, m, today))
-                .collect();
-        }
-        changes.claims = store::claims(db, row.person_id)
-            .await?
-            .into_iter()
-            .filter(|c| c.updated_at > after)
-            .map(Into::into)
-            .collect();
-        changes.plan = Some(row.into());
-        Ok(changes)
+                .collect()
+        };
+        Ok(PlanChanges {
+            synced_at,
+            goals: changed.goals.into_iter().map(Into::into).collect(),
+            progress: changed.progress.into_iter().map(Into::into).collect(),
+            check_ins: meetings(Meeting::CheckIn, changed.check_ins),
+            reviews: meetings(Meeting::Review, changed.reviews),
+            claims: changed.claims.into_iter().map(Into::into).collect(),
+            plan: Some(changed.plan.into()),
+        })
     }
 
     /// A plan by id (null when it does not exist or is out of reach).

@@ -1646,6 +1646,65 @@ pub async fn own_plan(db: &DatabaseConnection, viewer: &Viewer) -> AppResult<Opt
     Ok(policy::allows(viewer, Action::ReadPlan, &plan.target()).then_some(plan))
 }
 
+/// Rows committed in this window before `since` are sent again: a change
+/// can commit after a sync that started later than it.
+const SYNC_OVERLAP: chrono::Duration = chrono::Duration::seconds(10);
+
+/// What changed in the viewer's own plan since a moment.
+pub struct Changes {
+    pub plan: PlanRow,
+    /// Goals added, changed or removed (`removed_at` set).
+    pub goals: Vec<GoalRow>,
+    pub progress: Vec<store::ProgressRow>,
+    pub check_ins: Vec<MeetingRow>,
+    pub reviews: Vec<MeetingRow>,
+    pub claims: Vec<ClaimRow>,
+}
+
+/// Delta sync for an app working offline: what changed in the viewer's
+/// own plan since `since` (rows from a short window before it may come
+/// again), or nothing when they have no plan or it has not changed.
+pub async fn plan_changes(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    since: chrono::DateTime<Utc>,
+) -> AppResult<Option<Changes>> {
+    let Some(plan) = own_plan(db, viewer).await? else {
+        return Ok(None);
+    };
+    let after = since - SYNC_OVERLAP;
+    if plan.updated_at <= after {
+        return Ok(None);
+    }
+    fn newer<T>(
+        rows: Vec<T>,
+        after: chrono::DateTime<Utc>,
+        at: fn(&T) -> chrono::DateTime<Utc>,
+    ) -> Vec<T> {
+        rows.into_iter().filter(|r| at(r) > after).collect()
+    }
+    Ok(Some(Changes {
+        goals: newer(store::goals(db, plan.id, true).await?, after, |g| {
+            g.updated_at
+        }),
+        progress: newer(store::progress(db, plan.id).await?, after, |p| p.updated_at),
+        check_ins: newer(
+            store::meetings(db, Meeting::CheckIn, plan.id).await?,
+            after,
+            |m| m.updated_at,
+        ),
+        reviews: newer(
+            store::meetings(db, Meeting::Review, plan.id).await?,
+            after,
+            |m| m.updated_at,
+        ),
+        claims: newer(store::claims(db, plan.person_id).await?, after, |c| {
+            c.updated_at
+        }),
+        plan,
+    }))
+}
+
 /// The viewer's own plan as the app's home screen reads it.
 pub enum OwnPlan {
     /// With its home-screen lists, read in one statement.
