@@ -250,7 +250,7 @@ impl PlanMeeting {
             id: encode_id(type_name, m.id),
             due_on: m.due_on,
             held_on: m.held_on,
-            overdue: m.status == MeetingStatus::Planned && m.due_on < today,
+            overdue: m.status == MeetingStatus::Planned && model::is_overdue(m.due_on, today),
             status: m.status,
             mode: m.mode,
             note: m.note,
@@ -490,10 +490,18 @@ impl StayingClosePlan {
         self.row.next_review_due.filter(|_| self.open())
     }
     async fn check_in_overdue(&self) -> bool {
-        self.open() && self.row.next_check_in_due.is_some_and(|d| d < today())
+        self.open()
+            && self
+                .row
+                .next_check_in_due
+                .is_some_and(|d| model::is_overdue(d, today()))
     }
     async fn review_overdue(&self) -> bool {
-        self.open() && self.row.next_review_due.is_some_and(|d| d < today())
+        self.open()
+            && self
+                .row
+                .next_review_due
+                .is_some_and(|d| model::is_overdue(d, today()))
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.row.created_at
@@ -888,7 +896,6 @@ async fn plan_at(
     audit_reads(ctx, std::slice::from_ref(&row), path).await?;
     Ok(Some(row.into()))
 }
-
 
 /// Changes to the viewer's plan since a moment, for an app working offline.
 #[derive(SimpleObject)]

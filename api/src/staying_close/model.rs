@@ -357,6 +357,12 @@ pub fn today() -> NaiveDate {
         .date_naive()
 }
 
+/// A check-in or review is overdue once its due date has passed and it
+/// was not held (the caseload filters apply the same rule in SQL).
+pub fn is_overdue(due_on: NaiveDate, today: NaiveDate) -> bool {
+    due_on < today
+}
+
 /// What a young person has claimed of one kind, not counting rejected
 /// claims.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -216,3 +216,11 @@ fn text_rules() {
     assert_eq!(pounds(5), "£0.05");
     assert_eq!(pounds(123_456_789), "£1,234,567.89");
 }
+
+#[test]
+fn a_meeting_is_overdue_the_day_after_it_was_due() {
+    let due = d(2026, 11, 20);
+    assert!(!is_overdue(due, d(2026, 11, 19)));
+    assert!(!is_overdue(due, due));
+    assert!(is_overdue(due, d(2026, 11, 21)));
+}
