@@ -14,7 +14,7 @@ use crate::{
 /// Per-request DataLoaders.
 pub struct Loaders {
     pub regions: DataLoader<RegionLoader>,
-    /// A plan's goals, progress, next meetings and claims.
+    /// A plan's lists (see `staying_close::loaders`).
     pub plans: DataLoader<PlanLoader>,
 }
 

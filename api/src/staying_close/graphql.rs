@@ -827,11 +827,11 @@ async fn worker(
 /// A record read in this request: (its id, whose it is, its authority).
 type ReadRecord = (Uuid, Option<Uuid>, Uuid);
 
-/// Records that the viewer read these records (these fields of them),
-/// before the response leaves.
 /// The fields a claim read is recorded with.
 const CLAIM_FIELDS: &[&str] = &["kind", "amountPence", "purpose", "status"];
 
+/// Records that the viewer read these records (these fields of them),
+/// before the response leaves.
 async fn record_reads(
     request: &RequestCtx,
     action: &str,

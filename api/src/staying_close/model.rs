@@ -357,8 +357,9 @@ pub fn today() -> NaiveDate {
         .date_naive()
 }
 
-/// A check-in or review is overdue once its due date has passed and it
-/// was not held (the caseload filters apply the same rule in SQL).
+/// A planned check-in or review is overdue once its due date has passed
+/// (callers check it was not held; the caseload filters apply the same
+/// rule in SQL).
 pub fn is_overdue(due_on: NaiveDate, today: NaiveDate) -> bool {
     due_on < today
 }
