@@ -197,11 +197,7 @@ impl Loader<EntitlementsOf> for PlanLoader {
                 let entitlements = ClaimKind::ALL
                     .iter()
                     .map(|&kind| {
-                        let of_kind = so_far
-                            .iter()
-                            .find(|(k, _)| *k == kind)
-                            .map(|(_, c)| *c)
-                            .unwrap_or_default();
+                        let of_kind = so_far.get(&kind).copied().unwrap_or_default();
                         let caps = caps.get(&kind).map(Vec::as_slice).unwrap_or_default();
                         model::entitlement(kind, caps, of_kind, today)
                     })

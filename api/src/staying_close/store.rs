@@ -1664,7 +1664,7 @@ pub async fn open_claims(
 pub async fn claimed_by_people(
     db: &impl ConnectionTrait,
     people: &[Uuid],
-) -> AppResult<HashMap<Uuid, Vec<(ClaimKind, Claimed)>>> {
+) -> AppResult<HashMap<Uuid, HashMap<ClaimKind, Claimed>>> {
     let found = grouped(
         db,
         "SELECT person_id, kind, MIN(basis_date) AS first_basis, \
@@ -1700,9 +1700,8 @@ pub async fn claimed(
 ) -> AppResult<Claimed> {
     Ok(claimed_by_people(db, &[person])
         .await?
-        .remove(&person)
-        .and_then(|kinds| kinds.into_iter().find(|(k, _)| *k == kind))
-        .map(|(_, c)| c)
+        .get(&person)
+        .and_then(|kinds| kinds.get(&kind).copied())
         .unwrap_or_default())
 }
 
