@@ -1982,20 +1982,18 @@ impl StayingCloseReportsQuery {
             &Target::local_authority(la),
         )?;
         let table = reporting::oc3(&request.db, la, year).await?;
-        // The return as a whole, and each young person in it (so their
-        // activity log shows it).
-        audit_report(ctx, "report.oc3", la, reporting::OC3_FIELDS).await?;
-        record_reads(
-            request,
-            "report.oc3",
-            "CareLeaver",
-            reporting::OC3_FIELDS,
-            table
-                .rows
-                .iter()
-                .map(|r| (r.person_id, Some(r.person_id), la)),
-        )
-        .await?;
+        let (actor_account, actor_client) = request.viewer.actor();
+        let by = AuditEntry {
+            actor_account,
+            actor_client,
+            action: "report.oc3",
+            request_id: &request.request_id,
+            ..AuditEntry::default()
+        };
+        request
+            .reads
+            .record(&reporting::oc3_audit(&by, la, &table.rows))
+            .await?;
         Ok(Oc3Return {
             year: table.year,
             csv: reporting::oc3_csv(&table.rows),

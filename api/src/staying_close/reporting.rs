@@ -413,6 +413,26 @@ pub fn rule_report(breaks: &[RuleBreak]) -> String {
 /// The columns of an OC3 row, as audit records name them.
 pub const OC3_FIELDS: &[&str] = &["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"];
 
+/// The audit records of reading an OC3 return: the return as a whole, and
+/// each young person in it (so their activity log shows it). `by` names
+/// the action, who and the request; the rest is filled in here.
+pub fn oc3_audit<'a>(by: &AuditEntry<'a>, la: Uuid, rows: &[Oc3Row]) -> Vec<AuditEntry<'a>> {
+    std::iter::once(("LocalAuthority", la, None))
+        .chain(
+            rows.iter()
+                .map(|r| ("CareLeaver", r.person_id, Some(r.person_id))),
+        )
+        .map(|(record_type, id, person)| AuditEntry {
+            record_type,
+            record_id: Some(id),
+            fields: OC3_FIELDS,
+            subject_person: person,
+            local_authority: Some(la),
+            ..by.clone()
+        })
+        .collect()
+}
+
 /// What `closeknit export oc3` writes.
 pub struct Export {
     pub csv: String,
@@ -429,27 +449,12 @@ pub async fn export_oc3(db: &impl ConnectionTrait, ons_code: &str, year: i32) ->
         .await?
         .ok_or_else(|| AppError::bad_input("la", format!("no local authority {ons_code}")))?;
     let table = oc3(db, la.id, year).await?;
-    // The return as a whole, and each young person in it (so their
-    // activity log shows it).
-    let reads = std::iter::once(("LocalAuthority", la.id, None)).chain(
-        table
-            .rows
-            .iter()
-            .map(|r| ("CareLeaver", r.person_id, Some(r.person_id))),
-    );
-    let entries: Vec<AuditEntry<'_>> = reads
-        .map(|(record_type, id, person)| AuditEntry {
-            action: "report.oc3.export",
-            record_type,
-            record_id: Some(id),
-            fields: OC3_FIELDS,
-            subject_person: person,
-            local_authority: Some(la.id),
-            request_id: "cli",
-            ..AuditEntry::default()
-        })
-        .collect();
-    crate::audit::record_many(db, &entries).await?;
+    let by = AuditEntry {
+        action: "report.oc3.export",
+        request_id: "cli",
+        ..AuditEntry::default()
+    };
+    crate::audit::record_many(db, &oc3_audit(&by, la.id, &table.rows)).await?;
     Ok(Export {
         csv: oc3_csv(&table.rows),
         report: rule_report(&table.breaks),
