@@ -24,3 +24,4 @@ pub mod seed;
 pub mod startup;
 pub mod staying_close;
 pub mod telemetry;
+pub mod text;

@@ -50,16 +50,9 @@ impl ClientStatus {
     }
 }
 
-/// A client's display name: trimmed, 1 to 200 characters, no control characters.
+/// A client's display name, shown to staff and to the people it acts for.
 pub fn client_name(raw: &str) -> AppResult<String> {
-    let name = raw.trim();
-    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-        return Err(AppError::bad_input(
-            "name",
-            "must be 1 to 200 characters, without control characters",
-        ));
-    }
-    Ok(name.to_string())
+    crate::text::name("name", raw, 200)
 }
 
 /// Scopes as stored: distinct, sorted, at least one.

@@ -1,7 +1,7 @@
 //! What every resolver can reach for the current request. Built per request
 //! (never shared across requests) so DataLoader caches never cross viewers.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, atomic::AtomicBool};
 
 use async_graphql::{Context, dataloader::DataLoader};
 use sea_orm::DatabaseConnection;
@@ -39,6 +39,9 @@ pub struct RequestCtx {
     pub client_ip: Option<std::net::IpAddr>,
     /// The name of the operation that ran (set at execution), for metrics.
     pub operation: Arc<OnceLock<String>>,
+    /// Set when execution starts: a response with errors from before it
+    /// (parse, validation, variables, arguments) is a request error.
+    pub executed: Arc<AtomicBool>,
 }
 
 impl RequestCtx {
@@ -58,6 +61,7 @@ impl RequestCtx {
             loaders,
             client_ip,
             operation: Arc::default(),
+            executed: Arc::default(),
         }
     }
 

@@ -1,11 +1,17 @@
 //! The request guard extension: query size and alias limits (which
-//! async-graphql lacks), and an `extensions.code` on every error. Depth,
-//! complexity, recursion and directive limits are async-graphql's own,
-//! configured in `schema.rs`; this extension only classifies their errors.
+//! async-graphql lacks), input checks before execution (`inputs.rs`), and an
+//! `extensions.code` on every error, decided by the phase that raised it
+//! (parse, validation, variable coercion, argument checks, execution), never
+//! by an error's wording. Depth, complexity, recursion and directive limits
+//! are async-graphql's own, configured in `schema.rs`; this extension only
+//! classifies their errors.
 
 use std::{
     collections::{HashMap, HashSet},
-    sync::Arc,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
 };
 
 use async_graphql::{
@@ -17,7 +23,7 @@ use async_graphql::{
     parser::types::{ExecutableDocument, Selection, SelectionSet},
 };
 
-use super::context::RequestCtx;
+use super::{context::RequestCtx, inputs};
 use crate::error::{ErrorCode, INTERNAL_MESSAGE};
 
 #[derive(Debug, Clone)]
@@ -28,8 +34,33 @@ pub struct Guard {
 
 impl ExtensionFactory for Guard {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(self.clone())
+        Arc::new(GuardRun {
+            limits: self.clone(),
+            variables: Mutex::default(),
+            argument: Mutex::default(),
+            executed: AtomicBool::new(false),
+        })
     }
+}
+
+/// The guard for one request: what the input checks found, held until the
+/// phase that reports it (variables after validation, arguments before
+/// execution), and whether execution started.
+struct GuardRun {
+    limits: Guard,
+    variables: Mutex<Option<ServerError>>,
+    argument: Mutex<Option<ServerError>>,
+    executed: AtomicBool,
+}
+
+fn hold(slot: &Mutex<Option<ServerError>>, error: ServerError) {
+    if let Ok(mut slot) = slot.lock() {
+        *slot = Some(error);
+    }
+}
+
+fn take(slot: &Mutex<Option<ServerError>>) -> Option<ServerError> {
+    slot.lock().ok().and_then(|mut slot| slot.take())
 }
 
 fn has_code(err: &ServerError) -> bool {
@@ -133,26 +164,21 @@ fn is_limit_message(message: &str) -> bool {
         || message.starts_with("The number of directives on the field")
 }
 
-/// Input coercion failures raised while resolving arguments.
-fn is_input_message(message: &str) -> bool {
-    message.starts_with("Failed to parse") || message.starts_with("Invalid value for argument")
-}
-
 #[async_trait::async_trait]
-impl Extension for Guard {
+impl Extension for GuardRun {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut response = next.run(ctx).await;
-        // Errors raised between validation and execution (unknown or missing
-        // operation name) are the client's request errors; anything else
-        // still uncoded here is unexpected and hidden.
+        // Uncoded errors raised after validation but before execution are
+        // about choosing the operation (unknown or missing operation name):
+        // the client's request errors. Uncoded errors from execution are
+        // unexpected and hidden.
+        let executed = self.executed.load(Ordering::Acquire);
         response.errors = std::mem::take(&mut response.errors)
             .into_iter()
             .map(|e| {
                 if has_code(&e) {
                     e
-                } else if e.message.starts_with("Unknown operation named")
-                    || e.message.starts_with("Operation name required")
-                {
+                } else if !executed {
                     with_code(e, ErrorCode::BadRequest)
                 } else {
                     hide(e)
@@ -172,28 +198,51 @@ impl Extension for Guard {
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        if request.query.len() > self.max_query_bytes {
+        let limits = &self.limits;
+        if request.query.len() > limits.max_query_bytes {
             return Err(too_complex(format!(
                 "The query is longer than {} bytes.",
-                self.max_query_bytes
+                limits.max_query_bytes
             )));
         }
-        let size = measure(
-            request
-                .parsed_query()
-                .map_err(|e| with_code(e, ErrorCode::GraphqlParseFailed))?,
-        );
+        let mut variables = std::mem::take(&mut request.variables);
+        let operation_name = request.operation_name.clone();
+        let doc = request
+            .parsed_query()
+            .map_err(|e| with_code(e, ErrorCode::GraphqlParseFailed))?;
+        let size = measure(doc);
         if size.fields > MAX_EXPANDED_FIELDS {
             return Err(too_complex(format!(
                 "The query expands to more than {MAX_EXPANDED_FIELDS} fields."
             )));
         }
-        if size.aliases > self.max_aliases {
+        if size.aliases > limits.max_aliases {
             return Err(too_complex(format!(
                 "The query uses {} aliases; at most {} are allowed.",
-                size.aliases, self.max_aliases
+                size.aliases, limits.max_aliases
             )));
         }
+        // Inputs are checked now, on the measured document, and the finding
+        // held for the phase that reports it.
+        let registry = &ctx.schema_env.registry;
+        if let Some(operation) = inputs::selected_operation(doc, operation_name.as_deref()) {
+            match inputs::coerce_variables(registry, operation, &mut variables) {
+                Err(message) => hold(
+                    &self.variables,
+                    with_code(
+                        ServerError::new(message, None),
+                        ErrorCode::GraphqlValidationFailed,
+                    ),
+                ),
+                Ok(()) => {
+                    if let Err(bad) = inputs::check_arguments(registry, doc, operation, &variables)
+                    {
+                        hold(&self.argument, bad_argument(bad));
+                    }
+                }
+            }
+        }
+        request.variables = variables;
         next.run(ctx, request).await
     }
 
@@ -221,7 +270,7 @@ impl Extension for Guard {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
+        let result = next.run(ctx).await.map_err(|errors| {
             errors
                 .into_iter()
                 .map(|e| {
@@ -232,8 +281,13 @@ impl Extension for Guard {
                     };
                     with_code(e, code)
                 })
-                .collect()
-        })
+                .collect::<Vec<_>>()
+        })?;
+        // A valid document, but variables that do not fit it.
+        match take(&self.variables) {
+            Some(error) => Err(vec![error]),
+            None => Ok(result),
+        }
     }
 
     async fn execute(
@@ -245,21 +299,33 @@ impl Extension for Guard {
         if let (Some(name), Some(request)) = (operation_name, ctx.data_opt::<RequestCtx>()) {
             let _ = request.operation.set(name.to_string());
         }
+        // An argument that cannot be used refuses the whole operation before
+        // any of it runs.
+        if let Some(error) = take(&self.argument) {
+            return Response::from_errors(vec![error]);
+        }
+        self.executed.store(true, Ordering::Release);
+        if let Some(request) = ctx.data_opt::<RequestCtx>() {
+            request.executed.store(true, Ordering::Release);
+        }
         let mut response = next.run(ctx, operation_name).await;
+        // Every error a resolver can raise carries a code; one without is
+        // unexpected (arguments were checked above), so it is hidden.
         response.errors = std::mem::take(&mut response.errors)
             .into_iter()
-            .map(|e| {
-                if has_code(&e) {
-                    e
-                } else if is_input_message(&e.message) {
-                    with_code(e, ErrorCode::BadUserInput)
-                } else {
-                    hide(e)
-                }
-            })
+            .map(|e| if has_code(&e) { e } else { hide(e) })
             .collect();
         response
     }
+}
+
+/// `BAD_USER_INPUT` for an argument refused before execution.
+fn bad_argument(bad: inputs::BadArgument) -> ServerError {
+    let error: async_graphql::Error =
+        crate::error::AppError::bad_input(bad.field, bad.message).into();
+    let mut server_error = ServerError::new(error.message, None);
+    server_error.extensions = error.extensions;
+    server_error
 }
 
 /// An error raised without our error type: log it, never show its text.

@@ -98,12 +98,43 @@ fn accepts_html(headers: &HeaderMap) -> bool {
 
 /// An error answered before GraphQL execution (bad HTTP request).
 pub fn request_error(status: StatusCode, media: MediaType, message: &str) -> Response {
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": ErrorCode::BadRequest.as_str() } }] });
+    coded_error(status, media, ErrorCode::BadRequest, message)
+}
+
+/// An error answered without executing anything, with its code.
+pub fn coded_error(
+    status: StatusCode,
+    media: MediaType,
+    code: ErrorCode,
+    message: &str,
+) -> Response {
+    let body =
+        json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
     let mut response = (status, body.to_string()).into_response();
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, media.header());
+    if code == ErrorCode::ServiceUnavailable {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(RETRY_AFTER_SECS),
+        );
+    }
     response
+}
+
+/// How long a client is asked to wait when the database is unreachable.
+pub const RETRY_AFTER_SECS: &str = "5";
+
+/// 503 with `Retry-After`: a dependency (the database) is unreachable, or
+/// the request ran out of time; the client should try again shortly.
+pub fn unavailable(media: MediaType) -> Response {
+    coded_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        media,
+        ErrorCode::ServiceUnavailable,
+        crate::error::UNAVAILABLE_MESSAGE,
+    )
 }
 
 /// A validated GraphQL-over-HTTP request.
@@ -378,17 +409,19 @@ struct ResponseBody<'a> {
     extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
 }
 
-/// True when the request was refused before execution (parse, validation,
-/// limits): such responses carry no `data` and, for
-/// `application/graphql-response+json`, status 400.
-fn is_request_error(response: &async_graphql::Response) -> bool {
-    !response.errors.is_empty()
-        && response.data == async_graphql::Value::Null
-        && response.errors.iter().all(|e| {
-            code_of(e)
-                .and_then(|c| ErrorCode::ALL.into_iter().find(|k| k.as_str() == c))
-                .is_some_and(ErrorCode::is_request_error)
-        })
+/// True when the request was refused before execution started (parse,
+/// validation, limits, variables, arguments): such responses carry no `data`
+/// and, for `application/graphql-response+json`, status 400.
+fn is_request_error(response: &async_graphql::Response, executed: bool) -> bool {
+    !executed && !response.errors.is_empty()
+}
+
+/// True when any error says the database was unreachable.
+fn mentions_unavailable(response: &async_graphql::Response) -> bool {
+    response
+        .errors
+        .iter()
+        .any(|e| code_of(e).as_deref() == Some(ErrorCode::ServiceUnavailable.as_str()))
 }
 
 /// 429 for an API client over its request budget.
@@ -433,14 +466,21 @@ async fn execute(
         Ok(viewer) => viewer,
         Err(AppError::Unauthenticated) => return unauthenticated(media),
         Err(err) => {
+            // The database could not be reached to check the session (or an
+            // unexpected failure): never the client's fault.
+            err.log();
             let code = err.code();
-            let status = if code == ErrorCode::ServiceUnavailable {
-                StatusCode::SERVICE_UNAVAILABLE
+            tracing::warn!(request_id = %request_id, code = %code, "authentication could not complete");
+            return if code == ErrorCode::ServiceUnavailable {
+                unavailable(media)
             } else {
-                StatusCode::INTERNAL_SERVER_ERROR
+                coded_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    media,
+                    ErrorCode::InternalServerError,
+                    INTERNAL_MESSAGE,
+                )
             };
-            tracing::warn!(request_id = %request_id, code = %code, "authentication failed");
-            return request_error(status, media, &err.message());
         }
     };
     if let crate::auth::viewer::Viewer::Client(client) = &viewer
@@ -457,6 +497,7 @@ async fn execute(
         client_ip,
     );
     let operation = context.operation.clone();
+    let executed_flag = context.executed.clone();
     let mut request = async_graphql::Request::new(params.query).data(context);
     if let Some(variables) = params.variables {
         request = request.variables(Variables::from_json(Value::Object(variables)));
@@ -484,7 +525,10 @@ async fn execute(
         }
     };
 
-    let refused = is_request_error(&response);
+    let refused = is_request_error(
+        &response,
+        executed_flag.load(std::sync::atomic::Ordering::Acquire),
+    );
     let outcome = if response.errors.is_empty() {
         "ok"
     } else if refused {
@@ -518,6 +562,12 @@ async fn execute(
     let mut http = (status, bytes).into_response();
     http.headers_mut()
         .insert(header::CONTENT_TYPE, media.header());
+    if mentions_unavailable(&response) {
+        http.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(RETRY_AFTER_SECS),
+        );
+    }
     http
 }
 

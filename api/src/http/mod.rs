@@ -24,7 +24,6 @@ use tower_http::{
     cors::{AllowOrigin, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
     set_header::SetResponseHeaderLayer,
-    timeout::TimeoutLayer,
     trace::TraceLayer,
 };
 
@@ -68,6 +67,23 @@ fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
         body.to_string(),
     )
         .into_response()
+}
+
+/// Answers `SERVICE_UNAVAILABLE` (503, `Retry-After`, a coded body) when a
+/// request takes longer than `CLOSEKNIT_REQUEST_TIMEOUT_MS`: the work it was
+/// waiting on is dropped, and the client may retry.
+async fn time_limit(
+    axum::extract::State(limit): axum::extract::State<std::time::Duration>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(limit_ms = limit.as_millis(), "request timed out");
+            graphql::unavailable(graphql::MediaType::Json)
+        }
+    }
 }
 
 /// The HTTP service: routes behind the middleware stack.
@@ -122,9 +138,9 @@ pub fn router(
         .layer(trace)
         .layer(PropagateRequestIdLayer::new(X_REQUEST_ID))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
+        .layer(axum::middleware::from_fn_with_state(
             config.request_timeout,
+            time_limit,
         ))
         .layer(CompressionLayer::new())
         .layer(cors)

@@ -259,7 +259,7 @@ pub fn assess(
                 format!("{} is judged twice", factor.as_str()),
             ));
         }
-        let note = optional_text("assessment.note", judgement.note.as_deref(), 1000)?;
+        let note = crate::text::optional_prose("assessment.note", judgement.note.as_deref(), 1000)?;
         sorted.push(FactorJudgement {
             note,
             ..judgement.clone()
@@ -556,38 +556,6 @@ pub fn check_in_interval(days: i32) -> AppResult<u32> {
         ));
     }
     Ok(u32::try_from(days).unwrap_or(56))
-}
-
-/// Trimmed, non-empty text of at most `max` characters.
-pub fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
-    let trimmed = value.trim();
-    if trimmed.is_empty() {
-        return Err(AppError::bad_input(field, "must not be empty"));
-    }
-    if trimmed.chars().count() > max {
-        return Err(AppError::bad_input(
-            field,
-            format!("must be at most {max} characters"),
-        ));
-    }
-    if trimmed
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return Err(AppError::bad_input(
-            field,
-            "must not contain control characters",
-        ));
-    }
-    Ok(trimmed.to_string())
-}
-
-/// Like [`text`], but empty means none.
-pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> AppResult<Option<String>> {
-    match value.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(v) => text(field, v, max).map(Some),
-    }
 }
 
 /// A date that must not be in the future (something that happened).

@@ -34,6 +34,7 @@ use crate::{
         service::{self as notifications, NewNotification},
     },
     policy::{self, Action, Target},
+    text,
 };
 
 /// Who is calling, and how.
@@ -851,8 +852,8 @@ fn check_target_date(plan: &PlanRow, date: Option<NaiveDate>) -> AppResult<()> {
 pub async fn add_goal(call: &Call<'_>, input: AddGoalInput) -> AppResult<Done> {
     let tx = start!(call, "addPlanGoal", &input);
     let plan = tx.open_plan(input.plan, &[Action::EditPlan]).await?;
-    let title = model::text("title", &input.title, 300)?;
-    let helper = model::optional_text("whoHelps", input.who_helps.as_deref(), 200)?;
+    let title = text::line("title", &input.title, 300)?;
+    let helper = text::optional_line("whoHelps", input.who_helps.as_deref(), 200)?;
     check_target_date(&plan, input.target_date)?;
     let now = Utc::now();
     let goal = GoalRow {
@@ -915,7 +916,7 @@ pub async fn update_goal(call: &Call<'_>, input: UpdateGoalInput) -> AppResult<D
         next.section = section;
     }
     if let Some(title) = &input.title {
-        let title = model::text("title", title, 300)?;
+        let title = text::line("title", title, 300)?;
         if title != goal.title {
             changes.push(change("title", &goal.title, &title));
             fields.push("title");
@@ -923,7 +924,7 @@ pub async fn update_goal(call: &Call<'_>, input: UpdateGoalInput) -> AppResult<D
         }
     }
     if let Some(helper) = &input.who_helps {
-        let helper = model::optional_text("whoHelps", helper.as_deref(), 200)?;
+        let helper = text::optional_line("whoHelps", helper.as_deref(), 200)?;
         if helper != goal.helper {
             changes.push(change("whoHelps", &goal.helper, &helper));
             fields.push("whoHelps");
@@ -997,7 +998,7 @@ pub async fn add_progress(call: &Call<'_>, input: ProgressInput) -> AppResult<Do
     let (goal, plan) = tx
         .goal(input.goal, &[Action::EditPlan, Action::ContributeToOwnPlan])
         .await?;
-    let note = model::text("note", &input.note, 2000)?;
+    let note = text::prose("note", &input.note, 2000)?;
     let id = store::insert_progress(&tx.txn, &goal, tx.actor.person_id, &note).await?;
     let version = tx
         .version(
@@ -1154,7 +1155,7 @@ pub async fn log_meeting(
     if kind == Meeting::CheckIn && input.mode.is_none() {
         return Err(AppError::bad_input("mode", "say how the check-in happened"));
     }
-    let note = model::optional_text("note", input.note.as_deref(), 4000)?;
+    let note = text::optional_prose("note", input.note.as_deref(), 4000)?;
     let now = Utc::now();
     let mut held = store::planned_meeting(&tx.txn, kind, plan.id)
         .await?
@@ -1245,7 +1246,7 @@ pub async fn request_review(call: &Call<'_>, input: RequestReviewInput) -> AppRe
     let plan = tx
         .open_plan(input.plan, &[Action::ContributeToOwnPlan])
         .await?;
-    let reason = model::text("reason", &input.reason, 2000)?;
+    let reason = text::prose("reason", &input.reason, 2000)?;
     let now = Utc::now();
     let asked_by = today()
         .checked_add_days(chrono::Days::new(REQUESTED_REVIEW_WITHIN_DAYS))
@@ -1328,7 +1329,7 @@ pub async fn comment(call: &Call<'_>, input: CommentInput) -> AppResult<Done> {
     let plan = tx
         .plan(input.plan, &[Action::ContributeToOwnPlan, Action::EditPlan])
         .await?;
-    let body = model::text("body", &input.body, 4000)?;
+    let body = text::prose("body", &input.body, 4000)?;
     let id = store::insert_comment(&tx.txn, &plan, tx.actor.person_id, &body).await?;
     store::touch(&tx.txn, plan.id).await?;
     tx.audit(
@@ -1415,7 +1416,7 @@ pub async fn respond(call: &Call<'_>, input: RespondInput) -> AppResult<Done> {
             details: Some(serde_json::json!({ "currentVersion": shared })),
         });
     }
-    let words = model::text("words", &input.words, 4000)?;
+    let words = text::prose("words", &input.words, 4000)?;
     let id = store::save_response(&tx.txn, &plan, shared, input.agrees, &words).await?;
     store::touch(&tx.txn, plan.id).await?;
     tx.audit(
@@ -1561,7 +1562,7 @@ pub async fn request_claim(call: &Call<'_>, input: ClaimInput) -> AppResult<Done
             entity: "StayingClosePlan",
         })?;
     let plan = tx.plan(plan.id, &[Action::ContributeToOwnPlan]).await?;
-    let purpose = model::text("purpose", &input.purpose, 300)?;
+    let purpose = text::line("purpose", &input.purpose, 300)?;
     let today = today();
     let basis = match input.kind {
         ClaimKind::SettingUpHome => {
@@ -1800,7 +1801,7 @@ pub async fn decide_claim(call: &Call<'_>, input: DecideInput) -> AppResult<Done
             input.status.as_str()
         )));
     }
-    let note = model::optional_text("note", input.note.as_deref(), 2000)?;
+    let note = text::optional_prose("note", input.note.as_deref(), 2000)?;
     if input.status == ClaimStatus::Rejected && note.is_none() {
         return Err(AppError::bad_input(
             "note",
