@@ -179,17 +179,16 @@ impl AppError {
 }
 
 /// True when a database error means "could not reach the database" rather
-/// than "the statement failed": pool timeouts, I/O and TLS failures, and the
-/// server refusing or dropping connections (SQLSTATE class 08, 57P01-57P03,
-/// 53300, or a database closed to connections).
+/// than "the statement failed": any failure to connect, pool timeouts, I/O,
+/// TLS and protocol failures (a connection cut or answered by something that
+/// is not the database), and the server refusing or dropping connections
+/// (SQLSTATE class 08, 57P01-57P03, 53300, or a database closed to
+/// connections).
 pub fn is_unavailable(err: &DbErr) -> bool {
     use sea_orm::sqlx::Error as Sqlx;
     let sqlx = match err {
-        DbErr::ConnectionAcquire(_) => return true,
-        DbErr::Conn(RuntimeErr::SqlxError(e))
-        | DbErr::Exec(RuntimeErr::SqlxError(e))
-        | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
-        DbErr::Conn(_) => return true,
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
         _ => return false,
     };
     match sqlx.as_ref() {
@@ -197,6 +196,7 @@ pub fn is_unavailable(err: &DbErr) -> bool {
         | Sqlx::PoolClosed
         | Sqlx::Io(_)
         | Sqlx::Tls(_)
+        | Sqlx::Protocol(_)
         | Sqlx::WorkerCrashed => true,
         Sqlx::Database(db) => {
             let code = db.code().unwrap_or_default();

@@ -118,8 +118,8 @@ fn is_line_break(c: char) -> bool {
 fn check(field: &str, value: &str, max: usize, kind: Kind) -> AppResult<String> {
     // Trim whitespace and invisible characters from both ends (bidi
     // controls stay, so that an isolate keeps its closing partner).
-    let trimmed = value
-        .trim_matches(|c: char| c.is_whitespace() || (is_invisible(c) && !is_bidi_control(c)));
+    let trimmed =
+        value.trim_matches(|c: char| c.is_whitespace() || (is_invisible(c) && !is_bidi_control(c)));
     if !trimmed
         .chars()
         .any(|c| !c.is_whitespace() && !c.is_control() && !is_invisible(c))

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod bench;
+pub mod proxy;
 pub mod push_fake;
 pub mod smtp;
 

@@ -92,7 +92,10 @@ async fn write(db: DatabaseConnection, mut receiver: mpsc::Receiver<Pending>) {
             .flat_map(|p| std::mem::take(&mut p.rows))
             .collect();
         let result = commit(&db, rows).await.map_err(|err| {
-            tracing::error!(error = ?err, records = count, "recording reads failed");
+            // Logged by kind (ERROR for a fault, WARN for an outage), by its
+            // Display form: a database error's Debug form can carry values.
+            err.log();
+            tracing::warn!(records = count, "recording reads failed");
             match err {
                 AppError::Unavailable(_) => Failure::Unavailable,
                 _ => Failure::Internal,

@@ -130,6 +130,13 @@ pub fn router(
             tower_http::trace::DefaultOnResponse::new()
                 .level(tracing::Level::INFO)
                 .latency_unit(tower_http::LatencyUnit::Millis),
+        )
+        // A 5xx is logged where it is decided (faults at ERROR with their
+        // cause, outages at WARN); here it is only noted.
+        .on_failure(
+            tower_http::trace::DefaultOnFailure::new()
+                .level(tracing::Level::WARN)
+                .latency_unit(tower_http::LatencyUnit::Millis),
         );
 
     let middleware = ServiceBuilder::new()
