@@ -10,7 +10,7 @@ use closeknit::notifications::{
     model::Kind,
     service::{self, NewNotification},
 };
-use closeknit_tests::TestApp;
+use closeknit_tests::{TestApp, error_codes};
 use ed25519_dalek::{SigningKey, pkcs8::EncodePrivateKey, pkcs8::spki::der::pem::LineEnding};
 use futures::{SinkExt, StreamExt};
 use sea_orm::{DatabaseConnection, TransactionTrait};
@@ -269,4 +269,80 @@ async fn only_subscriptions_are_served_and_the_socket_ends_with_its_token() {
         }
     }
     assert_eq!(closed, Some(json!({"closed": 4401})));
+}
+
+/// Opens the socket with `Origin: origin` (if any): `Ok` when upgraded,
+/// otherwise the refusal's status and JSON body.
+async fn open_from(app: &TestApp, origin: Option<&str>) -> Result<Socket, (u16, Value)> {
+    let mut request = format!("ws://{}/graphql/ws", app.addr)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    if let Some(origin) = origin {
+        request
+            .headers_mut()
+            .insert("origin", HeaderValue::from_str(origin).unwrap());
+    }
+    match connect_async(request).await {
+        Ok((socket, _)) => Ok(socket),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            let status = response.status().as_u16();
+            let body = response
+                .body()
+                .as_ref()
+                .map(|b| serde_json::from_slice(b).unwrap())
+                .unwrap_or(Value::Null);
+            Err((status, body))
+        }
+        Err(other) => panic!("connecting from {origin:?}: {other}"),
+    }
+}
+
+#[tokio::test]
+async fn browsers_on_other_sites_cannot_open_the_socket() {
+    let app = TestApp::builder()
+        .env("CLOSEKNIT_CORS_ORIGINS", "https://app.closeknit.example")
+        .spawn()
+        .await;
+    let own = format!("http://{}", app.addr);
+    let own_https = format!("https://{}", app.addr);
+    let other_port = format!("http://127.0.0.1:{}", app.addr.port().wrapping_add(1));
+    let look_alike = format!("http://{}.evil.example", app.addr);
+    for origin in [
+        "https://evil.example",
+        "null",
+        other_port.as_str(),
+        look_alike.as_str(),
+    ] {
+        match open_from(&app, Some(origin)).await {
+            Ok(_) => panic!("a socket was opened from {origin}"),
+            Err((status, body)) => {
+                assert_eq!(status, 403, "{origin}: {body}");
+                assert_eq!(error_codes(&body), ["FORBIDDEN"], "{origin}: {body}");
+            }
+        }
+    }
+    // Native apps (no Origin), the server's own pages and configured
+    // origins get the socket, and it works.
+    let token = app.staff_token(KEY_WORKER).await;
+    for origin in [
+        None,
+        Some(own.as_str()),
+        Some(own_https.as_str()),
+        Some("https://app.closeknit.example"),
+    ] {
+        let mut socket = open_from(&app, origin)
+            .await
+            .unwrap_or_else(|refused| panic!("{origin:?} refused: {refused:?}"));
+        send(
+            &mut socket,
+            json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}}),
+        )
+        .await;
+        let ack = next(&mut socket, Duration::from_secs(5)).await.unwrap();
+        assert_eq!(ack["type"], "connection_ack", "{origin:?}: {ack}");
+    }
 }

@@ -6,6 +6,12 @@
 //! Only subscriptions are served here (queries and mutations go over HTTP,
 //! authenticated per request); the socket closes (4401) when the access
 //! token that opened it expires, and when the server shuts down.
+//!
+//! A browser on another site must not open a socket here: a request with an
+//! `Origin` is refused (403, code `FORBIDDEN`) before the upgrade unless the
+//! origin is the server's own (its host and port are the request's `Host`,
+//! scheme http or https) or one of `CLOSEKNIT_CORS_ORIGINS`. Native apps
+//! send no `Origin` and are not affected.
 
 use async_graphql::{Data, http::ALL_WEBSOCKET_PROTOCOLS};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
@@ -14,8 +20,8 @@ use axum::{
         State, WebSocketUpgrade,
         ws::{CloseFrame, Message, WebSocket},
     },
-    http::{HeaderMap, HeaderValue, header},
-    response::Response,
+    http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
+    response::{IntoResponse, Response},
 };
 use futures::{SinkExt, StreamExt, stream::SplitSink};
 use tower_http::request_id::RequestId;
@@ -84,13 +90,74 @@ fn bearer(payload: &serde_json::Value) -> Option<&str> {
         .and_then(|(_, v)| v.as_str())
 }
 
+/// Whether a browser's `Origin` (if any) may open a socket: none (native
+/// apps), the server's own, or a configured one.
+fn origin_allowed(headers: &HeaderMap, uri: &Uri, allowed: &[String]) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    let origin = origin.trim().trim_end_matches('/');
+    if allowed
+        .iter()
+        .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    {
+        return true;
+    }
+    // HTTP/1.1 sends `Host`; an HTTP/2 upgrade carries the authority.
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| uri.authority().map(|a| a.as_str()));
+    host.is_some_and(|host| same_host(origin, host))
+}
+
+/// `origin` is `http(s)://` + exactly `host` (default ports aside).
+fn same_host(origin: &str, host: &str) -> bool {
+    let origin = origin.to_ascii_lowercase();
+    let (default_port, authority) = match origin.split_once("://") {
+        Some(("http", authority)) => (":80", authority),
+        Some(("https", authority)) => (":443", authority),
+        _ => return false,
+    };
+    if authority.is_empty() || authority.contains(['/', '@', '?', '#', ' ']) {
+        return false;
+    }
+    let host = host.trim().to_ascii_lowercase();
+    let bare = |a: &str| a.strip_suffix(default_port).unwrap_or(a).to_string();
+    bare(authority) == bare(&host)
+}
+
+fn forbidden_origin() -> Response {
+    let body = serde_json::json!({"errors": [{
+        "message": "This page's origin may not open a subscription socket.",
+        "extensions": {"code": crate::error::ErrorCode::Forbidden.as_str()},
+    }]});
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
 pub async fn subscriptions(
     State(state): State<AppState>,
     request_id: Option<axum::Extension<RequestId>>,
     headers: HeaderMap,
+    uri: Uri,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    if !origin_allowed(&headers, &uri, &state.config.cors_origins) {
+        tracing::info!(
+            origin = ?headers.get(header::ORIGIN),
+            "subscription socket refused: origin not allowed"
+        );
+        return forbidden_origin();
+    }
     let request_id = super::graphql::request_id(&headers, request_id.as_ref().map(|e| &e.0));
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
@@ -186,4 +253,50 @@ async fn connection_data(
     ));
     data.insert(SessionExpiry(expires));
     Some((data, expires))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_origin(origin: Option<&str>, host: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_str(host).unwrap());
+        if let Some(origin) = origin {
+            headers.insert(header::ORIGIN, HeaderValue::from_str(origin).unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn origins_are_the_servers_own_or_configured() {
+        let uri = Uri::from_static("/graphql/ws");
+        let allowed = vec!["https://app.closeknit.example".to_string()];
+        let host = "api.closeknit.example";
+        for (origin, ok) in [
+            (None, true),
+            (Some("https://api.closeknit.example"), true),
+            (Some("http://api.closeknit.example"), true),
+            (Some("https://API.closeknit.example:443"), true),
+            (Some("https://app.closeknit.example"), true),
+            (Some("https://app.closeknit.example/"), true),
+            (Some("https://evil.example"), false),
+            (Some("https://api.closeknit.example.evil.example"), false),
+            (Some("https://api.closeknit.example:8443"), false),
+            (Some("wss://api.closeknit.example"), false),
+            (Some("https://user@api.closeknit.example"), false),
+            (Some("null"), false),
+            (Some(""), false),
+        ] {
+            assert_eq!(
+                origin_allowed(&with_origin(origin, host), &uri, &allowed),
+                ok,
+                "{origin:?}"
+            );
+        }
+        let local = with_origin(Some("http://127.0.0.1:8080"), "127.0.0.1:8080");
+        assert!(origin_allowed(&local, &uri, &[]));
+        let other_port = with_origin(Some("http://127.0.0.1:8081"), "127.0.0.1:8080");
+        assert!(!origin_allowed(&other_port, &uri, &[]));
+    }
 }
