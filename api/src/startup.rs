@@ -182,6 +182,7 @@ impl Application {
                 rate_limits,
                 shutdown: shutdown.clone(),
                 config: Arc::new(config),
+                live: live.clone(),
             },
             handlers,
             signal: JobSignal::default(),

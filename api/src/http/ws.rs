@@ -5,7 +5,9 @@
 //! closes the socket (4403), and silence closes it after 10 s (4408).
 //! Only subscriptions are served here (queries and mutations go over HTTP,
 //! authenticated per request); the socket closes (4401) when the access
-//! token that opened it expires, and when the server shuts down.
+//! token that opened it expires or its session ends (logout of that
+//! session, logout everywhere, a disabled account: on every instance,
+//! within a second), and when the server shuts down.
 //!
 //! A browser on another site must not open a socket here: a request with an
 //! `Origin` is refused (403, code `FORBIDDEN`) before the upgrade unless the
@@ -31,8 +33,9 @@ use crate::{
     auth::viewer::{Viewer, authenticate},
     error::AppError,
     graphql::context::RequestCtx,
-    notifications::graphql::SessionExpiry,
+    notifications::{graphql::SessionExpiry, live::SessionSignal},
 };
+use tokio::sync::broadcast;
 
 /// The schema as served over WebSocket: subscriptions only. Queries and
 /// mutations go over HTTP, where every request is authenticated afresh,
@@ -182,6 +185,9 @@ async fn close(sink: &mut SplitSink<WebSocket, Message>, code: u16, reason: &'st
 /// 4403, and a silent client gets 4408), then hands the socket, with that
 /// first message replayed, to async-graphql.
 async fn serve(state: AppState, socket: WebSocket, protocol: GraphQLProtocol, request_id: String) {
+    // Listen for session endings before authenticating: one that commits in
+    // between is then heard, not missed.
+    let endings = state.live.subscribe_sessions();
     let (mut sink, mut stream) = socket.split();
     let first = tokio::time::timeout(INIT_TIMEOUT, stream.next()).await;
     let text = match first {
@@ -193,7 +199,9 @@ async fn serve(state: AppState, socket: WebSocket, protocol: GraphQLProtocol, re
     if init["type"] != "connection_init" {
         return close(&mut sink, 4400, "Expected connection_init").await;
     }
-    let Some((data, expires)) = connection_data(&state, &init["payload"], request_id).await else {
+    let Some((data, expires, account_id, session_id)) =
+        connection_data(&state, &init["payload"], request_id).await
+    else {
         return close(&mut sink, 4403, "Forbidden").await;
     };
     let replay = futures::stream::once(async move { Ok::<_, axum::Error>(Message::Text(text)) })
@@ -206,34 +214,76 @@ async fn serve(state: AppState, socket: WebSocket, protocol: GraphQLProtocol, re
     )
     .on_connection_init(move |_| async move { Ok(data) })
     .serve();
-    // The socket lives no longer than the access token that opened it.
-    let expired = tokio::select! {
-        _ = served => false,
-        _ = tokio::time::sleep_until(expires) => true,
+    // The socket lives no longer than the access token that opened it, nor
+    // than its session. Both are the same 4401: the credentials the socket
+    // was opened with no longer hold; the client signs in (or refreshes)
+    // and reconnects.
+    let ended = session_ended(&state, endings, account_id, session_id);
+    let reason = tokio::select! {
+        _ = served => None,
+        _ = tokio::time::sleep_until(expires) => Some("Unauthorized: the access token expired"),
+        _ = ended => Some("Unauthorized: the session ended"),
     };
-    if expired {
-        close(&mut sink, 4401, "Unauthorized: the access token expired").await;
+    if let Some(reason) = reason {
+        close(&mut sink, 4401, reason).await;
+    }
+}
+
+/// Resolves when the socket's session ends: an announced ending of it (or
+/// of all its account's sessions), or, when endings may have been missed,
+/// a database check that finds it gone.
+async fn session_ended(
+    state: &AppState,
+    mut endings: broadcast::Receiver<SessionSignal>,
+    account_id: uuid::Uuid,
+    session_id: uuid::Uuid,
+) {
+    loop {
+        let signal = match endings.recv().await {
+            Ok(signal) => signal,
+            Err(broadcast::error::RecvError::Lagged(_)) => SessionSignal::Recheck,
+            Err(broadcast::error::RecvError::Closed) => return std::future::pending().await,
+        };
+        match signal {
+            SessionSignal::Ended(_) if signal.may_end(account_id, session_id) => {
+                tracing::info!(%account_id, "closing a subscription socket: its session ended");
+                return;
+            }
+            SessionSignal::Ended(_) => {}
+            SessionSignal::Recheck => {
+                match crate::identity::store::principal(&state.db, account_id, session_id).await {
+                    Ok(Some(_)) => {}
+                    Ok(None) => return,
+                    Err(err) => err.log(),
+                }
+            }
+        }
     }
 }
 
 /// The request context for a socket whose `connection_init` carries a
-/// valid access token for an account; `None` otherwise.
+/// valid access token for an account, with the token's expiry, account and
+/// session; `None` otherwise.
 async fn connection_data(
     state: &AppState,
     payload: &serde_json::Value,
     request_id: String,
-) -> Option<(Data, tokio::time::Instant)> {
+) -> Option<(Data, tokio::time::Instant, uuid::Uuid, uuid::Uuid)> {
     let token = bearer(payload)?;
     let mut headers = HeaderMap::new();
     headers.insert(header::AUTHORIZATION, HeaderValue::from_str(token).ok()?);
-    let viewer = match authenticate(&state.db, &state.tokens, &headers).await {
-        Ok(viewer @ Viewer::Account(_)) => viewer,
-        Ok(_) | Err(AppError::Unauthenticated) => return None,
-        Err(err) => {
-            err.log();
-            return None;
-        }
-    };
+    let (viewer, account_id, session_id) =
+        match authenticate(&state.db, &state.tokens, &headers).await {
+            Ok(Viewer::Account(account)) => {
+                let (a, s) = (account.account_id, account.session_id);
+                (Viewer::Account(account), a, s)
+            }
+            Ok(_) | Err(AppError::Unauthenticated) => return None,
+            Err(err) => {
+                err.log();
+                return None;
+            }
+        };
     let raw = token.strip_prefix("Bearer ").unwrap_or(token).trim();
     let expires_in = state
         .tokens
@@ -252,7 +302,7 @@ async fn connection_data(
         None,
     ));
     data.insert(SessionExpiry(expires));
-    Some((data, expires))
+    Some((data, expires, account_id, session_id))
 }
 
 #[cfg(test)]
