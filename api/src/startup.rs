@@ -44,10 +44,12 @@ impl JobHandler for ArcHandler {
 }
 
 /// The job handlers of a process (`serve` and `worker` alike), sending
-/// pushes through `push` (built once per process: it reads key files).
+/// pushes through `push` (built once per process: it reads key files) and
+/// keying sign-in codes with `tokens` (the process's signing key).
 pub fn handlers(
     config: &Config,
     push: Arc<PushSenders>,
+    tokens: Arc<crate::auth::tokens::TokenService>,
     extra: Vec<(String, Arc<dyn JobHandler>)>,
 ) -> anyhow::Result<Handlers> {
     let mailer = Mailer::from_settings(&config.mail, config.jobs.concurrency)?;
@@ -55,6 +57,13 @@ pub fn handlers(
     handlers.register(
         SEND_EMAIL,
         SendEmail::new(mailer.clone(), &config.mail.from)?,
+    );
+    handlers.register(
+        crate::identity::codes::SIGN_IN_CODE_EMAIL,
+        crate::identity::codes::SignInCodeEmail {
+            sender: SendEmail::new(mailer.clone(), &config.mail.from)?,
+            tokens,
+        },
     );
     handlers.register(
         crate::notifications::service::EMAIL_NOTIFICATION,
@@ -137,8 +146,13 @@ impl Application {
             .context("connecting to the database (CLOSEKNIT_DATABASE_URL)")?;
         prepare_database(&config).await?;
         let push_senders = Arc::new(PushSenders::from_settings(&config.push)?);
-        let handlers = Arc::new(handlers(&config, push_senders.clone(), options.handlers)?);
         let tokens = crate::auth::token_service(&config.auth, config.profile)?;
+        let handlers = Arc::new(handlers(
+            &config,
+            push_senders.clone(),
+            tokens.clone(),
+            options.handlers,
+        )?);
         let rate_limits = RateLimits::new(&config.rate_limits, metrics.clone());
         let shutdown = CancellationToken::new();
         let live = LiveHub::new(shutdown.clone());
@@ -168,6 +182,7 @@ impl Application {
                 rate_limits,
                 shutdown: shutdown.clone(),
                 config: Arc::new(config),
+                live: live.clone(),
             },
             handlers,
             signal: JobSignal::default(),
@@ -301,7 +316,13 @@ pub async fn run_worker(config: Config) -> anyhow::Result<()> {
         );
     }
     let push = Arc::new(PushSenders::from_settings(&config.push)?);
-    let handlers = Arc::new(handlers(&config, push, Vec::new())?);
+    if config.auth.jwt_private_key.is_none() {
+        tracing::warn!(
+            "no CLOSEKNIT_JWT_PRIVATE_KEY: sign-in codes this worker emails will not work on servers with another key"
+        );
+    }
+    let tokens = crate::auth::token_service(&config.auth, config.profile)?;
+    let handlers = Arc::new(handlers(&config, push, tokens, Vec::new())?);
     let shutdown = CancellationToken::new();
     let worker = Worker::new(
         db.clone(),

@@ -46,7 +46,19 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub async fn start() -> SmtpSink {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind smtp");
+        Self::start_at("127.0.0.1:0".parse().expect("address")).await
+    }
+
+    /// A loopback port nothing listens on (yet): an SMTP server that is
+    /// down, until [`SmtpSink::start_at`] brings one up there.
+    pub async fn closed_port() -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        listener.local_addr().expect("addr")
+    }
+
+    /// A sink on a given address (e.g. one from [`SmtpSink::closed_port`]).
+    pub async fn start_at(addr: SocketAddr) -> SmtpSink {
+        let listener = TcpListener::bind(addr).await.expect("bind smtp");
         let sink = SmtpSink {
             addr: listener.local_addr().expect("addr"),
             messages: Arc::default(),

@@ -1,7 +1,8 @@
 //! Live notifications over `graphql-transport-ws` on both databases:
 //! authentication in `connection_init`, delivery across two server
-//! instances on one database, only the viewer's own, and the stream ending
-//! with the session or the server.
+//! instances on one database, only the viewer's own, the socket closing
+//! (4401) when its session ends on any instance, refusing browsers from
+//! other sites, and the stream ending with the server.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 use std::time::Duration;
@@ -10,7 +11,7 @@ use closeknit::notifications::{
     model::Kind,
     service::{self, NewNotification},
 };
-use closeknit_tests::TestApp;
+use closeknit_tests::{TestApp, error_codes};
 use ed25519_dalek::{SigningKey, pkcs8::EncodePrivateKey, pkcs8::spki::der::pem::LineEnding};
 use futures::{SinkExt, StreamExt};
 use sea_orm::{DatabaseConnection, TransactionTrait};
@@ -200,8 +201,8 @@ async fn the_stream_ends_when_the_session_ends_and_sockets_close_at_shutdown() {
     let message = next(&mut socket, Duration::from_secs(10)).await.unwrap();
     assert_eq!(
         message,
-        json!({"id": "1", "type": "complete"}),
-        "not delivered after logout"
+        json!({"closed": 4401}),
+        "closed, and nothing delivered, after logout"
     );
 
     // A fresh session's socket is closed when the server stops.
@@ -269,4 +270,173 @@ async fn only_subscriptions_are_served_and_the_socket_ends_with_its_token() {
         }
     }
     assert_eq!(closed, Some(json!({"closed": 4401})));
+}
+
+/// Opens the socket with `Origin: origin` (if any): `Ok` when upgraded,
+/// otherwise the refusal's status and JSON body.
+async fn open_from(app: &TestApp, origin: Option<&str>) -> Result<Socket, (u16, Value)> {
+    let mut request = format!("ws://{}/graphql/ws", app.addr)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    if let Some(origin) = origin {
+        request
+            .headers_mut()
+            .insert("origin", HeaderValue::from_str(origin).unwrap());
+    }
+    match connect_async(request).await {
+        Ok((socket, _)) => Ok(socket),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            let status = response.status().as_u16();
+            let body = response
+                .body()
+                .as_ref()
+                .map(|b| serde_json::from_slice(b).unwrap())
+                .unwrap_or(Value::Null);
+            Err((status, body))
+        }
+        Err(other) => panic!("connecting from {origin:?}: {other}"),
+    }
+}
+
+#[tokio::test]
+async fn browsers_on_other_sites_cannot_open_the_socket() {
+    let app = TestApp::builder()
+        .env("CLOSEKNIT_CORS_ORIGINS", "https://app.closeknit.example")
+        .spawn()
+        .await;
+    let own = format!("http://{}", app.addr);
+    let own_https = format!("https://{}", app.addr);
+    let other_port = format!("http://127.0.0.1:{}", app.addr.port().wrapping_add(1));
+    let look_alike = format!("http://{}.evil.example", app.addr);
+    for origin in [
+        "https://evil.example",
+        "null",
+        other_port.as_str(),
+        look_alike.as_str(),
+    ] {
+        match open_from(&app, Some(origin)).await {
+            Ok(_) => panic!("a socket was opened from {origin}"),
+            Err((status, body)) => {
+                assert_eq!(status, 403, "{origin}: {body}");
+                assert_eq!(error_codes(&body), ["FORBIDDEN"], "{origin}: {body}");
+            }
+        }
+    }
+    // Native apps (no Origin), the server's own pages and configured
+    // origins get the socket, and it works.
+    let token = app.staff_token(KEY_WORKER).await;
+    for origin in [
+        None,
+        Some(own.as_str()),
+        Some(own_https.as_str()),
+        Some("https://app.closeknit.example"),
+    ] {
+        let mut socket = open_from(&app, origin)
+            .await
+            .unwrap_or_else(|refused| panic!("{origin:?} refused: {refused:?}"));
+        send(
+            &mut socket,
+            json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}}),
+        )
+        .await;
+        let ack = next(&mut socket, Duration::from_secs(5)).await.unwrap();
+        assert_eq!(ack["type"], "connection_ack", "{origin:?}: {ack}");
+    }
+}
+
+/// Waits (up to 5 s) for the socket to be closed; returns the close code
+/// and how long it took from `since`.
+async fn closed_within(socket: &mut Socket, since: std::time::Instant) -> (Value, Duration) {
+    let message = next(socket, Duration::from_secs(5)).await;
+    (message.unwrap_or(Value::Null), since.elapsed())
+}
+
+#[tokio::test]
+async fn logging_out_everywhere_closes_the_accounts_sockets_on_every_instance() {
+    let (first, second) = spawn_pair().await;
+    let db = if closeknit_tests::on_postgres() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    // Two sessions of one account, a socket on each instance, and someone
+    // else's socket that must stay open.
+    let token = first.staff_token(KEY_WORKER).await;
+    let other_session = second.staff_token(KEY_WORKER).await;
+    let adviser = "personal.adviser@northmoor.example";
+    let bystander_token = second.staff_token(adviser).await;
+    let mut on_first = subscribed(&first, &token).await;
+    let mut on_second = subscribed(&second, &other_session).await;
+    let mut bystander = subscribed(&second, &bystander_token).await;
+
+    let started = std::time::Instant::now();
+    let (_, body) = first
+        .graphql_as(
+            &token,
+            "mutation { logoutEverywhere { sessionsEnded } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["logoutEverywhere"]["sessionsEnded"], 2,
+        "{body}"
+    );
+    let (same, same_delay) = closed_within(&mut on_first, started).await;
+    let (other, other_delay) = closed_within(&mut on_second, started).await;
+    eprintln!(
+        "{db}: logoutEverywhere closed the socket on the same instance after {same_delay:?}, \
+         on the other instance after {other_delay:?}"
+    );
+    assert_eq!(same, json!({"closed": 4401}), "same instance");
+    assert_eq!(other, json!({"closed": 4401}), "other instance");
+
+    // The bystander's socket still works.
+    notify(&first.db, second.person_id(adviser).await, "Still here").await;
+    let message = next(&mut bystander, Duration::from_secs(10)).await.unwrap();
+    assert_eq!(
+        message["payload"]["data"]["notificationAdded"]["title"], "Still here",
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn logging_out_closes_that_sessions_sockets_only() {
+    let (first, second) = spawn_pair().await;
+    let db = if closeknit_tests::on_postgres() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let leaving = first.staff_token(KEY_WORKER).await;
+    let staying = first.staff_token(KEY_WORKER).await;
+    let mut leaving_socket = subscribed(&second, &leaving).await;
+    let mut staying_socket = subscribed(&second, &staying).await;
+
+    let started = std::time::Instant::now();
+    let (_, body) = first
+        .graphql_as(&leaving, "mutation { logout { sessionsEnded } }", json!({}))
+        .await;
+    assert_eq!(body["data"]["logout"]["sessionsEnded"], 1, "{body}");
+    let (closed, delay) = closed_within(&mut leaving_socket, started).await;
+    eprintln!("{db}: logout closed the session's socket on the other instance after {delay:?}");
+    assert_eq!(closed, json!({"closed": 4401}));
+
+    // The account's other session keeps its socket, and it still delivers.
+    notify(
+        &first.db,
+        first.person_id(KEY_WORKER).await,
+        "Still signed in",
+    )
+    .await;
+    let message = next(&mut staying_socket, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        message["payload"]["data"]["notificationAdded"]["title"], "Still signed in",
+        "{message}"
+    );
 }

@@ -41,6 +41,8 @@ pub struct AppState {
     /// Cancelled when the server begins shutting down (closes WebSockets).
     pub shutdown: tokio_util::sync::CancellationToken,
     pub config: Arc<Config>,
+    /// Session endings (closes subscription sockets).
+    pub live: crate::notifications::live::LiveHub,
 }
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

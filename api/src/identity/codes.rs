@@ -1,10 +1,22 @@
 //! Passwordless sign-in for young people and kinship carers: a 6-digit code
-//! by email, valid 10 minutes, at most 5 attempts, single use, stored as a
-//! keyed hash. Asking for a code always gets the same reply, whether or not
-//! the address has an account.
+//! by email, valid 10 minutes from the request, at most 5 attempts, single
+//! use, stored as a keyed hash. Asking for a code always gets the same reply,
+//! whether or not the address has an account.
+//!
+//! The code exists in clear only in memory and in the email: the request
+//! stores a code row (a placeholder hash) and queues a
+//! [`SIGN_IN_CODE_EMAIL`] job holding that row's id; the job makes the code
+//! when it sends, storing its hash then. A retry after a failed send makes a
+//! fresh code (the earlier one was never delivered; only the latest works),
+//! keeping the request's expiry and attempt count. A request that expired,
+//! was used up or was replaced before the email went is not sent at all.
 
-use chrono::{Duration, Utc};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -16,12 +28,21 @@ use crate::{
         raw::{exec, query},
     },
     error::{AppError, AppResult},
-    jobs::{self, mail::EmailJob},
+    jobs::{
+        self, JobContext, JobError, JobHandler,
+        mail::{EmailJob, SendEmail},
+    },
     notifications::templates,
 };
 
 pub const CODE_TTL: Duration = Duration::minutes(10);
 pub const MAX_ATTEMPTS: i32 = 5;
+/// The job that makes and emails a requested code.
+pub const SIGN_IN_CODE_EMAIL: &str = "sign_in_code.email";
+/// The stored hash of a code not yet made: no code hashes to it.
+const PENDING: &str = "pending";
+/// A code with less time than this left is not worth sending.
+const MIN_USEFUL: Duration = Duration::minutes(2);
 
 fn code_hash(tokens: &TokenService, account_id: Uuid, code: &str) -> String {
     let mut hasher = Sha256::new();
@@ -37,12 +58,7 @@ fn new_code() -> String {
 
 /// Sends a code if the address belongs to an active passwordless account.
 /// The caller always tells the user the same thing.
-pub async fn request_code(
-    db: &DatabaseConnection,
-    tokens: &TokenService,
-    email: &str,
-    request_id: &str,
-) -> AppResult<()> {
+pub async fn request_code(db: &DatabaseConnection, email: &str, request_id: &str) -> AppResult<()> {
     let email = Email::parse("email", email)?;
     let Some(account) = store::account_by_email(db, &email).await? else {
         store::security_event(db, "sign_in_code_unknown_email", None, "", request_id).await?;
@@ -61,43 +77,34 @@ pub async fn request_code(
         return Ok(());
     }
     let now = Utc::now();
-    let code = new_code();
+    let code_id = Uuid::now_v7();
     let txn = begin_write(db).await?;
-    // A new code replaces any earlier one.
+    // A new request replaces any earlier code (sent or not yet sent).
     exec(
         &txn,
         "UPDATE sign_in_codes SET consumed_at = $2 WHERE account_id = $1 AND consumed_at IS NULL",
         vec![account.id.into(), now.into()],
     )
     .await?;
+    // The code itself is made when the email is sent (see [`SignInCodeEmail`]):
+    // until then the row holds a placeholder no code matches, and the job
+    // holds only this row's id.
     exec(
         &txn,
         "INSERT INTO sign_in_codes (id, account_id, code_hash, attempts, expires_at, created_at) \
          VALUES ($1, $2, $3, 0, $4, $5)",
         vec![
-            Uuid::now_v7().into(),
+            code_id.into(),
             account.id.into(),
-            code_hash(tokens, account.id, &code).into(),
+            PENDING.into(),
             (now + CODE_TTL).into(),
             now.into(),
         ],
     )
     .await?;
-    let rendered = templates::render(
-        "sign_in_code",
-        serde_json::json!({ "code": code, "minutes": CODE_TTL.num_minutes() }),
-    )?;
-    let email_job = EmailJob {
-        to: account.email.clone(),
-        subject: rendered.subject,
-        text: rendered.text,
-        html: Some(rendered.html),
-        attachments: Vec::new(),
-    };
     jobs::enqueue(
         &txn,
-        email_job
-            .into_job()?
+        jobs::NewJob::new(SIGN_IN_CODE_EMAIL, CodeEmailJob { code_id })?
             .max_attempts(5)
             .timeout(std::time::Duration::from_secs(30)),
     )
@@ -180,6 +187,111 @@ pub async fn sign_in_with_code(
     let session = sessions::start(&txn, tokens, &account, now, request_id).await?;
     txn.commit().await?;
     Ok(session)
+}
+
+/// Payload of a [`SIGN_IN_CODE_EMAIL`] job: which request to send a code
+/// for. Never the code.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CodeEmailJob {
+    pub code_id: Uuid,
+}
+
+/// A code made for sending: in clear only here and in the email.
+struct CodeToSend {
+    to: String,
+    code: String,
+    minutes: i64,
+}
+
+/// Makes a fresh code for request `code_id` and stores its hash, if the
+/// request is still the account's outstanding one, has time left and the
+/// account is still an active passwordless one. Any code made earlier for
+/// the request (an attempt whose email failed) stops working.
+async fn make_code_for_sending(
+    db: &DatabaseConnection,
+    tokens: &TokenService,
+    code_id: Uuid,
+) -> AppResult<Option<CodeToSend>> {
+    let now = Utc::now();
+    let txn = begin_write(db).await?;
+    let rows = query(
+        &txn,
+        "SELECT c.account_id, c.expires_at, a.email FROM sign_in_codes c \
+         JOIN accounts a ON a.id = c.account_id \
+         WHERE c.id = $1 AND c.consumed_at IS NULL \
+           AND a.status = 'active' AND a.password_hash IS NULL",
+        vec![code_id.into()],
+    )
+    .await?;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    let account_id: Uuid = row.try_get_by_index(0)?;
+    let expires_at: DateTime<Utc> = row.try_get_by_index(1)?;
+    let to: String = row.try_get_by_index(2)?;
+    let left = expires_at - now;
+    if left < MIN_USEFUL {
+        return Ok(None);
+    }
+    let code = new_code();
+    let updated = exec(
+        &txn,
+        "UPDATE sign_in_codes SET code_hash = $2 WHERE id = $1 AND consumed_at IS NULL",
+        vec![code_id.into(), code_hash(tokens, account_id, &code).into()],
+    )
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Ok(None);
+    }
+    txn.commit().await?;
+    // Rounded to the nearest minute: a code sent at once says "10 minutes".
+    let minutes = (left.num_seconds() + 30) / 60;
+    Ok(Some(CodeToSend { to, code, minutes }))
+}
+
+/// The [`SIGN_IN_CODE_EMAIL`] job: makes the code and emails it.
+pub struct SignInCodeEmail {
+    pub sender: SendEmail,
+    /// Keys the stored hash (every instance sharing the signing key agrees).
+    pub tokens: Arc<TokenService>,
+}
+
+#[async_trait]
+impl JobHandler for SignInCodeEmail {
+    async fn run(&self, job: &JobContext) -> Result<(), JobError> {
+        let request: CodeEmailJob = serde_json::from_value(job.payload.clone())
+            .map_err(|e| JobError::Permanent(format!("bad sign-in code payload: {e}")))?;
+        let Some(made) = make_code_for_sending(&job.db, &self.tokens, request.code_id).await?
+        else {
+            tracing::info!(
+                job = job.id,
+                code_request = %request.code_id,
+                "sign-in code request expired, used up or replaced; email not sent"
+            );
+            return Ok(());
+        };
+        let rendered = templates::render(
+            "sign_in_code",
+            serde_json::json!({ "code": made.code, "minutes": made.minutes }),
+        )
+        .map_err(|e| {
+            e.log();
+            JobError::Permanent("rendering the sign-in code email failed".into())
+        })?;
+        let email = EmailJob {
+            to: made.to,
+            subject: rendered.subject,
+            text: rendered.text,
+            html: Some(rendered.html),
+            attachments: Vec::new(),
+        };
+        // Each attempt carries a different code, so a different Message-ID:
+        // a mail system that drops duplicates must not drop the retry.
+        let message = self
+            .sender
+            .message_with_id(&format!("job-{}-{}", job.id, job.attempt), &email)?;
+        self.sender.mailer.send(message).await
+    }
 }
 
 /// Deletes codes that can no longer be used (kept a day for investigations).

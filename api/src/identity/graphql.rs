@@ -189,13 +189,7 @@ impl IdentityMutation {
     ) -> async_graphql::Result<RequestSignInCodePayload> {
         let request = RequestCtx::get(ctx)?;
         RequestCtx::service::<RateLimits>(ctx)?.code_request(request.client_ip, &input.email)?;
-        super::codes::request_code(
-            &request.db,
-            RequestCtx::service::<Arc<TokenService>>(ctx)?,
-            &input.email,
-            &request.request_id,
-        )
-        .await?;
+        super::codes::request_code(&request.db, &input.email, &request.request_id).await?;
         Ok(RequestSignInCodePayload {
             message: "If that email address has a Closeknit account, we have sent it a sign-in code. It works for 10 minutes.".into(),
         })

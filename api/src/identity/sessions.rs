@@ -16,6 +16,7 @@ use crate::{
     auth::tokens::{SubjectKind, TokenService},
     db::{begin_write, entities::accounts},
     error::{AppError, AppResult},
+    notifications::live::{self, SessionEnded},
 };
 
 /// How long a refresh token (and so an idle session) lives.
@@ -172,7 +173,7 @@ pub async fn refresh(
         return Err(AppError::Unauthenticated);
     }
     if row.used_at.is_some() || !store::use_refresh_token(&txn, row.id, now).await? {
-        store::revoke_family(&txn, row.family_id, now).await?;
+        end_session(&txn, row.account_id, row.family_id, now).await?;
         store::security_event(
             &txn,
             "refresh_token_reuse",
@@ -212,6 +213,47 @@ pub async fn refresh(
     Ok(session)
 }
 
+/// Ends one session inside `txn`: its refresh tokens are revoked (so its
+/// access tokens stop at once) and, when `txn` commits, every instance
+/// closes the subscription sockets it opened.
+pub async fn end_session(
+    txn: &impl sea_orm::ConnectionTrait,
+    account_id: Uuid,
+    session_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    store::revoke_family(txn, session_id, now).await?;
+    live::announce_session_ended(
+        txn,
+        SessionEnded {
+            account_id,
+            session_id: Some(session_id),
+        },
+    )
+    .await
+}
+
+/// Ends every session of an account inside `txn` (logging out everywhere;
+/// disabling an account must call this in the same transaction): refresh
+/// tokens revoked, and on commit every instance closes the account's
+/// subscription sockets (close code 4401). Returns how many were open.
+pub async fn end_all_sessions(
+    txn: &impl sea_orm::ConnectionTrait,
+    account_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    let revoked = store::revoke_all_for_account(txn, account_id, now).await?;
+    live::announce_session_ended(
+        txn,
+        SessionEnded {
+            account_id,
+            session_id: None,
+        },
+    )
+    .await?;
+    Ok(revoked)
+}
+
 /// Ends one session (the one the access token belongs to).
 pub async fn logout(
     db: &DatabaseConnection,
@@ -220,7 +262,7 @@ pub async fn logout(
     request_id: &str,
 ) -> AppResult<()> {
     let txn = db.begin().await?;
-    store::revoke_family(&txn, session_id, Utc::now()).await?;
+    end_session(&txn, account_id, session_id, Utc::now()).await?;
     audit::record(
         &txn,
         AuditEntry {
@@ -244,7 +286,7 @@ pub async fn logout_everywhere(
     request_id: &str,
 ) -> AppResult<u64> {
     let txn = db.begin().await?;
-    let revoked = store::revoke_all_for_account(&txn, account_id, Utc::now()).await?;
+    let revoked = end_all_sessions(&txn, account_id, Utc::now()).await?;
     // Signed out on every device: no device should still get its pushes.
     crate::push::store::remove_all_for_account(&txn, account_id).await?;
     audit::record(

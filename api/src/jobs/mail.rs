@@ -135,6 +135,11 @@ impl SendEmail {
     /// The message for a job. Its `Message-ID` is derived from the job id, so
     /// a retried delivery carries the same id and duplicates are detectable.
     pub fn message(&self, job_id: i64, email: &EmailJob) -> Result<Message, JobError> {
+        self.message_with_id(&format!("job-{job_id}"), email)
+    }
+
+    /// The message with `Message-ID` `<{local}@{sender's domain}>`.
+    pub fn message_with_id(&self, local: &str, email: &EmailJob) -> Result<Message, JobError> {
         let to: Mailbox = email
             .to
             .parse()
@@ -143,7 +148,7 @@ impl SendEmail {
             .from(self.from.clone())
             .to(to)
             .subject(email.subject.clone())
-            .message_id(Some(format!("<job-{job_id}@{}>", self.message_id_domain)));
+            .message_id(Some(format!("<{local}@{}>", self.message_id_domain)));
         let body = match &email.html {
             Some(html) => MultiPart::alternative_plain_html(email.text.clone(), html.clone()),
             None => MultiPart::mixed().singlepart(

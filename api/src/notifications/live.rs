@@ -7,6 +7,13 @@
 //! processes) each instance polls for recently created notifications,
 //! looking a few seconds behind the newest it has seen. Either way the inbox stays the source of truth: a client that
 //! reconnects fetches what it missed with the `notifications` query.
+//!
+//! The same hub carries session endings ([`SessionEnded`]), so that every
+//! instance closes the subscription sockets of a session (or of every
+//! session of an account) as soon as it ends: announced with
+//! [`announce_session_ended`] in the revoking transaction on PostgreSQL, and
+//! found on SQLite by polling refresh tokens revoked lately (only while this
+//! instance has sockets open).
 
 use std::time::Duration;
 
@@ -43,21 +50,90 @@ pub async fn announce(db: &impl ConnectionTrait, event: LiveEvent) -> crate::err
     Ok(())
 }
 
-/// This instance's fan-out point for live notification events.
+/// The PostgreSQL channel session endings are announced on.
+pub const SESSIONS_CHANNEL: &str = "closeknit_sessions";
+
+/// A session ended (logout, refresh-token reuse), or with `session_id`
+/// `None` every session of the account (logout everywhere, a disabled
+/// account).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SessionEnded {
+    pub account_id: Uuid,
+    pub session_id: Option<Uuid>,
+}
+
+/// What a socket hears about sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionSignal {
+    Ended(SessionEnded),
+    /// Endings may have been missed (the LISTEN connection was lost):
+    /// check the session in the database.
+    Recheck,
+}
+
+impl SessionSignal {
+    /// Whether this ends (or may have ended) the given session.
+    pub fn may_end(&self, account_id: Uuid, session_id: Uuid) -> bool {
+        match self {
+            SessionSignal::Ended(ended) => {
+                ended.account_id == account_id && ended.session_id.is_none_or(|s| s == session_id)
+            }
+            SessionSignal::Recheck => true,
+        }
+    }
+}
+
+/// Announces that sessions ended, inside the transaction that revokes them
+/// (PostgreSQL: delivered at commit, so only if the revocation commits). A
+/// no-op on SQLite, where instances poll refresh tokens.
+pub async fn announce_session_ended(
+    db: &impl ConnectionTrait,
+    ended: SessionEnded,
+) -> crate::error::AppResult<()> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        let payload = serde_json::to_string(&ended).map_err(crate::error::AppError::internal)?;
+        exec(
+            db,
+            "SELECT pg_notify($1, $2)",
+            vec![SESSIONS_CHANNEL.into(), payload.into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// This instance's fan-out point for live notification events and session
+/// endings.
 #[derive(Clone)]
 pub struct LiveHub {
     sender: broadcast::Sender<LiveEvent>,
+    sessions: broadcast::Sender<SessionSignal>,
     shutdown: CancellationToken,
 }
 
 impl LiveHub {
     pub fn new(shutdown: CancellationToken) -> Self {
         let (sender, _) = broadcast::channel(1024);
-        LiveHub { sender, shutdown }
+        let (sessions, _) = broadcast::channel(1024);
+        LiveHub {
+            sender,
+            sessions,
+            shutdown,
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
         self.sender.subscribe()
+    }
+
+    /// Session endings from now on (subscribe before authenticating, so
+    /// none is missed in between).
+    pub fn subscribe_sessions(&self) -> broadcast::Receiver<SessionSignal> {
+        self.sessions.subscribe()
+    }
+
+    fn publish_session(&self, signal: SessionSignal) {
+        let _ = self.sessions.send(signal);
     }
 
     /// Resolves when the server is shutting down (subscriptions end).
@@ -92,19 +168,28 @@ impl LiveHub {
                     }
                 }
             };
-            if let Err(err) = listener.listen(CHANNEL).await {
+            if let Err(err) = listener.listen_all([CHANNEL, SESSIONS_CHANNEL]).await {
                 tracing::warn!(error = %err, "LISTEN failed; retrying");
                 tokio::select! {
                     _ = self.shutdown.cancelled() => return,
                     _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
                 }
             }
+            // Endings announced while not listening were missed: sockets
+            // check their sessions.
+            self.publish_session(SessionSignal::Recheck);
             loop {
                 let received = tokio::select! {
                     _ = self.shutdown.cancelled() => return,
                     r = listener.recv() => r,
                 };
                 match received {
+                    Ok(notification) if notification.channel() == SESSIONS_CHANNEL => {
+                        match serde_json::from_str::<SessionEnded>(notification.payload()) {
+                            Ok(ended) => self.publish_session(SessionSignal::Ended(ended)),
+                            Err(err) => tracing::warn!(error = %err, "unreadable session event"),
+                        }
+                    }
                     Ok(notification) => {
                         match serde_json::from_str::<LiveEvent>(notification.payload()) {
                             Ok(event) => self.publish(event),
@@ -131,6 +216,7 @@ impl LiveHub {
         let mut seen: std::collections::HashMap<Uuid, chrono::DateTime<chrono::Utc>> =
             std::collections::HashMap::new();
         let mut tick = tokio::time::interval(Duration::from_millis(250));
+        let mut ended = RevokedPoll::new();
         loop {
             tokio::select! {
                 _ = self.shutdown.cancelled() => return,
@@ -168,7 +254,69 @@ impl LiveHub {
             }
             let horizon = watermark - OVERLAP - OVERLAP;
             seen.retain(|_, created| *created >= horizon);
+            ended.poll(&self, &db).await;
         }
+    }
+}
+
+/// SQLite: sessions revoked lately (refresh-token families), found the way
+/// [`LiveHub::poll`] finds notifications: a little behind the newest
+/// revocation seen, remembering families already announced. Only while
+/// this instance has sockets listening.
+struct RevokedPoll {
+    watermark: chrono::DateTime<chrono::Utc>,
+    seen: std::collections::HashMap<Uuid, chrono::DateTime<chrono::Utc>>,
+}
+
+impl RevokedPoll {
+    const OVERLAP: chrono::Duration = chrono::Duration::seconds(5);
+
+    fn new() -> Self {
+        RevokedPoll {
+            watermark: chrono::Utc::now(),
+            seen: std::collections::HashMap::new(),
+        }
+    }
+
+    async fn poll(&mut self, hub: &LiveHub, db: &DatabaseConnection) {
+        if hub.sessions.receiver_count() == 0 {
+            // Nobody to tell; a socket opened later authenticates afresh.
+            self.watermark = chrono::Utc::now();
+            self.seen.clear();
+            return;
+        }
+        let rows = query(
+            db,
+            "SELECT account_id, family_id, revoked_at FROM refresh_tokens \
+             WHERE revoked_at > $1 ORDER BY revoked_at LIMIT 1000",
+            vec![(self.watermark - Self::OVERLAP).into()],
+        )
+        .await;
+        let rows = match rows {
+            Ok(rows) => rows,
+            Err(err) => {
+                tracing::warn!(error = %err, "polling for ended sessions failed");
+                return;
+            }
+        };
+        for row in &rows {
+            let (Ok(account_id), Ok(family_id), Ok(revoked)) = (
+                row.try_get_by_index::<Uuid>(0),
+                row.try_get_by_index::<Uuid>(1),
+                row.try_get_by_index::<chrono::DateTime<chrono::Utc>>(2),
+            ) else {
+                continue;
+            };
+            self.watermark = self.watermark.max(revoked);
+            if self.seen.insert(family_id, revoked).is_none() {
+                hub.publish_session(SessionSignal::Ended(SessionEnded {
+                    account_id,
+                    session_id: Some(family_id),
+                }));
+            }
+        }
+        let horizon = self.watermark - Self::OVERLAP - Self::OVERLAP;
+        self.seen.retain(|_, revoked| *revoked >= horizon);
     }
 }
 

@@ -83,7 +83,8 @@ async fn run(workers: usize) -> (f64, usize, usize) {
     let mut tasks = Vec::new();
     for _ in 0..workers {
         let push = Arc::new(PushSenders::from_settings(&config.push).unwrap());
-        let handlers = Arc::new(startup::handlers(&config, push, Vec::new()).unwrap());
+        let tokens = closeknit::auth::token_service(&config.auth, config.profile).unwrap();
+        let handlers = Arc::new(startup::handlers(&config, push, tokens, Vec::new()).unwrap());
         let worker = Worker::new(
             conn.clone(),
             handlers,
