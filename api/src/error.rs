@@ -56,17 +56,6 @@ impl ErrorCode {
             ErrorCode::InternalServerError => "INTERNAL_SERVER_ERROR",
         }
     }
-
-    /// Codes that mean the request was refused before execution started.
-    pub fn is_request_error(self) -> bool {
-        matches!(
-            self,
-            ErrorCode::GraphqlParseFailed
-                | ErrorCode::GraphqlValidationFailed
-                | ErrorCode::QueryTooComplex
-                | ErrorCode::BadRequest
-        )
-    }
 }
 
 impl std::fmt::Display for ErrorCode {
