@@ -1,7 +1,8 @@
 //! The request guard extension: query size and alias limits (which
-//! async-graphql lacks), and an `extensions.code` on every error. Depth,
-//! complexity, recursion and directive limits are async-graphql's own,
-//! configured in `schema.rs`; this extension only classifies their errors.
+//! async-graphql lacks), and an `extensions.code` on every error. Complexity,
+//! recursion and directive limits are async-graphql's own, configured in
+//! `mod.rs`; this extension only classifies their errors. Depth is ours
+//! (`depth.rs`).
 
 use std::{
     collections::{HashMap, HashSet},
@@ -131,6 +132,18 @@ fn is_limit_message(message: &str) -> bool {
         || message.starts_with("Query is nested too deep")
         || message.starts_with("The recursion depth of the query")
         || message.starts_with("The number of directives on the field")
+        // The parser's own nesting limit.
+        || message.starts_with("recursion limit exceeded")
+}
+
+/// A document that does not parse, or nests past the parser's limit.
+fn parse_error(e: ServerError) -> ServerError {
+    let code = if is_limit_message(&e.message) {
+        ErrorCode::QueryTooComplex
+    } else {
+        ErrorCode::GraphqlParseFailed
+    };
+    with_code(e, code)
 }
 
 /// Input coercion failures raised while resolving arguments.
@@ -178,11 +191,7 @@ impl Extension for Guard {
                 self.max_query_bytes
             )));
         }
-        let size = measure(
-            request
-                .parsed_query()
-                .map_err(|e| with_code(e, ErrorCode::GraphqlParseFailed))?,
-        );
+        let size = measure(request.parsed_query().map_err(parse_error)?);
         if size.fields > MAX_EXPANDED_FIELDS {
             return Err(too_complex(format!(
                 "The query expands to more than {MAX_EXPANDED_FIELDS} fields."
