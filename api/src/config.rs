@@ -235,6 +235,8 @@ pub struct Config {
     pub demo_data: bool,
     /// When set, `/metrics` requires `Authorization: Bearer <token>`.
     pub metrics_token: Option<Secret<String>>,
+    /// When set, `/metrics` is served only here, not on `listen`.
+    pub metrics_listen: Option<SocketAddr>,
     pub auth: AuthSettings,
     pub rate_limits: RateLimitSettings,
     pub push: PushSettings,
@@ -460,6 +462,21 @@ impl Config {
             });
         }
 
+        let metrics_token = env.raw("CLOSEKNIT_METRICS_TOKEN").map(Secret::new);
+        let metrics_listen = match env.raw("CLOSEKNIT_METRICS_LISTEN") {
+            None => None,
+            Some(raw) => Some(raw.trim().parse().map_err(|_| ConfigError {
+                variable: "CLOSEKNIT_METRICS_LISTEN",
+                message: format!("expected HOST:PORT such as 127.0.0.1:9464, got `{raw}`"),
+            })?),
+        };
+        if profile == Profile::Production && metrics_token.is_none() && metrics_listen.is_none() {
+            return Err(ConfigError {
+                variable: "CLOSEKNIT_METRICS_TOKEN",
+                message: "is required in the production profile (or serve metrics on their own listener with CLOSEKNIT_METRICS_LISTEN): /metrics would otherwise be open to anyone".into(),
+            });
+        }
+
         let mut jwt_previous_keys = Vec::new();
         for entry in env
             .raw("CLOSEKNIT_JWT_PREVIOUS_KEYS")
@@ -529,7 +546,8 @@ impl Config {
                     .unwrap_or_else(|| "Closeknit <no-reply@closeknit.invalid>".into()),
             },
             demo_data: flag("CLOSEKNIT_DEMO_DATA", dev)?,
-            metrics_token: env.raw("CLOSEKNIT_METRICS_TOKEN").map(Secret::new),
+            metrics_token,
+            metrics_listen,
             auth,
             push: push_settings(&env)?,
             rate_limits: RateLimitSettings {
@@ -573,6 +591,7 @@ mod tests {
         let c = config(&[
             ("CLOSEKNIT_PROFILE", "production"),
             ("CLOSEKNIT_SMTP_URL", "smtp://127.0.0.1:25"),
+            ("CLOSEKNIT_METRICS_TOKEN", "scrape-secret"),
         ])
         .unwrap();
         assert!(!c.graphql.introspection && !c.graphql.suggestions && !c.demo_data);
@@ -632,6 +651,47 @@ mod tests {
     fn production_requires_smtp() {
         let err = config(&[("CLOSEKNIT_PROFILE", "production")]).unwrap_err();
         assert_eq!(err.variable, "CLOSEKNIT_SMTP_URL");
+    }
+
+    #[test]
+    fn production_metrics_need_a_token_or_their_own_listener() {
+        let production = [
+            ("CLOSEKNIT_PROFILE", "production"),
+            ("CLOSEKNIT_SMTP_URL", "smtp://127.0.0.1:25"),
+        ];
+        let err = config(&production).unwrap_err();
+        assert_eq!(err.variable, "CLOSEKNIT_METRICS_TOKEN");
+        assert!(
+            err.to_string().contains("CLOSEKNIT_METRICS_LISTEN"),
+            "{err}"
+        );
+
+        let c = config(&[
+            production[0],
+            production[1],
+            ("CLOSEKNIT_METRICS_TOKEN", "t"),
+        ])
+        .unwrap();
+        assert!(c.metrics_token.is_some() && c.metrics_listen.is_none());
+        let c = config(&[
+            production[0],
+            production[1],
+            ("CLOSEKNIT_METRICS_LISTEN", "127.0.0.1:9464"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.metrics_listen.map(|a| a.to_string()).as_deref(),
+            Some("127.0.0.1:9464")
+        );
+        assert!(c.metrics_token.is_none());
+
+        let c = config(&[]).unwrap();
+        assert!(
+            c.metrics_token.is_none() && c.metrics_listen.is_none(),
+            "dev stays open"
+        );
+        let err = config(&[("CLOSEKNIT_METRICS_LISTEN", "nowhere")]).unwrap_err();
+        assert_eq!(err.variable, "CLOSEKNIT_METRICS_LISTEN");
     }
 
     #[test]

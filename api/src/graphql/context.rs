@@ -37,8 +37,11 @@ pub struct RequestCtx {
     pub loaders: Loaders,
     /// The caller's address (for per-address budgets).
     pub client_ip: Option<std::net::IpAddr>,
-    /// The name of the operation that ran (set at execution), for metrics.
+    /// The name of the operation that ran (set at execution).
     pub operation: Arc<OnceLock<String>>,
+    /// The request's `operation` label in metrics (`graphql::labels`), set
+    /// once the document has parsed.
+    pub metrics_label: Arc<OnceLock<String>>,
 }
 
 impl RequestCtx {
@@ -58,6 +61,7 @@ impl RequestCtx {
             loaders,
             client_ip,
             operation: Arc::default(),
+            metrics_label: Arc::default(),
         }
     }
 

@@ -4,6 +4,7 @@
 pub mod context;
 pub mod depth;
 pub mod guard;
+pub mod labels;
 pub mod node;
 pub mod relay;
 
@@ -92,6 +93,7 @@ pub fn build_schema(
             max_query_bytes: limits.max_query_bytes,
             max_aliases: limits.max_aliases,
         })
+        .extension(labels::OperationLabel)
         // Our own depth limit: async-graphql's counts introspection fields.
         .extension(depth::DepthLimit {
             max_depth: limits.max_depth,
