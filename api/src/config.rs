@@ -235,6 +235,8 @@ pub struct Config {
     pub demo_data: bool,
     /// When set, `/metrics` requires `Authorization: Bearer <token>`.
     pub metrics_token: Option<Secret<String>>,
+    /// When set, `/metrics` is served only here, not on `listen`.
+    pub metrics_listen: Option<SocketAddr>,
     pub auth: AuthSettings,
     pub rate_limits: RateLimitSettings,
     pub push: PushSettings,
@@ -460,6 +462,21 @@ impl Config {
             });
         }
 
+        let metrics_token = env.raw("CLOSEKNIT_METRICS_TOKEN").map(Secret::new);
+        let metrics_listen = match env.raw("CLOSEKNIT_METRICS_LISTEN") {
+            None => None,
+            Some(raw) => Some(raw.trim().parse().map_err(|_| ConfigError {
+                variable: "CLOSEKNIT_METRICS_LISTEN",
+                message: format!("expected HOST:PORT such as 127.0.0.1:9464, got `{raw}`"),
+            })?),
+        };
+        if profile == Profile::Production && metrics_token.is_none() && metrics_listen.is_none() {
+            return Err(ConfigError {
+                variable: "CLOSEKNIT_METRICS_TOKEN",
+                message: "is required in the production profile (or serve metrics on their own listener with CLOSEKNIT_METRICS_LISTEN): /metrics would otherwise be open to anyone".into(),
+            });
+        }
+
         let mut jwt_previous_keys = Vec::new();
         for entry in env
             .raw("CLOSEKNIT_JWT_PREVIOUS_KEYS")
@@ -529,7 +546,8 @@ impl Config {
                     .unwrap_or_else(|| "Closeknit <no-reply@closeknit.invalid>".into()),
             },
             demo_data: flag("CLOSEKNIT_DEMO_DATA", dev)?,
-            metrics_token: env.raw("CLOSEKNIT_METRICS_TOKEN").map(Secret::new),
+            metrics_token,
+            metrics_listen,
             auth,
             push: push_settings(&env)?,
             rate_limits: RateLimitSettings {
@@ -546,102 +564,4 @@ impl Config {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
-
-    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Config::from_lookup(&move |k| map.get(k).cloned())
-    }
-
-    #[test]
-    fn defaults_work_on_a_fresh_machine() {
-        let c = config(&[]).unwrap();
-        assert_eq!(c.profile, Profile::Dev);
-        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(c.database.url.expose(), DEFAULT_DATABASE_URL);
-        assert!(c.graphql.introspection && c.demo_data && c.mail.smtp_url.is_none());
-        assert_eq!(c.graphql.max_aliases, 15);
-    }
-
-    #[test]
-    fn production_turns_off_introspection_and_demo_data() {
-        let c = config(&[
-            ("CLOSEKNIT_PROFILE", "production"),
-            ("CLOSEKNIT_SMTP_URL", "smtp://127.0.0.1:25"),
-        ])
-        .unwrap();
-        assert!(!c.graphql.introspection && !c.graphql.suggestions && !c.demo_data);
-        assert_eq!(c.log_format, LogFormat::Json);
-    }
-
-    #[test]
-    fn database_url_falls_back_to_database_url() {
-        let c = config(&[("DATABASE_URL", "postgres://x@h/db")]).unwrap();
-        assert!(c.database.is_postgres());
-        let c = config(&[
-            ("DATABASE_URL", "postgres://x@h/db"),
-            ("CLOSEKNIT_DATABASE_URL", "sqlite://a.db"),
-        ])
-        .unwrap();
-        assert!(!c.database.is_postgres());
-    }
-
-    #[test]
-    fn rate_quotas_parse() {
-        let q: RateQuota = "30/10m".parse().unwrap();
-        assert_eq!((q.count.get(), q.window), (30, Duration::from_secs(600)));
-        let q: RateQuota = " 5 / s ".parse().unwrap();
-        assert_eq!((q.count.get(), q.window), (5, Duration::from_secs(1)));
-        let q: RateQuota = "600/1h".parse().unwrap();
-        assert_eq!(q.window, Duration::from_secs(3600));
-        for bad in ["", "30", "0/1m", "-1/1m", "1/0m", "1/10x", "a/1m", "1/m5"] {
-            assert!(bad.parse::<RateQuota>().is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn bad_values_name_the_variable() {
-        for (var, value) in [
-            ("CLOSEKNIT_LISTEN", "nowhere"),
-            ("CLOSEKNIT_PROFILE", "staging"),
-            ("CLOSEKNIT_DATABASE_URL", "mysql://x"),
-            ("CLOSEKNIT_SMTP_URL", "http://x"),
-            ("CLOSEKNIT_GRAPHQL_MAX_ALIASES", "0"),
-            ("CLOSEKNIT_GRAPHQL_MAX_DEPTH", "many"),
-            ("CLOSEKNIT_WORKER_IN_PROCESS", "maybe"),
-            ("CLOSEKNIT_CORS_ORIGINS", "not an origin"),
-            ("CLOSEKNIT_JOB_POLL_MS", "0"),
-            ("CLOSEKNIT_REQUEST_TIMEOUT_MS", "0"),
-            ("CLOSEKNIT_JOB_BACKOFF_MAX_MS", "10"),
-            ("CLOSEKNIT_RATE_SIGN_IN_PER_IP", "0/1m"),
-            ("CLOSEKNIT_RATE_CLIENT_REQUESTS", "10/1d"),
-            ("CLOSEKNIT_RATE_SIGN_IN_PER_ACCOUNT", "ten"),
-        ] {
-            let err = config(&[(var, value)]).unwrap_err();
-            assert_eq!(err.variable, var, "{err}");
-            assert!(err.to_string().contains(var));
-        }
-    }
-
-    #[test]
-    fn production_requires_smtp() {
-        let err = config(&[("CLOSEKNIT_PROFILE", "production")]).unwrap_err();
-        assert_eq!(err.variable, "CLOSEKNIT_SMTP_URL");
-    }
-
-    #[test]
-    fn secrets_are_not_debug_printed() {
-        let c = config(&[
-            ("CLOSEKNIT_DATABASE_URL", "postgres://u:hunter2@h/db"),
-            ("CLOSEKNIT_SMTP_URL", "smtp://u:hunter3@h:25"),
-        ])
-        .unwrap();
-        let printed = format!("{c:?}");
-        assert!(!printed.contains("hunter2") && !printed.contains("hunter3"));
-    }
-}
+mod tests;

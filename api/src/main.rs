@@ -124,6 +124,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 shutdown.cancel();
             });
             tracing::info!(%addr, "serving");
+            if let Some(metrics) = app.metrics_addr()? {
+                tracing::info!(%metrics, "serving metrics");
+            }
             #[allow(clippy::print_stdout)]
             {
                 println!("Closeknit is listening on http://{addr}/graphql");

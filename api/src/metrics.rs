@@ -2,11 +2,7 @@
 //! happen; gauges that describe state (pool, job queue) are refreshed when
 //! `/metrics` is scraped.
 
-use std::{
-    collections::HashSet,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::{sync::Arc, time::Duration};
 
 use prometheus_client::{
     encoding::EncodeLabelSet,
@@ -46,9 +42,28 @@ pub struct StateLabels {
     pub state: String,
 }
 
-/// Distinct operation names kept as labels before the rest become `other`,
-/// so that clients cannot blow up the metric's cardinality.
-const MAX_OPERATION_LABELS: usize = 200;
+include!(concat!(env!("OUT_DIR"), "/known_operations.rs"));
+
+/// The `operation` label of a GraphQL request: its name when it is one the
+/// apps send (`KNOWN_OPERATIONS`, from `mobile-contracts/`), else its first
+/// root field (one of the schema's own, checked by the caller, so bounded),
+/// else `other`. A client choosing operation names cannot add labels, nor
+/// push real operations out of the metric.
+pub fn operation_label(name: Option<&str>, root_field: Option<&str>) -> String {
+    if let Some(known) = name.and_then(|n| KNOWN_OPERATIONS.iter().find(|k| **k == n)) {
+        return (*known).to_string();
+    }
+    match root_field {
+        Some(field)
+            if !field.is_empty()
+                && field.len() <= 64
+                && field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
+            field.to_string()
+        }
+        _ => "other".into(),
+    }
+}
 
 #[derive(Clone)]
 pub struct Metrics {
@@ -65,7 +80,6 @@ struct Inner {
     jobs_processed: Family<JobLabels, Counter>,
     jobs_queue: Family<StateLabels, Gauge>,
     rate_limited: Family<LimitLabels, Counter>,
-    known_operations: Mutex<HashSet<String>>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -142,37 +156,14 @@ impl Metrics {
                 jobs_processed,
                 jobs_queue,
                 rate_limited,
-                known_operations: Mutex::new(HashSet::new()),
             }),
         }
     }
 
-    fn operation_label(&self, name: Option<&str>) -> String {
-        let Some(name) = name else {
-            return "anonymous".into();
-        };
-        let valid = !name.is_empty()
-            && name.len() <= 64
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid {
-            return "other".into();
-        }
-        let Ok(mut known) = self.inner.known_operations.lock() else {
-            return "other".into();
-        };
-        if known.contains(name) {
-            return name.to_string();
-        }
-        if known.len() >= MAX_OPERATION_LABELS {
-            return "other".into();
-        }
-        known.insert(name.to_string());
-        name.to_string()
-    }
-
-    pub fn observe_graphql(&self, operation: Option<&str>, outcome: &str, elapsed: Duration) {
+    /// Counts a GraphQL request; `operation` is its [`operation_label`].
+    pub fn observe_graphql(&self, operation: &str, outcome: &str, elapsed: Duration) {
         let labels = OperationLabels {
-            operation: self.operation_label(operation),
+            operation: operation.to_string(),
             outcome: outcome.to_string(),
         };
         self.inner.graphql_requests.get_or_create(&labels).inc();
@@ -252,21 +243,56 @@ mod tests {
     use super::*;
 
     #[test]
-    fn operation_names_are_bounded() {
-        let m = Metrics::new();
-        assert_eq!(m.operation_label(Some("HomeQuery")), "HomeQuery");
-        assert_eq!(m.operation_label(Some("bad name; drop")), "other");
-        assert_eq!(m.operation_label(None), "anonymous");
-        for i in 0..MAX_OPERATION_LABELS + 10 {
-            m.operation_label(Some(&format!("Op{i}")));
+    fn only_known_operation_names_become_labels() {
+        assert_eq!(
+            operation_label(Some("Home"), Some("myStayingClosePlan")),
+            "Home"
+        );
+        assert_eq!(
+            operation_label(Some("Junk1"), Some("__typename")),
+            "__typename"
+        );
+        assert_eq!(operation_label(None, Some("regions")), "regions");
+        assert_eq!(operation_label(Some("Home"), None), "Home");
+        assert_eq!(operation_label(Some("Junk1"), None), "other");
+        assert_eq!(operation_label(None, Some("bad field; drop")), "other");
+        assert_eq!(operation_label(None, None), "other");
+    }
+
+    /// The names `build.rs` embeds are exactly the operations the real
+    /// parser finds in `mobile-contracts/**/*.graphql`.
+    #[test]
+    fn known_operations_match_the_mobile_contracts() {
+        fn walk(dir: &std::path::Path, names: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, names);
+                } else if path.extension().and_then(|e| e.to_str()) == Some("graphql") {
+                    let doc =
+                        async_graphql::parser::parse_query(std::fs::read_to_string(&path).unwrap())
+                            .unwrap();
+                    for (name, _) in doc.operations.iter() {
+                        names.push(name.expect("app operations are named").to_string());
+                    }
+                }
+            }
         }
-        assert_eq!(m.operation_label(Some("OneTooMany")), "other");
+        let mut names = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../mobile-contracts"),
+            &mut names,
+        );
+        names.sort();
+        names.dedup();
+        assert!(names.len() >= 8, "{names:?}");
+        assert_eq!(KNOWN_OPERATIONS, names);
     }
 
     #[test]
     fn encodes_prometheus_text() {
         let m = Metrics::new();
-        m.observe_graphql(Some("Ping"), "ok", Duration::from_millis(3));
+        m.observe_graphql("Ping", "ok", Duration::from_millis(3));
         m.observe_statement(Duration::from_millis(1), false);
         let text = m.encode().unwrap();
         assert!(

@@ -83,6 +83,8 @@ pub fn handlers(
 
 pub struct Application {
     listener: TcpListener,
+    /// `CLOSEKNIT_METRICS_LISTEN`, when metrics have a listener of their own.
+    metrics_listener: Option<TcpListener>,
     state: AppState,
     handlers: Arc<Handlers>,
     signal: JobSignal,
@@ -171,8 +173,17 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("binding CLOSEKNIT_LISTEN={}", config.listen))?;
+        let metrics_listener = match config.metrics_listen {
+            None => None,
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding CLOSEKNIT_METRICS_LISTEN={addr}"))?,
+            ),
+        };
         Ok(Application {
             listener,
+            metrics_listener,
             state: AppState {
                 schema,
                 tokens,
@@ -193,6 +204,14 @@ impl Application {
 
     pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
         Ok(self.listener.local_addr()?)
+    }
+
+    /// Where metrics are served on their own, if they are.
+    pub fn metrics_addr(&self) -> anyhow::Result<Option<SocketAddr>> {
+        Ok(match &self.metrics_listener {
+            Some(listener) => Some(listener.local_addr()?),
+            None => None,
+        })
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -244,6 +263,14 @@ impl Application {
                 .clone()
                 .run_janitor(self.shutdown.clone()),
         );
+        let metrics_server = self.metrics_listener.map(|listener| {
+            let service = http::metrics_router(self.state.clone());
+            tokio::spawn(
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(self.shutdown.clone().cancelled_owned())
+                    .into_future(),
+            )
+        });
         let service = axum::ServiceExt::into_make_service_with_connect_info::<SocketAddr>(
             http::router(self.state.clone()),
         );
@@ -263,6 +290,13 @@ impl Application {
         // Stop the worker too if the server ended on its own (or failed).
         shutdown.cancel();
         janitor.abort();
+        if let Some(metrics_server) = metrics_server {
+            match metrics_server.await {
+                Ok(Err(err)) => tracing::error!(error = %err, "metrics listener failed"),
+                Err(err) => tracing::error!(error = %err, "metrics listener task failed"),
+                Ok(Ok(())) => {}
+            }
+        }
         if let Some(scheduler) = scheduler {
             scheduler.await.ok();
         }

@@ -221,11 +221,13 @@ impl TestAppBuilder {
             .await
             .expect("build application");
         let addr = app.local_addr().unwrap();
+        let metrics_addr = app.metrics_addr().unwrap();
         let shutdown = app.shutdown_token();
         let conn = app.db().clone();
         let server = tokio::spawn(app.run_until_stopped());
         TestApp {
             addr,
+            metrics_addr,
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .build()
@@ -242,6 +244,8 @@ impl TestAppBuilder {
 /// A running server and what a test needs to talk to it.
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// `CLOSEKNIT_METRICS_LISTEN`'s address, when the test set one.
+    pub metrics_addr: Option<SocketAddr>,
     pub client: reqwest::Client,
     /// The server's own pool.
     pub db: DatabaseConnection,

@@ -448,6 +448,7 @@ async fn production_hides_introspection_suggestions_and_graphiql() {
     let prod = TestApp::builder()
         .env("CLOSEKNIT_PROFILE", "production")
         .env("CLOSEKNIT_SMTP_URL", "smtp://127.0.0.1:9")
+        .env("CLOSEKNIT_METRICS_TOKEN", "scrape-secret")
         .env(
             "CLOSEKNIT_JWT_PRIVATE_KEY",
             "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAg\n-----END PRIVATE KEY-----\n",

@@ -37,11 +37,14 @@ pub struct RequestCtx {
     pub loaders: Loaders,
     /// The caller's address (for per-address budgets).
     pub client_ip: Option<std::net::IpAddr>,
-    /// The name of the operation that ran (set at execution), for metrics.
+    /// The name of the operation that ran (set at execution).
     pub operation: Arc<OnceLock<String>>,
     /// Set when execution starts: a response with errors from before it
     /// (parse, validation, variables, arguments) is a request error.
     pub executed: Arc<AtomicBool>,
+    /// The request's `operation` label in metrics (`graphql::labels`), set
+    /// once the document has parsed.
+    pub metrics_label: Arc<OnceLock<String>>,
 }
 
 impl RequestCtx {
@@ -62,6 +65,7 @@ impl RequestCtx {
             client_ip,
             operation: Arc::default(),
             executed: Arc::default(),
+            metrics_label: Arc::default(),
         }
     }
 

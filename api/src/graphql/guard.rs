@@ -2,9 +2,9 @@
 //! async-graphql lacks), input checks before execution (`inputs.rs`), and an
 //! `extensions.code` on every error, decided by the phase that raised it
 //! (parse, validation, variable coercion, argument checks, execution), never
-//! by an error's wording. Depth, complexity, recursion and directive limits
-//! are async-graphql's own, configured in `schema.rs`; this extension only
-//! classifies their errors.
+//! by an error's wording. Complexity, recursion and directive limits are
+//! async-graphql's own, configured in `mod.rs`; this extension only
+//! classifies their errors. Depth is ours (`depth.rs`).
 
 use std::{
     collections::{HashMap, HashSet},
@@ -162,6 +162,18 @@ fn is_limit_message(message: &str) -> bool {
         || message.starts_with("Query is nested too deep")
         || message.starts_with("The recursion depth of the query")
         || message.starts_with("The number of directives on the field")
+        // The parser's own nesting limit.
+        || message.starts_with("recursion limit exceeded")
+}
+
+/// A document that does not parse, or nests past the parser's limit.
+fn parse_error(e: ServerError) -> ServerError {
+    let code = if is_limit_message(&e.message) {
+        ErrorCode::QueryTooComplex
+    } else {
+        ErrorCode::GraphqlParseFailed
+    };
+    with_code(e, code)
 }
 
 #[async_trait::async_trait]
@@ -207,9 +219,7 @@ impl Extension for GuardRun {
         }
         let mut variables = std::mem::take(&mut request.variables);
         let operation_name = request.operation_name.clone();
-        let doc = request
-            .parsed_query()
-            .map_err(|e| with_code(e, ErrorCode::GraphqlParseFailed))?;
+        let doc = request.parsed_query().map_err(parse_error)?;
         let size = measure(doc);
         if size.fields > MAX_EXPANDED_FIELDS {
             return Err(too_complex(format!(

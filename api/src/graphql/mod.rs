@@ -2,8 +2,10 @@
 //! global ids and connections. Per-domain resolvers live with their domain.
 
 pub mod context;
+pub mod depth;
 pub mod guard;
 pub mod inputs;
+pub mod labels;
 pub mod node;
 pub mod relay;
 
@@ -85,13 +87,18 @@ pub fn build_schema(
         .data(rate_limits)
         .data(live)
         .data(push)
-        .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_recursion)
         .limit_directives(limits.max_directives)
         .extension(guard::Guard {
             max_query_bytes: limits.max_query_bytes,
             max_aliases: limits.max_aliases,
+        })
+        .extension(labels::OperationLabel)
+        // Our own depth limit: async-graphql's counts introspection fields.
+        .extension(depth::DepthLimit {
+            max_depth: limits.max_depth,
+            introspection: limits.introspection,
         });
     for extension in extra {
         builder = builder.extension(ArcExtension(extension));

@@ -496,7 +496,7 @@ async fn execute(
         viewer,
         client_ip,
     );
-    let operation = context.operation.clone();
+    let label = context.metrics_label.clone();
     let executed_flag = context.executed.clone();
     let mut request = async_graphql::Request::new(params.query).data(context);
     if let Some(variables) = params.variables {
@@ -537,7 +537,7 @@ async fn execute(
         "error"
     };
     state.metrics.observe_graphql(
-        operation.get().map(String::as_str),
+        label.get().map_or("other", String::as_str),
         outcome,
         started.elapsed(),
     );

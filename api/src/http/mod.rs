@@ -1,6 +1,6 @@
 //! The HTTP surface: GraphQL, health, readiness and metrics, behind request
 //! ids, tracing, panic catching, a timeout, compression, CORS and security
-//! headers.
+//! headers; and metrics alone on a listener of their own when configured.
 
 pub mod graphql;
 pub mod health;
@@ -166,16 +166,28 @@ pub fn router(
             HeaderValue::from_static("no-referrer"),
         ));
 
-    let routes = Router::new()
+    let mut routes = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::subscriptions))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics))
-        .route("/oauth/token", axum::routing::post(oauth::token))
-        .fallback(not_found)
-        .with_state(state);
+        .route("/oauth/token", axum::routing::post(oauth::token));
+    // With a listener of their own, metrics are served only there.
+    if config.metrics_listen.is_none() {
+        routes = routes.route("/metrics", get(health::metrics));
+    }
+    let routes = routes.fallback(not_found).with_state(state);
     // Wrapping the whole router (rather than `Router::layer`, which layers
     // each route) builds the middleware once per connection, not per request.
     middleware.service(routes)
+}
+
+/// The service on `CLOSEKNIT_METRICS_LISTEN`: `/metrics` only (still behind
+/// `CLOSEKNIT_METRICS_TOKEN` when that is set), with a timeout.
+pub fn metrics_router(state: AppState) -> Router {
+    let timeout = state.config.request_timeout;
+    Router::new()
+        .route("/metrics", get(health::metrics))
+        .layer(axum::middleware::from_fn_with_state(timeout, time_limit))
+        .with_state(state)
 }
