@@ -214,12 +214,24 @@ pub fn selected_operation<'d>(
     doc: &'d ExecutableDocument,
     name: Option<&str>,
 ) -> Option<&'d OperationDefinition> {
+    named_operation(doc, name).map(|(_, op)| op)
+}
+
+/// The operation a request will run, with its name when it has one: the
+/// one asked for by name, or the document's only operation.
+pub fn named_operation<'d>(
+    doc: &'d ExecutableDocument,
+    name: Option<&str>,
+) -> Option<(Option<&'d str>, &'d OperationDefinition)> {
     match (&doc.operations, name) {
-        (DocumentOperations::Single(op), _) => Some(&op.node),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| &op.node),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.values().next().map(|op| &op.node)
-        }
+        (DocumentOperations::Single(op), _) => Some((None, &op.node)),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops
+            .get_key_value(name)
+            .map(|(name, op)| (Some(name.as_str()), &op.node)),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops
+            .iter()
+            .next()
+            .map(|(name, op)| (Some(name.as_str()), &op.node)),
         _ => None,
     }
 }

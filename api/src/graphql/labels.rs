@@ -8,9 +8,7 @@ use std::{any::TypeId, sync::Arc};
 use async_graphql::{
     Request, ServerResult,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest},
-    parser::types::{
-        DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
-    },
+    parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
     registry::Registry,
 };
 
@@ -61,22 +59,11 @@ pub fn label(
     wanted: Option<&str>,
     is_root: impl Fn(OperationType, &str) -> bool,
 ) -> String {
-    let (name, operation) = match (&doc.operations, wanted) {
-        (DocumentOperations::Single(op), _) => (None, op),
-        (DocumentOperations::Multiple(ops), Some(wanted)) => {
-            match ops.iter().find(|(name, _)| name.as_str() == wanted) {
-                Some((name, op)) => (Some(name.as_str()), op),
-                None => return operation_label(None, None),
-            }
-        }
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => match ops.iter().next() {
-            Some((name, op)) => (Some(name.as_str()), op),
-            None => return operation_label(None, None),
-        },
-        _ => return operation_label(None, None),
+    let Some((name, operation)) = super::inputs::named_operation(doc, wanted) else {
+        return operation_label(None, None);
     };
-    let root = first_field(doc, &operation.node.selection_set.node, 0)
-        .filter(|field| is_root(operation.node.ty, field));
+    let root = first_field(doc, &operation.selection_set.node, 0)
+        .filter(|field| is_root(operation.ty, field));
     operation_label(name, root)
 }
 

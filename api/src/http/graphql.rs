@@ -15,7 +15,7 @@ use async_graphql::{
     http::GraphiQLSource,
     parser::{
         parse_query,
-        types::{DocumentOperations, ExecutableDocument, OperationType},
+        types::{ExecutableDocument, OperationType},
     },
 };
 use axum::{
@@ -380,14 +380,7 @@ pub(super) fn operation_type(
     doc: &ExecutableDocument,
     name: Option<&str>,
 ) -> Option<OperationType> {
-    match (&doc.operations, name) {
-        (DocumentOperations::Single(op), _) => Some(op.node.ty),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.values().next().map(|op| op.node.ty)
-        }
-        _ => None,
-    }
+    crate::graphql::inputs::selected_operation(doc, name).map(|op| op.ty)
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
@@ -572,63 +565,5 @@ async fn execute(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn accept(value: &str) -> Option<MediaType> {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::ACCEPT, HeaderValue::from_str(value).unwrap());
-        negotiate(&headers)
-    }
-
-    #[test]
-    fn negotiation_follows_the_spec() {
-        assert_eq!(negotiate(&HeaderMap::new()), Some(MediaType::Json));
-        assert_eq!(accept("*/*"), Some(MediaType::Json));
-        assert_eq!(accept("application/json"), Some(MediaType::Json));
-        assert_eq!(
-            accept("application/graphql-response+json"),
-            Some(MediaType::GraphqlResponseJson)
-        );
-        assert_eq!(
-            accept("application/graphql-response+json, application/json;q=0.9"),
-            Some(MediaType::GraphqlResponseJson)
-        );
-        assert_eq!(
-            accept("application/graphql-response+json;q=0.5, application/json"),
-            Some(MediaType::Json)
-        );
-        assert_eq!(accept("text/html"), None);
-        assert_eq!(accept("application/json;q=0"), None);
-    }
-
-    #[test]
-    fn json_content_types() {
-        let check = |v: &str| {
-            let mut h = HeaderMap::new();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_str(v).unwrap());
-            is_json_content_type(&h)
-        };
-        assert!(check("application/json"));
-        assert!(check("application/json; charset=utf-8"));
-        assert!(check("Application/JSON;charset=UTF-8"));
-        assert!(!check("application/json; charset=latin1"));
-        assert!(!check("text/plain"));
-        assert!(!check("application/graphql"));
-        assert!(!is_json_content_type(&HeaderMap::new()));
-    }
-
-    #[test]
-    fn request_bodies_are_checked() {
-        assert!(params_from_json(json!([{"query": "{a}"}])).is_err());
-        assert!(params_from_json(json!({"query": 1})).is_err());
-        assert!(params_from_json(json!({})).is_err());
-        assert!(params_from_json(json!({"query": "{a}", "variables": "x"})).is_err());
-        assert!(params_from_json(json!({"query": "{a}", "operationName": 2})).is_err());
-        assert!(params_from_json(json!({"query": "{a}", "extensions": []})).is_err());
-        let ok =
-            params_from_json(json!({"query": "{a}", "variables": null, "operationName": null}))
-                .unwrap();
-        assert_eq!(ok.query, "{a}");
-    }
-}
+#[path = "graphql_tests.rs"]
+mod tests;

@@ -224,6 +224,18 @@ async fn text_needs_visible_characters_and_names_refuse_direction_controls() {
         .unwrap();
     let plan = global_id("StayingClosePlan", plan_id);
     let goal = "mutation($i: AddPlanGoalInput!) { addPlanGoal(input: $i) { version } }";
+    let count_goals = || async {
+        closeknit::db::raw::query(
+            &app.db,
+            "SELECT COUNT(*) FROM plan_goals WHERE plan_id = $1",
+            vec![plan_id.into()],
+        )
+        .await
+        .unwrap()[0]
+            .try_get_by_index::<i64>(0)
+            .unwrap()
+    };
+    let goals = count_goals().await;
     for title in ["\u{200B}", "\u{FEFF}\u{200D}", "\u{202E}txet"] {
         let (_, body) = post(
             &app,
@@ -235,15 +247,7 @@ async fn text_needs_visible_characters_and_names_refuse_direction_controls() {
         assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "{title:?}: {body}");
         assert_eq!(body["errors"][0]["extensions"]["field"], "title");
     }
-    let goals: i64 = closeknit::db::raw::query(
-        &app.db,
-        "SELECT COUNT(*) FROM plan_goals WHERE plan_id = $1",
-        vec![plan_id.into()],
-    )
-    .await
-    .unwrap()[0]
-        .try_get_by_index(0)
-        .unwrap();
+    assert_eq!(count_goals().await, goals, "refused titles wrote nothing");
     let (_, body) = post(
         &app,
         Some(&adviser),
@@ -252,16 +256,11 @@ async fn text_needs_visible_characters_and_names_refuse_direction_controls() {
     )
     .await;
     assert_eq!(body["data"]["addPlanGoal"]["version"], 2, "{body}");
-    let after: i64 = closeknit::db::raw::query(
-        &app.db,
-        "SELECT COUNT(*) FROM plan_goals WHERE plan_id = $1",
-        vec![plan_id.into()],
-    )
-    .await
-    .unwrap()[0]
-        .try_get_by_index(0)
-        .unwrap();
-    assert_eq!(after, goals + 1, "only the visible title was written");
+    assert_eq!(
+        count_goals().await,
+        goals + 1,
+        "only the visible title was written"
+    );
 }
 
 #[tokio::test]
