@@ -20,7 +20,7 @@ use async_graphql::{
         Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
         NextPrepareRequest, NextRequest, NextValidation,
     },
-    parser::types::{ExecutableDocument, Selection, SelectionSet},
+    parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
 };
 
 use super::{context::RequestCtx, inputs};
@@ -45,7 +45,8 @@ impl ExtensionFactory for Guard {
 
 /// The guard for one request: what the input checks found, held until the
 /// phase that reports it (variables after validation, arguments before
-/// execution), and whether execution started.
+/// execution; a subscription's arguments after validation too, as
+/// subscriptions have no execute phase), and whether execution started.
 struct GuardRun {
     limits: Guard,
     variables: Mutex<Option<ServerError>>,
@@ -247,7 +248,12 @@ impl Extension for GuardRun {
                 Ok(()) => {
                     if let Err(bad) = inputs::check_arguments(registry, doc, operation, &variables)
                     {
-                        hold(&self.argument, bad_argument(bad));
+                        let slot = if operation.ty == OperationType::Subscription {
+                            &self.variables
+                        } else {
+                            &self.argument
+                        };
+                        hold(slot, bad_argument(bad));
                     }
                 }
             }
@@ -293,7 +299,8 @@ impl Extension for GuardRun {
                 })
                 .collect::<Vec<_>>()
         })?;
-        // A valid document, but variables that do not fit it.
+        // A valid document, but variables that do not fit it (or, for a
+        // subscription, arguments that cannot be used).
         match take(&self.variables) {
             Some(error) => Err(vec![error]),
             None => Ok(result),
