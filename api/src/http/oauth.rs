@@ -192,15 +192,28 @@ fn token_error(err: TokenError, challenge: bool, request_id: &str) -> Response {
             response
         }
         TokenError::Server(err) => {
-            let code = err.code();
-            tracing::error!(request_id = %request_id, code = %code, "token request failed");
+            // Logged by kind: a fault at ERROR, an outage at WARN.
             err.log();
-            let status = if code == crate::error::ErrorCode::ServiceUnavailable {
-                StatusCode::SERVICE_UNAVAILABLE
+            if err.code() == crate::error::ErrorCode::ServiceUnavailable {
+                tracing::warn!(request_id = %request_id, "token request met an outage");
+                let mut response = error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "temporarily_unavailable",
+                    crate::error::UNAVAILABLE_MESSAGE,
+                );
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from_static(super::graphql::RETRY_AFTER_SECS),
+                );
+                response
             } else {
-                StatusCode::INTERNAL_SERVER_ERROR
-            };
-            error(status, "server_error", crate::error::INTERNAL_MESSAGE)
+                tracing::error!(request_id = %request_id, "token request failed");
+                error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "server_error",
+                    crate::error::INTERNAL_MESSAGE,
+                )
+            }
         }
     }
 }

@@ -292,6 +292,19 @@ async fn an_unreachable_database_is_service_unavailable_wherever_it_is_met() {
     assert!(response.headers().get("retry-after").is_some());
     let body: Value = response.json().await.unwrap();
     assert_eq!(error_codes(&body), ["SERVICE_UNAVAILABLE"], "{body}");
+    // The token endpoint says so the OAuth way.
+    let response = app
+        .client
+        .post(app.url("/oauth/token"))
+        .basic_auth(uuid::Uuid::new_v4().to_string(), Some("cks_not-a-secret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 503);
+    assert!(response.headers().get("retry-after").is_some());
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "temporarily_unavailable", "{body}");
     // Anonymous requests meet it during execution: a field error, same code.
     let (status, body) = post(
         &app,
