@@ -8,7 +8,8 @@
 //! a refused request (audit records and security events aside).
 //!
 //! Seeded and reproducible: `CLOSEKNIT_FUZZ_SEED` (default below) and
-//! `CLOSEKNIT_FUZZ_CASES` (default 600 per database). A longer run:
+//! `CLOSEKNIT_FUZZ_CASES` (default 600 per database in the dev profile, and
+//! a third as many in the production profile). A longer run:
 //! `CLOSEKNIT_FUZZ_CASES=20000 cargo test -p closeknit-tests --test hardening fuzz -- --nocapture`
 
 use std::{collections::BTreeMap, time::Duration};
@@ -482,24 +483,56 @@ fn collect_ids(value: &Value, ids: &mut Vec<String>) {
     }
 }
 
-#[tokio::test]
-async fn fuzzed_inputs_never_fault_hang_or_write_when_refused() {
-    let seed = std::env::var("CLOSEKNIT_FUZZ_SEED")
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(DEFAULT_SEED);
-    let cases = std::env::var("CLOSEKNIT_FUZZ_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(DEFAULT_CASES);
-    let app = TestApp::builder()
+        .unwrap_or(default)
+}
+
+fn fuzz_app() -> closeknit_tests::TestAppBuilder {
+    TestApp::builder()
         .env("CLOSEKNIT_WORKER_IN_PROCESS", "false")
         .env(
             "CLOSEKNIT_REQUEST_TIMEOUT_MS",
             &REQUEST_TIMEOUT_MS.to_string(),
         )
+}
+
+#[tokio::test]
+async fn fuzzed_inputs_never_fault_hang_or_write_when_refused() {
+    let app = fuzz_app().spawn().await;
+    let seed = env_or("CLOSEKNIT_FUZZ_SEED", DEFAULT_SEED);
+    run(
+        app,
+        "dev",
+        seed,
+        env_or("CLOSEKNIT_FUZZ_CASES", DEFAULT_CASES),
+    )
+    .await;
+}
+
+/// The production profile (no introspection, no suggestions), with the demo
+/// accounts loaded so that signed-in callers exist: a third of the cases.
+#[tokio::test]
+async fn fuzzed_inputs_in_production_never_fault_hang_or_write_when_refused() {
+    let app = fuzz_app()
+        .env("CLOSEKNIT_PROFILE", "production")
+        .env("CLOSEKNIT_DEMO_DATA", "true")
+        .env("CLOSEKNIT_SMTP_URL", "smtp://127.0.0.1:9")
+        .env("CLOSEKNIT_METRICS_TOKEN", "fuzz-scrape-secret")
+        .env(
+            "CLOSEKNIT_JWT_PRIVATE_KEY",
+            "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAg\n-----END PRIVATE KEY-----\n",
+        )
         .spawn()
         .await;
+    let seed = env_or("CLOSEKNIT_FUZZ_SEED", DEFAULT_SEED).wrapping_add(1);
+    let cases = env_or("CLOSEKNIT_FUZZ_CASES", DEFAULT_CASES).div_ceil(3);
+    run(app, "production", seed, cases).await;
+}
+
+async fn run(app: TestApp, profile: &str, seed: u64, cases: usize) {
     let schema = load_schema();
     let adviser = app.staff_token("personal.adviser@northmoor.example").await;
     let admin = app.staff_token("admin@closeknit.example").await;
@@ -585,12 +618,12 @@ async fn fuzzed_inputs_never_fault_hang_or_write_when_refused() {
         }
     }
     eprintln!(
-        "fuzz: seed {seed}, {cases} cases, {} failures; outcomes {tally:?}",
+        "fuzz ({profile}): seed {seed}, {cases} cases, {} failures; outcomes {tally:?}",
         failures.len()
     );
     assert!(
         failures.is_empty(),
-        "fuzz found {} failures (seed {seed}):\n{}",
+        "fuzz ({profile}) found {} failures (seed {seed}):\n{}",
         failures.len(),
         failures.join("\n")
     );
