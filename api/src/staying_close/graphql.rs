@@ -22,11 +22,12 @@ use super::{
         PlanStatus, SuitabilityFactor,
     },
     reporting,
-    service::{self, Call, Done, OwnPlan},
+    service::{self, Done, OwnPlan},
     store::{self, CaseloadFilter, ClaimRow, Meeting, PlanRow, RecordKind, RecordRow, RecordValue},
 };
 use crate::{
     audit::AuditEntry,
+    change::Call,
     error::{AppError, AppResult},
     graphql::{
         context::RequestCtx,

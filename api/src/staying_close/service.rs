@@ -21,11 +21,9 @@ use super::{
     },
 };
 use crate::{
-    audit::{self, AuditEntry},
-    auth::viewer::{AccountViewer, Viewer},
-    db::begin_write,
+    auth::viewer::Viewer,
+    change::{Audited, Call, Change},
     error::{AppError, AppResult},
-    idempotency::{self, Key},
     identity::model::Role,
     identity::store as identity_store,
     notifications::{
@@ -34,16 +32,8 @@ use crate::{
         service::{self as notifications, NewNotification},
     },
     policy::{self, Action, Target},
-    text,
+    start_change, text,
 };
-
-/// Who is calling, and how.
-pub struct Call<'a> {
-    pub db: &'a DatabaseConnection,
-    pub viewer: &'a Viewer,
-    pub request_id: &'a str,
-    pub client_mutation_id: Option<&'a str>,
-}
 
 /// What a change did: enough for the caller to read the result back (a
 /// replayed change returns the same ids).
@@ -59,109 +49,46 @@ pub const REQUESTED_REVIEW_WITHIN_DAYS: u64 = 28;
 
 use model::today;
 
-/// A transaction with its idempotency key; a stored result means the
-/// change was already made.
-struct Tx<'a> {
-    txn: DatabaseTransaction,
-    key: Option<Key>,
-    call: &'a Call<'a>,
-    actor: &'a AccountViewer,
-}
-
-enum Started<'a> {
-    Fresh(Box<Tx<'a>>),
-    Replayed(Done),
-}
-
-async fn start<'a>(
-    call: &'a Call<'a>,
-    operation: &'static str,
-    input: &impl Serialize,
-) -> AppResult<Started<'a>> {
-    let actor = call.viewer.account_viewer()?;
-    let key = Key::new(
-        &call.viewer.scope_key(),
-        call.client_mutation_id,
-        operation,
-        input,
-    )?;
-    let txn = begin_write(call.db).await?;
-    if let Some(key) = &key
-        && let Some(done) = idempotency::check::<Done>(&txn, key).await?
-    {
-        return Ok(Started::Replayed(done));
-    }
-    Ok(Started::Fresh(Box::new(Tx {
-        txn,
-        key,
-        call,
-        actor,
-    })))
-}
-
-macro_rules! start {
-    ($call:expr, $op:literal, $input:expr) => {
-        match start($call, $op, $input).await? {
-            Started::Fresh(tx) => tx,
-            Started::Replayed(done) => return Ok(done),
-        }
-    };
-}
-
-impl Tx<'_> {
-    async fn finish(self, done: Done) -> AppResult<Done> {
-        if let Some(key) = &self.key {
-            idempotency::record(&self.txn, key, &done).await?;
-        }
-        self.txn.commit().await?;
-        Ok(done)
-    }
-
-    async fn audit(
+/// Staying Close's look-ups inside a change: plans and goals as the
+/// viewer may change them, and the plan's versions.
+trait PlanChange {
+    async fn plan(&self, id: Uuid, actions: &[Action]) -> AppResult<PlanRow>;
+    async fn open_plan(&self, id: Uuid, actions: &[Action]) -> AppResult<PlanRow>;
+    async fn refreshed(&self, plan: Uuid) -> AppResult<PlanRow>;
+    async fn goal(&self, id: Uuid, actions: &[Action]) -> AppResult<(GoalRow, PlanRow)>;
+    async fn version(
         &self,
-        action: &str,
-        record: (&str, Uuid),
-        fields: &[&str],
-        target: &Target,
-    ) -> AppResult<()> {
-        audit::record(
-            &self.txn,
-            AuditEntry {
-                actor_account: Some(self.actor.account_id),
-                action,
-                record_type: record.0,
-                record_id: Some(record.1),
-                fields,
-                subject_person: target.person,
-                local_authority: target.local_authority,
-                request_id: self.call.request_id,
-                ..AuditEntry::default()
-            },
-        )
-        .await
-    }
+        plan: Uuid,
+        expected: Option<i32>,
+        summary: &str,
+        changes: serde_json::Value,
+    ) -> AppResult<i32>;
+    async fn snapshot(
+        &self,
+        plan: Uuid,
+        version: i32,
+        summary: &str,
+        changes: serde_json::Value,
+    ) -> AppResult<()>;
+}
 
+impl PlanChange for Change<'_> {
     /// The plan, if the viewer may do `action` to it (any of `actions`).
     /// A plan the viewer cannot even read is NOT_FOUND, so its existence
     /// is not revealed; one they can read but not change is FORBIDDEN.
     async fn plan(&self, id: Uuid, actions: &[Action]) -> AppResult<PlanRow> {
-        let not_found = AppError::NotFound {
-            entity: "StayingClosePlan",
-        };
-        let plan = store::plan_by_id(&self.txn, id).await?.ok_or(not_found)?;
-        let target = plan.target();
-        if actions
-            .iter()
-            .any(|a| policy::allows(self.call.viewer, *a, &target))
-        {
-            return Ok(plan);
-        }
-        if policy::allows(self.call.viewer, Action::ReadPlan, &target) {
-            return Err(AppError::Forbidden);
-        }
-        Err(AppError::NotFound {
-            entity: "StayingClosePlan",
-        })
+        let plan = store::plan_by_id(&self.txn, id)
+            .await?
+            .ok_or(AppError::NotFound {
+                entity: "StayingClosePlan",
+            })?;
+        self.authorise(
+            &plan.target(),
+            actions,
+            Action::ReadPlan,
+            "StayingClosePlan",
+        )?;
+        Ok(plan)
     }
 
     /// An open (not ended) plan the viewer may change.
@@ -374,7 +301,7 @@ pub struct ProfileInput {
 
 /// Sets up or corrects a young person's care-leaver profile.
 pub async fn save_profile(call: &Call<'_>, input: ProfileInput) -> AppResult<Done> {
-    let tx = start!(call, "saveCareLeaverProfile", &input);
+    let tx = start_change!(call, "saveCareLeaverProfile", &input);
     let person =
         identity_store::person(&tx.txn, input.person)
             .await?
@@ -473,22 +400,23 @@ pub async fn save_profile(call: &Call<'_>, input: ProfileInput) -> AppResult<Don
             "is already used for another young person in this authority",
         ));
     }
-    tx.audit(
-        if existed {
-            "care_leaver.update"
-        } else {
-            "care_leaver.create"
+    tx.commit(
+        Audited {
+            action: if existed {
+                "care_leaver.update"
+            } else {
+                "care_leaver.create"
+            },
+            record: ("CareLeaver", person.id),
+            fields: &["childRef", "category", "leftCareOn", "childrensHome"],
+            target: &target,
         },
-        ("CareLeaver", person.id),
-        &["childRef", "category", "leftCareOn", "childrensHome"],
-        &target,
+        Done {
+            plan_id: None,
+            record_id: Some(person.id),
+            version: None,
+        },
     )
-    .await?;
-    tx.finish(Done {
-        plan_id: None,
-        record_id: Some(person.id),
-        version: None,
-    })
     .await
 }
 
@@ -528,7 +456,7 @@ async fn check_worker(
 
 /// Starts a young person's plan (draft or active).
 pub async fn start_plan(call: &Call<'_>, input: StartPlanInput) -> AppResult<Done> {
-    let tx = start!(call, "startStayingClosePlan", &input);
+    let tx = start_change!(call, "startStayingClosePlan", &input);
     let leaver = store::care_leaver(&tx.txn, input.person).await?;
     let target = leaver.as_ref().map_or_else(Target::default, |l| {
         Target::person(l.person_id, Some(l.local_authority_id))
@@ -624,24 +552,25 @@ pub async fn start_plan(call: &Call<'_>, input: StartPlanInput) -> AppResult<Don
         .await?;
     let row = tx.refreshed(id).await?;
     schedule_reminders(&tx.txn, &row, &[]).await?;
-    tx.audit(
-        "plan.create",
-        ("StayingClosePlan", id),
-        &[
-            "status",
-            "startDate",
-            "plannedEndDate",
-            "keyWorker",
-            "personalAdviser",
-        ],
-        &row.target(),
+    tx.commit(
+        Audited {
+            action: "plan.create",
+            record: ("StayingClosePlan", id),
+            fields: &[
+                "status",
+                "startDate",
+                "plannedEndDate",
+                "keyWorker",
+                "personalAdviser",
+            ],
+            target: &row.target(),
+        },
+        Done {
+            plan_id: Some(id),
+            record_id: None,
+            version: Some(1),
+        },
     )
-    .await?;
-    tx.finish(Done {
-        plan_id: Some(id),
-        record_id: None,
-        version: Some(1),
-    })
     .await
 }
 
@@ -675,7 +604,7 @@ pub struct UpdatePlanInput {
 
 /// Changes a plan's dates, workers, check-in interval or makes it active.
 pub async fn update_plan(call: &Call<'_>, input: UpdatePlanInput) -> AppResult<Done> {
-    let tx = start!(call, "updateStayingClosePlan", &input);
+    let tx = start_change!(call, "updateStayingClosePlan", &input);
     let plan = tx
         .open_plan(input.plan, &[Action::EditPlan, Action::ManageCareLeavers])
         .await?;
@@ -756,18 +685,19 @@ pub async fn update_plan(call: &Call<'_>, input: UpdatePlanInput) -> AppResult<D
         .collect();
     schedule_reminders(&tx.txn, &row, &previous).await?;
     let fields: Vec<&str> = changed.iter().map(String::as_str).collect();
-    tx.audit(
-        "plan.update",
-        ("StayingClosePlan", plan.id),
-        &fields,
-        &row.target(),
+    tx.commit(
+        Audited {
+            action: "plan.update",
+            record: ("StayingClosePlan", plan.id),
+            fields: &fields,
+            target: &row.target(),
+        },
+        Done {
+            plan_id: Some(plan.id),
+            record_id: None,
+            version: Some(version),
+        },
     )
-    .await?;
-    tx.finish(Done {
-        plan_id: Some(plan.id),
-        record_id: None,
-        version: Some(version),
-    })
     .await
 }
 
@@ -780,7 +710,7 @@ pub struct EndPlanInput {
 
 /// Ends a plan; its reminders stop.
 pub async fn end_plan(call: &Call<'_>, input: EndPlanInput) -> AppResult<Done> {
-    let tx = start!(call, "endStayingClosePlan", &input);
+    let tx = start_change!(call, "endStayingClosePlan", &input);
     let plan = tx
         .open_plan(input.plan, &[Action::EditPlan, Action::ManageCareLeavers])
         .await?;
@@ -807,18 +737,19 @@ pub async fn end_plan(call: &Call<'_>, input: EndPlanInput) -> AppResult<Done> {
         .await?;
     let row = tx.refreshed(plan.id).await?;
     schedule_reminders(&tx.txn, &row, &[]).await?;
-    tx.audit(
-        "plan.end",
-        ("StayingClosePlan", plan.id),
-        &["status", "endReason"],
-        &row.target(),
+    tx.commit(
+        Audited {
+            action: "plan.end",
+            record: ("StayingClosePlan", plan.id),
+            fields: &["status", "endReason"],
+            target: &row.target(),
+        },
+        Done {
+            plan_id: Some(plan.id),
+            record_id: None,
+            version: Some(version),
+        },
     )
-    .await?;
-    tx.finish(Done {
-        plan_id: Some(plan.id),
-        record_id: None,
-        version: Some(version),
-    })
     .await
 }
 
@@ -850,7 +781,7 @@ fn check_target_date(plan: &PlanRow, date: Option<NaiveDate>) -> AppResult<()> {
 }
 
 pub async fn add_goal(call: &Call<'_>, input: AddGoalInput) -> AppResult<Done> {
-    let tx = start!(call, "addPlanGoal", &input);
+    let tx = start_change!(call, "addPlanGoal", &input);
     let plan = tx.open_plan(input.plan, &[Action::EditPlan]).await?;
     let title = text::line("title", &input.title, 300)?;
     let helper = text::optional_line("whoHelps", input.who_helps.as_deref(), 200)?;
@@ -877,18 +808,19 @@ pub async fn add_goal(call: &Call<'_>, input: AddGoalInput) -> AppResult<Done> {
             serde_json::json!([{ "added": "goal", "id": goal.id, "section": goal.section, "title": goal.title }]),
         )
         .await?;
-    tx.audit(
-        "plan.goal.add",
-        ("PlanGoal", goal.id),
-        &["section", "title", "whoHelps", "targetDate"],
-        &plan.target(),
+    tx.commit(
+        Audited {
+            action: "plan.goal.add",
+            record: ("PlanGoal", goal.id),
+            fields: &["section", "title", "whoHelps", "targetDate"],
+            target: &plan.target(),
+        },
+        Done {
+            plan_id: Some(plan.id),
+            record_id: Some(goal.id),
+            version: Some(version),
+        },
     )
-    .await?;
-    tx.finish(Done {
-        plan_id: Some(plan.id),
-        record_id: Some(goal.id),
-        version: Some(version),
-    })
     .await
 }
 
@@ -905,7 +837,7 @@ pub struct UpdateGoalInput {
 }
 
 pub async fn update_goal(call: &Call<'_>, input: UpdateGoalInput) -> AppResult<Done> {
-    let tx = start!(call, "updatePlanGoal", &input);
+    let tx = start_change!(call, "updatePlanGoal", &input);
     let (goal, plan) = tx.goal(input.goal, &[Action::EditPlan]).await?;
     let mut next = goal.clone();
     let mut changes = Vec::new();
@@ -970,18 +902,19 @@ pub async fn update_goal(call: &Call<'_>, input: UpdateGoalInput) -> AppResult<D
             serde_json::Value::Array(changes),
         )
         .await?;
-    tx.audit(
-        "plan.goal.update",
-        ("PlanGoal", goal.id),
-        &fields,
-        &plan.target(),
+    tx.commit(
+        Audited {
+            action: "plan.goal.update",
+            record: ("PlanGoal", goal.id),
+            fields: &fields,
+            target: &plan.target(),
+        },
+        Done {
+            plan_id: Some(plan.id),
+            record_id: Some(goal.id),
+            version: Some(version),
+        },
     )
-    .await?;
-    tx.finish(Done {
-        plan_id: Some(plan.id),
-        record_id: Some(goal.id),
-        version: Some(version),
-    })
     .await
 }
 
@@ -994,7 +927,7 @@ pub struct ProgressInput {
 
 /// A progress update on a goal, by the young person or a worker on the plan.
 pub async fn add_progress(call: &Call<'_>, input: ProgressInput) -> AppResult<Done> {
-    let tx = start!(call, "addGoalProgress", &input);
+    let tx = start_change!(call, "addGoalProgress", &input);
     let (goal, plan) = tx
         .goal(input.goal, &[Action::EditPlan, Action::ContributeToOwnPlan])
         .await?;
@@ -1008,18 +941,19 @@ pub async fn add_progress(call: &Call<'_>, input: ProgressInput) -> AppResult<Do
             serde_json::json!([{ "added": "progress", "goalId": goal.id, "id": id }]),
         )
         .await?;
-    tx.audit(
-        "plan.goal.progress",
-        ("GoalProgress", id),
-        &["note"],
-        &plan.target(),
+    tx.commit(
+        Audited {
+            action: "plan.goal.progress",
+            record: ("GoalProgress", id),
+            fields: &["note"],
+            target: &plan.target(),
+        },
+        Done {
+            plan_id: Some(plan.id),
+            record_id: Some(id),
+            version: Some(version),
+        },
     )
-    .await?;
-    tx.finish(Done {
-        plan_id: Some(plan.id),
-        record_id: Some(id),
-        version: Some(version),
-    })
     .await
 }
 
@@ -1067,7 +1001,7 @@ pub struct ScheduleInput {
 
 /// Sets the date of the next check-in.
 pub async fn schedule_check_in(call: &Call<'_>, input: ScheduleInput) -> AppResult<Done> {
-    let tx = start!(call, "scheduleCheckIn", &input);
+    let tx = start_change!(call, "scheduleCheckIn", &input);
     let plan = tx.open_plan(input.plan, &[Action::EditPlan]).await?;
     if input.due_on < plan.start_date || input.due_on > plan.planned_end_date {
         return Err(AppError::bad_input(
@@ -1112,18 +1046,19 @@ pub async fn schedule_check_in(call: &Call<'_>, input: ScheduleInput) -> AppResu
         .await?;
     let row = tx.refreshed(plan.id).await?;
     schedule_reminders(&tx.txn, &row, &[]).await?;
-    tx.audit(
-        "plan.check_in.schedule",
-        ("CheckIn", meeting.id),
-        &["dueOn"],
-        &plan.target(),
+    tx.commit(
+        Audited {
+            action: "plan.check_in.schedule",
+            record: ("CheckIn", meeting.id),
+            fields: &["dueOn"],
+            target: &plan.target(),
+        },
+        Done {
+            plan_id: Some(plan.id),
+            record_id: Some(meeting.id),
+            version: Some(version),
+        },
     )
-    .await?;
-    tx.finish(Done {
-        plan_id: Some(plan.id),
-        record_id: Some(meeting.id),
-        version: Some(version),
-    })
     .await
 }
 
@@ -1144,8 +1079,8 @@ pub async fn log_meeting(
     input: LogMeetingInput,
 ) -> AppResult<Done> {
     let tx = match kind {
-        Meeting::CheckIn => start!(call, "logCheckIn", &input),
-        Meeting::Review => start!(call, "logReview", &input),
+        Meeting::CheckIn => start_change!(call, "logCheckIn", &input),
+        Meeting::Review => start_change!(call, "logReview", &input),
     };
     let plan = tx.open_plan(input.plan, &[Action::EditPlan]).await?;
     model::not_future("heldOn", input.held_on, today())?;
@@ -1218,18 +1153,19 @@ pub async fn log_meeting(
         .await?;
     let row = tx.refreshed(plan.id).await?;
     schedule_reminders(&tx.txn, &row, &[]).await?;
-    tx.audit(
-        audit_action,
-        (record, held.id),
-        &["heldOn", "mode", "note"],
-        &plan.target(),
+    tx.commit(
+        Audited {
+            action: audit_action,
+            record: (record, held.id),
+            fields: &["heldOn", "mode", "note"],
+            target: &plan.target(),
+        },
+        Done {
+            plan_id: Some(plan.id),
+            record_id: Some(held.id),
+            version: Some(version),
+        },
     )
-    .await?;
-    tx.finish(Done {
-        plan_id: Some(plan.id),
-        record_id: Some(held.id),
-        version: Some(version),
-    })
     .await
 }
 
@@ -1242,7 +1178,7 @@ pub struct RequestReviewInput {
 /// The young person asks for a review: it falls due within four weeks
 /// (or sooner if one was already due) and the workers are told.
 pub async fn request_review(call: &Call<'_>, input: RequestReviewInput) -> AppResult<Done> {
-    let tx = start!(call, "requestPlanReview", &input);
+    let tx = start_change!(call, "requestPlanReview", &input);
     let plan = tx
         .open_plan(input.plan, &[Action::ContributeToOwnPlan])
         .await?;
@@ -1299,18 +1235,19 @@ pub async fn request_review(call: &Call<'_>, input: RequestReviewInput) -> AppRe
         )
         .await?;
     }
-    tx.audit(
-        "plan.review.request",
-        ("Review", review.id),
-        &["reason"],
-        &plan.target(),
+    tx.commit(
+        Audited {
+            action: "plan.review.request",
+            record: ("Review", review.id),
+            fields: &["reason"],
+            target: &plan.target(),
+        },
+        Done {
+            plan_id: Some(plan.id),
+            record_id: Some(review.id),
+            version: Some(version),
+        },
     )
-    .await?;
-    tx.finish(Done {
-        plan_id: Some(plan.id),
-        record_id: Some(review.id),
-        version: Some(version),
-    })
     .await
 }
 
@@ -1325,25 +1262,26 @@ pub struct CommentInput {
 /// A comment on the plan as it is now (by the young person or a worker).
 /// Comments are about a version and do not change the plan.
 pub async fn comment(call: &Call<'_>, input: CommentInput) -> AppResult<Done> {
-    let tx = start!(call, "commentOnPlan", &input);
+    let tx = start_change!(call, "commentOnPlan", &input);
     let plan = tx
         .plan(input.plan, &[Action::ContributeToOwnPlan, Action::EditPlan])
         .await?;
     let body = text::prose("body", &input.body, 4000)?;
     let id = store::insert_comment(&tx.txn, &plan, tx.actor.person_id, &body).await?;
     store::touch(&tx.txn, plan.id).await?;
-    tx.audit(
-        "plan.comment",
-        ("PlanComment", id),
-        &["body"],
-        &plan.target(),
+    tx.commit(
+        Audited {
+            action: "plan.comment",
+            record: ("PlanComment", id),
+            fields: &["body"],
+            target: &plan.target(),
+        },
+        Done {
+            plan_id: Some(plan.id),
+            record_id: Some(id),
+            version: Some(plan.version),
+        },
     )
-    .await?;
-    tx.finish(Done {
-        plan_id: Some(plan.id),
-        record_id: Some(id),
-        version: Some(plan.version),
-    })
     .await
 }
 
@@ -1355,7 +1293,7 @@ pub struct ShareInput {
 
 /// Shares the current version with the young person to agree or disagree.
 pub async fn share(call: &Call<'_>, input: ShareInput) -> AppResult<Done> {
-    let tx = start!(call, "sharePlanForAgreement", &input);
+    let tx = start_change!(call, "sharePlanForAgreement", &input);
     let plan = tx.open_plan(input.plan, &[Action::EditPlan]).await?;
     if plan.version != input.expected_version {
         return Err(store::stale(plan.version));
@@ -1374,18 +1312,19 @@ pub async fn share(call: &Call<'_>, input: ShareInput) -> AppResult<Done> {
         },
     )
     .await?;
-    tx.audit(
-        "plan.share",
-        ("StayingClosePlan", plan.id),
-        &["sharedVersion"],
-        &plan.target(),
+    tx.commit(
+        Audited {
+            action: "plan.share",
+            record: ("StayingClosePlan", plan.id),
+            fields: &["sharedVersion"],
+            target: &plan.target(),
+        },
+        Done {
+            plan_id: Some(plan.id),
+            record_id: None,
+            version: Some(plan.version),
+        },
     )
-    .await?;
-    tx.finish(Done {
-        plan_id: Some(plan.id),
-        record_id: None,
-        version: Some(plan.version),
-    })
     .await
 }
 
@@ -1400,7 +1339,7 @@ pub struct RespondInput {
 /// The young person agrees or disagrees with the version shared with
 /// them, in their own words. Answering again replaces their answer.
 pub async fn respond(call: &Call<'_>, input: RespondInput) -> AppResult<Done> {
-    let tx = start!(call, "respondToPlan", &input);
+    let tx = start_change!(call, "respondToPlan", &input);
     let plan = tx.plan(input.plan, &[Action::ContributeToOwnPlan]).await?;
     let Some(shared) = plan.shared_version else {
         return Err(AppError::conflict(
@@ -1419,18 +1358,19 @@ pub async fn respond(call: &Call<'_>, input: RespondInput) -> AppResult<Done> {
     let words = text::prose("words", &input.words, 4000)?;
     let id = store::save_response(&tx.txn, &plan, shared, input.agrees, &words).await?;
     store::touch(&tx.txn, plan.id).await?;
-    tx.audit(
-        "plan.respond",
-        ("PlanResponse", id),
-        &["agrees", "words"],
-        &plan.target(),
+    tx.commit(
+        Audited {
+            action: "plan.respond",
+            record: ("PlanResponse", id),
+            fields: &["agrees", "words"],
+            target: &plan.target(),
+        },
+        Done {
+            plan_id: Some(plan.id),
+            record_id: Some(id),
+            version: Some(shared),
+        },
     )
-    .await?;
-    tx.finish(Done {
-        plan_id: Some(plan.id),
-        record_id: Some(id),
-        version: Some(shared),
-    })
     .await
 }
 
@@ -1456,7 +1396,7 @@ pub enum RecordInput {
 /// Records accommodation (with its suitability assessment), contact or
 /// activity for a young person, by a worker on their plan.
 pub async fn record(call: &Call<'_>, person: Uuid, input: RecordInput) -> AppResult<Done> {
-    let tx = start!(call, "recordCareLeaverRecord", &(person, &input));
+    let tx = start_change!(call, "recordCareLeaverRecord", &(person, &input));
     let plan = store::current_plan(&tx.txn, person)
         .await?
         .ok_or(AppError::NotFound {
@@ -1531,13 +1471,19 @@ pub async fn record(call: &Call<'_>, person: Uuid, input: RecordInput) -> AppRes
     };
     store::insert_record(&tx.txn, &row).await?;
     store::touch(&tx.txn, plan.id).await?;
-    tx.audit(action, (record_type, row.id), fields, &plan.target())
-        .await?;
-    tx.finish(Done {
-        plan_id: Some(plan.id),
-        record_id: Some(row.id),
-        version: None,
-    })
+    tx.commit(
+        Audited {
+            action,
+            record: (record_type, row.id),
+            fields,
+            target: &plan.target(),
+        },
+        Done {
+            plan_id: Some(plan.id),
+            record_id: Some(row.id),
+            version: None,
+        },
+    )
     .await
 }
 
@@ -1554,7 +1500,7 @@ pub struct ClaimInput {
 /// The young person claims setting-up-home allowance or a bursary
 /// instalment, within what is left of their entitlement.
 pub async fn request_claim(call: &Call<'_>, input: ClaimInput) -> AppResult<Done> {
-    let tx = start!(call, "requestClaim", &input);
+    let tx = start_change!(call, "requestClaim", &input);
     let me = tx.actor.person_id;
     let plan = store::current_plan(&tx.txn, me)
         .await?
@@ -1614,18 +1560,19 @@ pub async fn request_claim(call: &Call<'_>, input: ClaimInput) -> AppResult<Done
     };
     store::save_claim(&tx.txn, &claim).await?;
     store::touch(&tx.txn, plan.id).await?;
-    tx.audit(
-        "claim.request",
-        ("Claim", claim.id),
-        &["kind", "amountPence", "purpose"],
-        &plan.target(),
+    tx.commit(
+        Audited {
+            action: "claim.request",
+            record: ("Claim", claim.id),
+            fields: &["kind", "amountPence", "purpose"],
+            target: &plan.target(),
+        },
+        Done {
+            plan_id: Some(plan.id),
+            record_id: Some(claim.id),
+            version: None,
+        },
     )
-    .await?;
-    tx.finish(Done {
-        plan_id: Some(plan.id),
-        record_id: Some(claim.id),
-        version: None,
-    })
     .await
 }
 
@@ -1778,7 +1725,7 @@ pub async fn readable_claim(
 /// A manager approves or rejects a claim, or marks an approved one paid.
 /// The young person is told.
 pub async fn decide_claim(call: &Call<'_>, input: DecideInput) -> AppResult<Done> {
-    let tx = start!(call, "decideClaim", &input);
+    let tx = start_change!(call, "decideClaim", &input);
     let not_found = || AppError::NotFound { entity: "Claim" };
     let found = store::claim(&tx.txn, input.claim)
         .await?
@@ -1862,20 +1809,21 @@ pub async fn decide_claim(call: &Call<'_>, input: DecideInput) -> AppResult<Done
     if let Some(plan) = store::current_plan(&tx.txn, claim.person_id).await? {
         store::touch(&tx.txn, plan.id).await?;
     }
-    tx.audit(
-        match claim.status {
-            ClaimStatus::Paid => "claim.pay",
-            _ => "claim.decide",
+    tx.commit(
+        Audited {
+            action: match claim.status {
+                ClaimStatus::Paid => "claim.pay",
+                _ => "claim.decide",
+            },
+            record: ("Claim", claim.id),
+            fields: &["status", "decisionNote"],
+            target: &Target::person(claim.person_id, Some(claim.local_authority_id)),
         },
-        ("Claim", claim.id),
-        &["status", "decisionNote"],
-        &Target::person(claim.person_id, Some(claim.local_authority_id)),
+        Done {
+            plan_id: None,
+            record_id: Some(claim.id),
+            version: None,
+        },
     )
-    .await?;
-    tx.finish(Done {
-        plan_id: None,
-        record_id: Some(claim.id),
-        version: None,
-    })
     .await
 }
