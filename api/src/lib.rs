@@ -24,5 +24,6 @@ pub mod reference;
 pub mod seed;
 pub mod startup;
 pub mod staying_close;
+pub mod stored;
 pub mod telemetry;
 pub mod text;

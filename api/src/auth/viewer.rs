@@ -134,7 +134,7 @@ pub async fn authenticate(
                 .as_deref()
                 .unwrap_or_default()
                 .split_whitespace()
-                .filter_map(ClientScope::parse)
+                .filter_map(ClientScope::from_code)
                 .collect();
             let client = clients::store::active_client(db, subject)
                 .await?

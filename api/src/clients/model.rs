@@ -27,27 +27,9 @@ pub fn hash_secret(secret: &str) -> String {
     format!("{:x}", Sha256::digest(secret.as_bytes()))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClientStatus {
-    Active,
-    Revoked,
-}
-
-impl ClientStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClientStatus::Active => "active",
-            ClientStatus::Revoked => "revoked",
-        }
-    }
-
-    pub fn parse(s: &str) -> Self {
-        if s == "active" {
-            ClientStatus::Active
-        } else {
-            ClientStatus::Revoked
-        }
-    }
+crate::stored_enum! {
+    /// Whether a client may still get tokens.
+    ClientStatus { Active = "active", Revoked = "revoked" }
 }
 
 /// A client's display name, shown to staff and to the people it acts for.
@@ -74,12 +56,9 @@ pub fn scopes_to_string(scopes: &[ClientScope]) -> String {
         .join(" ")
 }
 
-/// Scopes read back from storage (unknown ones, if any, are dropped).
-pub fn scopes_from_string(stored: &str) -> Vec<ClientScope> {
-    stored
-        .split_whitespace()
-        .filter_map(ClientScope::parse)
-        .collect()
+/// Scopes read back from storage (an unknown one is a data bug: `INTERNAL`).
+pub fn scopes_from_string(stored: &str) -> AppResult<Vec<ClientScope>> {
+    stored.split_whitespace().map(ClientScope::parse).collect()
 }
 
 #[cfg(test)]
@@ -109,9 +88,10 @@ mod tests {
         .unwrap();
         assert_eq!(scopes_to_string(&got), "training:book dashboard:read");
         assert_eq!(
-            scopes_from_string("training:book nope"),
-            [ClientScope::TrainingBook]
+            scopes_from_string("training:book dashboard:read").unwrap(),
+            [ClientScope::TrainingBook, ClientScope::DashboardRead]
         );
+        assert!(scopes_from_string("training:book nope").is_err());
         assert!(scopes("scopes", &[]).is_err());
         assert!(client_name("  ").is_err());
         assert!(client_name("a\u{7}b").is_err());

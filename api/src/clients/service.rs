@@ -251,7 +251,7 @@ pub async fn issue_token(
         Some(requested) => {
             let mut asked = Vec::new();
             for s in requested.split_whitespace() {
-                let scope = ClientScope::parse(s).ok_or(TokenError::InvalidScope)?;
+                let scope = ClientScope::from_code(s).ok_or(TokenError::InvalidScope)?;
                 if !credentials.scopes.contains(&scope) {
                     return Err(TokenError::InvalidScope);
                 }

@@ -48,8 +48,8 @@ fn row(r: &QueryResult) -> AppResult<ApiClientRow> {
     Ok(ApiClientRow {
         id: r.try_get_by_index(0)?,
         name: r.try_get_by_index(1)?,
-        scopes: model::scopes_from_string(&scopes),
-        status: ClientStatus::parse(&status),
+        scopes: model::scopes_from_string(&scopes)?,
+        status: ClientStatus::parse(&status)?,
         local_authorities: Vec::new(),
         secret_rotated_at: r.try_get_by_index(4)?,
         revoked_at: r.try_get_by_index(5)?,
@@ -95,8 +95,8 @@ pub async fn credentials(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Optio
     let scopes: String = r.try_get_by_index(2)?;
     Ok(Some(Credentials {
         secret_hash: r.try_get_by_index(0)?,
-        status: ClientStatus::parse(&status),
-        scopes: model::scopes_from_string(&scopes),
+        status: ClientStatus::parse(&status)?,
+        scopes: model::scopes_from_string(&scopes)?,
     }))
 }
 
@@ -121,7 +121,7 @@ pub async fn active_client(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Opt
         }
     }
     Ok(Some(ActiveClient {
-        scopes: model::scopes_from_string(&scopes),
+        scopes: model::scopes_from_string(&scopes)?,
         local_authorities,
     }))
 }

@@ -1,53 +1,24 @@
 //! Rules and vocabulary of identity.
 
-use std::{fmt, str::FromStr};
-
 use crate::error::{AppError, AppResult};
 
-/// The roles an account can hold within an organisation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
-pub enum Role {
-    YoungPerson,
-    KinshipCarer,
-    KeyWorker,
-    PersonalAdviser,
-    Referrer,
-    Advocate,
-    AdvocacyManager,
-    TrainingCoordinator,
-    LaManager,
-    PlatformAdmin,
+crate::stored_enum! {
+    /// The roles an account can hold within an organisation.
+    Role as "Role" {
+        YoungPerson = "young_person",
+        KinshipCarer = "kinship_carer",
+        KeyWorker = "key_worker",
+        PersonalAdviser = "personal_adviser",
+        Referrer = "referrer",
+        Advocate = "advocate",
+        AdvocacyManager = "advocacy_manager",
+        TrainingCoordinator = "training_coordinator",
+        LaManager = "la_manager",
+        PlatformAdmin = "platform_admin",
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 10] = [
-        Role::YoungPerson,
-        Role::KinshipCarer,
-        Role::KeyWorker,
-        Role::PersonalAdviser,
-        Role::Referrer,
-        Role::Advocate,
-        Role::AdvocacyManager,
-        Role::TrainingCoordinator,
-        Role::LaManager,
-        Role::PlatformAdmin,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::YoungPerson => "young_person",
-            Role::KinshipCarer => "kinship_carer",
-            Role::KeyWorker => "key_worker",
-            Role::PersonalAdviser => "personal_adviser",
-            Role::Referrer => "referrer",
-            Role::Advocate => "advocate",
-            Role::AdvocacyManager => "advocacy_manager",
-            Role::TrainingCoordinator => "training_coordinator",
-            Role::LaManager => "la_manager",
-            Role::PlatformAdmin => "platform_admin",
-        }
-    }
-
     /// The commissioned service through which a provider's staff in this
     /// role reach a local authority (see `commissions.service`).
     pub fn commissioned_service(self) -> Option<&'static str> {
@@ -64,39 +35,13 @@ impl Role {
     }
 }
 
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| format!("unknown role `{s}`"))
-    }
-}
-
 /// Services that providers are commissioned for.
 pub const SERVICE_ADVOCACY: &str = "advocacy";
 pub const SERVICE_KINSHIP_TRAINING: &str = "kinship_training";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccountStatus {
-    Active,
-    Disabled,
-}
-
-impl AccountStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccountStatus::Active => "active",
-            AccountStatus::Disabled => "disabled",
-        }
-    }
+crate::stored_enum! {
+    /// Whether an account may sign in.
+    AccountStatus { Active = "active", Disabled = "disabled" }
 }
 
 /// An email address, trimmed and lower-cased (the account's login name).
@@ -137,9 +82,9 @@ mod tests {
     #[test]
     fn roles_round_trip() {
         for role in Role::ALL {
-            assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
+            assert_eq!(Role::parse(role.as_str()).unwrap(), role);
         }
-        assert!("root".parse::<Role>().is_err());
+        assert!(Role::parse("root").is_err());
         assert!(!Role::YoungPerson.is_staff() && Role::LaManager.is_staff());
     }
 

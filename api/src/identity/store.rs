@@ -192,10 +192,7 @@ pub async fn principal(
         let (Some(role), Some(organisation_id)) = (role, organisation_id) else {
             continue;
         };
-        let Ok(role) = role.parse::<Role>() else {
-            tracing::warn!(%account_id, role, "ignoring an unknown role grant");
-            continue;
-        };
+        let role = Role::parse(&role)?;
         let own_authority: Option<Uuid> = row.try_get_by_index(3)?;
         let commissioned: Option<Uuid> = row.try_get_by_index(4)?;
         let service: Option<String> = row.try_get_by_index(5)?;
@@ -251,14 +248,15 @@ pub async fn roles(
         .filter(organisations::Column::Id.is_in(org_ids))
         .all(db)
         .await?;
-    Ok(grants
-        .into_iter()
-        .filter_map(|g| {
-            let role = g.role.parse::<Role>().ok()?;
-            let org = orgs.iter().find(|o| o.id == g.organisation_id)?.clone();
-            Some((role, org))
-        })
-        .collect())
+    let mut held = Vec::with_capacity(grants.len());
+    for grant in grants {
+        let role = Role::parse(&grant.role)?;
+        // A grant's organisation is kept by a foreign key.
+        if let Some(org) = orgs.iter().find(|o| o.id == grant.organisation_id) {
+            held.push((role, org.clone()));
+        }
+    }
+    Ok(held)
 }
 
 /// Everything needed to create an account (used by the demo seed and admin tools).

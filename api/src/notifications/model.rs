@@ -5,57 +5,29 @@ use chrono_tz::Tz;
 
 use crate::error::{AppError, AppResult};
 
-/// What a notification is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
-#[graphql(name = "NotificationKind")]
-pub enum Kind {
-    /// A Staying Close check-in is due or overdue.
-    CheckInDue,
-    /// A plan review is due or overdue.
-    ReviewDue,
-    /// An allowance or bursary claim was approved or rejected.
-    ClaimDecided,
-    /// A plan version was shared for the young person to agree.
-    PlanShared,
-    /// A booked training session or group is coming up.
-    TrainingReminder,
-    /// An advocacy request is close to its timescale.
-    AdvocacyTimescale,
-    /// Something about a child's safety. Never waits for quiet hours.
-    Safeguarding,
-    /// Something about the person's account. Never waits for quiet hours.
-    Security,
+crate::stored_enum! {
+    /// What a notification is about.
+    Kind as "NotificationKind" {
+        /// A Staying Close check-in is due or overdue.
+        CheckInDue = "check_in_due",
+        /// A plan review is due or overdue.
+        ReviewDue = "review_due",
+        /// An allowance or bursary claim was approved or rejected.
+        ClaimDecided = "claim_decided",
+        /// A plan version was shared for the young person to agree.
+        PlanShared = "plan_shared",
+        /// A booked training session or group is coming up.
+        TrainingReminder = "training_reminder",
+        /// An advocacy request is close to its timescale.
+        AdvocacyTimescale = "advocacy_timescale",
+        /// Something about a child's safety. Never waits for quiet hours.
+        Safeguarding = "safeguarding",
+        /// Something about the person's account. Never waits for quiet hours.
+        Security = "security",
+    }
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
-        Kind::CheckInDue,
-        Kind::ReviewDue,
-        Kind::ClaimDecided,
-        Kind::PlanShared,
-        Kind::TrainingReminder,
-        Kind::AdvocacyTimescale,
-        Kind::Safeguarding,
-        Kind::Security,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::CheckInDue => "check_in_due",
-            Kind::ReviewDue => "review_due",
-            Kind::ClaimDecided => "claim_decided",
-            Kind::PlanShared => "plan_shared",
-            Kind::TrainingReminder => "training_reminder",
-            Kind::AdvocacyTimescale => "advocacy_timescale",
-            Kind::Safeguarding => "safeguarding",
-            Kind::Security => "security",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
     /// Urgent kinds are delivered at once, whatever the quiet hours.
     pub fn urgent(self) -> bool {
         matches!(self, Kind::Safeguarding | Kind::Security)
@@ -72,28 +44,13 @@ impl Kind {
     }
 }
 
-/// How a notification reaches a person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, async_graphql::Enum)]
-#[graphql(name = "NotificationChannel")]
-pub enum Channel {
-    InApp,
-    Email,
-    Push,
-}
-
-impl Channel {
-    pub const ALL: [Channel; 3] = [Channel::InApp, Channel::Email, Channel::Push];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::InApp => "in_app",
-            Channel::Email => "email",
-            Channel::Push => "push",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Channel> {
-        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+crate::stored_enum! {
+    /// How a notification reaches a person.
+    #[derive(PartialOrd, Ord)]
+    Channel as "NotificationChannel" {
+        InApp = "in_app",
+        Email = "email",
+        Push = "push",
     }
 }
 
@@ -118,8 +75,13 @@ pub fn channels_to_string(channels: &[Channel]) -> String {
         .join(",")
 }
 
-pub fn channels_from_string(stored: &str) -> Vec<Channel> {
-    stored.split(',').filter_map(Channel::parse).collect()
+/// Channels as stored (comma-separated codes; an unknown one is `INTERNAL`).
+pub fn channels_from_string(stored: &str) -> AppResult<Vec<Channel>> {
+    stored
+        .split(',')
+        .filter(|c| !c.is_empty())
+        .map(Channel::parse)
+        .collect()
 }
 
 /// The default: every channel.
@@ -262,7 +224,7 @@ mod tests {
         );
         assert_eq!(effective_channels(Kind::ReviewDue, &[]), [Channel::InApp]);
         assert_eq!(
-            channels_from_string(&channels_to_string(&Channel::ALL)),
+            channels_from_string(&channels_to_string(&Channel::ALL)).unwrap(),
             Channel::ALL
         );
         assert!(time_zone("timeZone", "Mars/Olympus").is_err());

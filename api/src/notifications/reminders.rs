@@ -151,7 +151,7 @@ pub async fn send_due(db: &DatabaseConnection, limit: u64) -> AppResult<usize> {
         .collect::<AppResult<Vec<Due>>>()?;
     let mut failed = Vec::new();
     for reminder in &due {
-        let Some(kind) = Kind::parse(&reminder.kind) else {
+        let Ok(kind) = Kind::parse(&reminder.kind) else {
             tracing::error!(kind = reminder.kind, "reminder of an unknown kind skipped");
             failed.push(reminder);
             continue;

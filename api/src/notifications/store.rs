@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::model::{self, Channel, Kind};
 use crate::{
     db::raw::{exec, query},
-    error::{AppError, AppResult},
+    error::AppResult,
     graphql::relay::PageRequest,
 };
 
@@ -36,9 +36,7 @@ fn row(r: &QueryResult) -> AppResult<NotificationRow> {
     Ok(NotificationRow {
         id: r.try_get_by_index(0)?,
         person_id: r.try_get_by_index(1)?,
-        kind: Kind::parse(&kind).ok_or_else(|| {
-            AppError::internal(anyhow::anyhow!("unknown notification kind {kind}"))
-        })?,
+        kind: Kind::parse(&kind)?,
         urgent: r.try_get_by_index(3)?,
         title: r.try_get_by_index(4)?,
         body: r.try_get_by_index(5)?,
@@ -192,9 +190,7 @@ pub async fn preferences(
     for r in &rows {
         let kind: String = r.try_get_by_index(0)?;
         let channels: String = r.try_get_by_index(1)?;
-        if let Some(kind) = Kind::parse(&kind) {
-            out.push((kind, model::channels_from_string(&channels)));
-        }
+        out.push((Kind::parse(&kind)?, model::channels_from_string(&channels)?));
     }
     Ok(out)
 }
@@ -212,7 +208,7 @@ pub async fn chosen_channels(
     )
     .await?;
     Ok(match rows.first() {
-        Some(r) => model::channels_from_string(&r.try_get_by_index::<String>(0)?),
+        Some(r) => model::channels_from_string(&r.try_get_by_index::<String>(0)?)?,
         None => model::DEFAULT_CHANNELS.to_vec(),
     })
 }

@@ -81,35 +81,16 @@ impl Action {
     ];
 }
 
-/// OAuth scopes a third-party client can hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, async_graphql::Enum)]
-#[graphql(name = "ApiScope")]
-pub enum ClientScope {
-    /// `training:read`: training sessions and availability.
-    TrainingRead,
-    /// `training:book`: book and cancel training places.
-    TrainingBook,
-    /// `dashboard:read`: aggregate figures for an authority.
-    DashboardRead,
-}
-
-impl ClientScope {
-    pub const ALL: [ClientScope; 3] = [
-        ClientScope::TrainingRead,
-        ClientScope::TrainingBook,
-        ClientScope::DashboardRead,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClientScope::TrainingRead => "training:read",
-            ClientScope::TrainingBook => "training:book",
-            ClientScope::DashboardRead => "dashboard:read",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
+crate::stored_enum! {
+    /// OAuth scopes a third-party client can hold.
+    #[derive(PartialOrd, Ord)]
+    ClientScope as "ApiScope" {
+        /// `training:read`: training sessions and availability.
+        TrainingRead = "training:read",
+        /// `training:book`: book and cancel training places.
+        TrainingBook = "training:book",
+        /// `dashboard:read`: aggregate figures for an authority.
+        DashboardRead = "dashboard:read",
     }
 }
 

@@ -5,33 +5,19 @@ use crate::{
     error::{AppError, AppResult},
 };
 
-/// Where a device's pushes go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
-#[graphql(name = "PushPlatform")]
-pub enum Platform {
-    /// Android (and iOS apps using Firebase): an FCM registration token.
-    Fcm,
-    /// iOS: an APNs device token (hex).
-    Apns,
-    /// A browser: a Web Push subscription endpoint URL.
-    Web,
+crate::stored_enum! {
+    /// Where a device's pushes go.
+    Platform as "PushPlatform" {
+        /// Android (and iOS apps using Firebase): an FCM registration token.
+        Fcm = "fcm",
+        /// iOS: an APNs device token (hex).
+        Apns = "apns",
+        /// A browser: a Web Push subscription endpoint URL.
+        Web = "web",
+    }
 }
 
 impl Platform {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Platform::Fcm => "fcm",
-            Platform::Apns => "apns",
-            Platform::Web => "web",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Platform> {
-        [Platform::Fcm, Platform::Apns, Platform::Web]
-            .into_iter()
-            .find(|p| p.as_str() == s)
-    }
-
     /// Whether this server has credentials for the platform.
     pub fn configured(self, settings: &PushSettings) -> bool {
         match self {

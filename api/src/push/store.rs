@@ -31,8 +31,7 @@ fn row(r: &QueryResult) -> AppResult<Device> {
     Ok(Device {
         id: r.try_get_by_index(0)?,
         account_id: r.try_get_by_index(1)?,
-        platform: Platform::parse(&platform)
-            .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown platform {platform}")))?,
+        platform: Platform::parse(&platform)?,
         token: r.try_get_by_index(3)?,
         web_keys: p256dh.zip(auth),
         app_version: r.try_get_by_index(6)?,

@@ -7,41 +7,7 @@ use chrono::{Datelike, Months, NaiveDate};
 
 use crate::error::{AppError, AppResult};
 
-/// Declares a stored enum: its GraphQL enum, its stored string and parser.
-macro_rules! stored_enum {
-    ($(#[$meta:meta])* $name:ident as $gql:literal { $($(#[$vmeta:meta])* $variant:ident = $stored:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum, serde::Serialize, serde::Deserialize)]
-        #[graphql(name = $gql)]
-        pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $stored)] $variant),+
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $stored),+
-                }
-            }
-
-            /// Parses a stored value; an unknown one is a data bug.
-            pub fn parse(stored: &str) -> AppResult<Self> {
-                Self::ALL
-                    .iter()
-                    .copied()
-                    .find(|v| v.as_str() == stored)
-                    .ok_or_else(|| {
-                        AppError::internal(anyhow::anyhow!(
-                            "unknown {} {stored:?} in the database",
-                            stringify!($name)
-                        ))
-                    })
-            }
-        }
-    };
-}
+use crate::stored_enum;
 
 stored_enum! {
     /// Care-leaver status under the Children (Leaving Care) Act 2000.
@@ -243,7 +209,7 @@ pub fn assess(
 ) -> AppResult<(bool, Vec<FactorJudgement>)> {
     let mut sorted = Vec::with_capacity(SuitabilityFactor::ALL.len());
     for factor in SuitabilityFactor::ALL {
-        let mut matching = judgements.iter().filter(|j| j.factor == *factor);
+        let mut matching = judgements.iter().filter(|j| j.factor == factor);
         let Some(judgement) = matching.next() else {
             return Err(AppError::bad_input(
                 "assessment",

@@ -193,10 +193,10 @@ fn suitability_needs_every_factor_and_s1_x1_are_invalid() {
 #[test]
 fn codes_round_trip_and_unknown_ones_are_errors() {
     for a in Activity::ALL {
-        assert_eq!(Activity::parse(a.as_str()).unwrap(), *a);
+        assert_eq!(Activity::parse(a.as_str()).unwrap(), a);
     }
     for t in AccommodationType::ALL {
-        assert_eq!(AccommodationType::parse(t.as_str()).unwrap(), *t);
+        assert_eq!(AccommodationType::parse(t.as_str()).unwrap(), t);
     }
     assert!(InTouch::parse("MAYBE").is_err());
     assert!(!Activity::G6.is_eet() && Activity::P4.is_eet());
