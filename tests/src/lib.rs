@@ -21,6 +21,23 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+/// The synthetic demo data's authorities and accounts the suites share
+/// (`closeknit::seed`).
+pub mod demo {
+    /// Northmoor's email domain: `<role>@northmoor.example`.
+    pub const NORTHMOOR: &str = "northmoor.example";
+    /// Eastbrook's email domain: `<role>@eastbrook.example`.
+    pub const EASTBROOK: &str = "eastbrook.example";
+    /// The platform admin.
+    pub const ADMIN: &str = "admin@closeknit.example";
+    /// Northmoor's first demo young person (signs in with an emailed code).
+    pub const YOUNG_PERSON: &str = "young.person@northmoor.example";
+}
+
+/// Asks for a sign-in code by email (`$email`).
+pub const REQUEST_SIGN_IN_CODE: &str =
+    "mutation($email: String!) { requestSignInCode(input: {email: $email}) { message } }";
+
 /// The PostgreSQL server the suites use, if any.
 pub fn postgres_server_url() -> Option<String> {
     std::env::var("CLOSEKNIT_TEST_DATABASE_URL")
@@ -264,6 +281,16 @@ impl TestApp {
         TestAppBuilder::new()
     }
 
+    /// A server whose mail goes to a new SMTP sink on loopback.
+    pub async fn spawn_with_smtp() -> (TestApp, smtp::SmtpSink) {
+        let smtp = smtp::SmtpSink::start().await;
+        let app = TestAppBuilder::new()
+            .env("CLOSEKNIT_SMTP_URL", &smtp.url())
+            .spawn()
+            .await;
+        (app, smtp)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
@@ -362,8 +389,7 @@ impl TestApp {
             "no code email for {email}"
         );
         let message = code_mail().expect("code email");
-        let start = message.data.find("code is ").expect("code in email") + "code is ".len();
-        let code = &message.data[start..start + 6];
+        let code = code_in(&message.data);
         let (_, body) = self
             .graphql(
                 "mutation($e: String!, $c: String!) { signInWithCode(input: {email: $e, code: $c}) { accessToken } }",
@@ -423,7 +449,6 @@ impl Drop for TestApp {
     }
 }
 
-/// The `extensions.code` of each error in a GraphQL response body.
 /// A global id, as the API encodes it (`Type:uuid`, base64url).
 pub fn global_id(type_name: &str, id: uuid::Uuid) -> String {
     use base64::Engine;
@@ -450,6 +475,7 @@ pub fn suitability_assessment(unsuitable: &[&str]) -> Value {
     )
 }
 
+/// The `extensions.code` of each error in a GraphQL response body.
 pub fn error_codes(body: &Value) -> Vec<String> {
     body["errors"]
         .as_array()
@@ -460,6 +486,25 @@ pub fn error_codes(body: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The six-digit code in a sign-in code email, read as a person would.
+pub fn code_in(text: &str) -> String {
+    let start = text.find("code is ").expect("code in email") + "code is ".len();
+    text[start..start + 6].to_string()
+}
+
+/// An Ed25519 signing key as PKCS#8 PEM (`CLOSEKNIT_JWT_PRIVATE_KEY`), the
+/// same for the same seed: servers given one seed accept each other's tokens.
+pub fn signing_key_pem(seed: u8) -> String {
+    use ed25519_dalek::{
+        SigningKey,
+        pkcs8::{EncodePrivateKey, spki::der::pem::LineEnding},
+    };
+    SigningKey::from_bytes(&[seed; 32])
+        .to_pkcs8_pem(LineEnding::LF)
+        .expect("PKCS#8 PEM")
+        .to_string()
 }
 
 /// Polls `check` until it returns true or `timeout` passes.

@@ -7,12 +7,12 @@
 use std::time::Duration;
 
 use closeknit::db::raw::{exec, query};
-use closeknit_tests::{TestApp, error_codes, eventually, smtp::SmtpSink};
+use closeknit_tests::{
+    REQUEST_SIGN_IN_CODE as REQUEST_CODE, TestApp, code_in, demo::YOUNG_PERSON, error_codes,
+    eventually, smtp::SmtpSink,
+};
 use serde_json::{Value, json};
 
-const YOUNG_PERSON: &str = "young.person@northmoor.example";
-const REQUEST_CODE: &str =
-    "mutation($email: String!) { requestSignInCode(input: {email: $email}) { message } }";
 const CODE_SIGN_IN: &str = "mutation($email: String!, $code: String!) { \
     signInWithCode(input: {email: $email, code: $code}) { accessToken me { email } } }";
 const CODE_JOB: &str = "sign_in_code.email";
@@ -29,12 +29,6 @@ async fn code_sign_in(app: &TestApp, code: &str) -> Value {
     app.graphql(CODE_SIGN_IN, json!({"email": YOUNG_PERSON, "code": code}))
         .await
         .1
-}
-
-/// The code in a delivered email, read as a person would.
-fn code_in(text: &str) -> String {
-    let start = text.find("code is ").expect("code in email") + "code is ".len();
-    text[start..start + 6].to_string()
 }
 
 /// The code emails' jobs, oldest first: (id, state, attempts, payload).

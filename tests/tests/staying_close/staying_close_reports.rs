@@ -4,11 +4,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 use closeknit::db::raw::exec;
-use closeknit_tests::{TestApp, error_codes, global_id, suitability_assessment};
+use closeknit_tests::{
+    TestApp,
+    demo::{EASTBROOK as E, NORTHMOOR as N},
+    error_codes, global_id, suitability_assessment,
+};
 use serde_json::{Value, json};
-
-const N: &str = "northmoor.example";
-const E: &str = "eastbrook.example";
 
 async fn record(app: &TestApp, token: &str, mutation: &str, input: Value) {
     let kind = format!("{}{}Input", mutation[..1].to_uppercase(), &mutation[1..]);

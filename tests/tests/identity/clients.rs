@@ -6,10 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 use base64::{Engine, engine::general_purpose::STANDARD};
-use closeknit_tests::{TestApp, error_codes};
+use closeknit_tests::{TestApp, demo::ADMIN, error_codes};
 use serde_json::{Value, json};
-
-const ADMIN: &str = "admin@closeknit.example";
 
 const CREATE: &str = "mutation($input: CreateApiClientInput!) { createApiClient(input: $input) { \
     clientSecret client { id clientId name scopes active localAuthorities { onsCode } } } }";

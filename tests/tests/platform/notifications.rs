@@ -14,12 +14,10 @@ use closeknit::{
         service::{self, NewNotification},
     },
 };
-use closeknit_tests::{TestApp, error_codes, eventually, smtp::SmtpSink};
+use closeknit_tests::{TestApp, demo::YOUNG_PERSON as YP, error_codes, eventually, smtp::SmtpSink};
 use sea_orm::TransactionTrait;
 use serde_json::{Value, json};
 use uuid::Uuid;
-
-const YP: &str = "young.person@northmoor.example";
 
 async fn spawn() -> (TestApp, SmtpSink) {
     let smtp = SmtpSink::start().await;

@@ -12,7 +12,9 @@ use closeknit::notifications::{
     service::{self, NewNotification},
 };
 use closeknit_tests::{
-    TestApp, error_codes, eventually,
+    TestApp,
+    demo::YOUNG_PERSON as YP,
+    error_codes, eventually,
     push_fake::{Keys, PushFake},
     smtp::SmtpSink,
 };
@@ -20,7 +22,6 @@ use sea_orm::TransactionTrait;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-const YP: &str = "young.person@northmoor.example";
 const YP2: &str = "young.person.two@northmoor.example";
 
 struct Setup {

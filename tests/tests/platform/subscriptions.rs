@@ -11,8 +11,7 @@ use closeknit::notifications::{
     model::Kind,
     service::{self, NewNotification},
 };
-use closeknit_tests::{TestApp, error_codes};
-use ed25519_dalek::{SigningKey, pkcs8::EncodePrivateKey, pkcs8::spki::der::pem::LineEnding};
+use closeknit_tests::{TestApp, error_codes, signing_key_pem};
 use futures::{SinkExt, StreamExt};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use serde_json::{Value, json};
@@ -27,20 +26,13 @@ type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 const KEY_WORKER: &str = "key.worker@northmoor.example";
 const SUBSCRIBE: &str = "subscription { notificationAdded { title kind urgent } }";
 
-fn shared_key() -> String {
-    SigningKey::from_bytes(&[7; 32])
-        .to_pkcs8_pem(LineEnding::LF)
-        .unwrap()
-        .to_string()
-}
-
 async fn spawn_pair() -> (TestApp, TestApp) {
     let first = TestApp::builder()
-        .env("CLOSEKNIT_JWT_PRIVATE_KEY", &shared_key())
+        .env("CLOSEKNIT_JWT_PRIVATE_KEY", &signing_key_pem(7))
         .spawn()
         .await;
     let second = TestApp::builder()
-        .env("CLOSEKNIT_JWT_PRIVATE_KEY", &shared_key())
+        .env("CLOSEKNIT_JWT_PRIVATE_KEY", &signing_key_pem(7))
         .shared_database(&first)
         .spawn()
         .await;
@@ -181,7 +173,7 @@ async fn connection_init_without_a_valid_token_is_refused() {
 #[tokio::test]
 async fn the_stream_ends_when_the_session_ends_and_sockets_close_at_shutdown() {
     let app = TestApp::builder()
-        .env("CLOSEKNIT_JWT_PRIVATE_KEY", &shared_key())
+        .env("CLOSEKNIT_JWT_PRIVATE_KEY", &signing_key_pem(7))
         .spawn()
         .await;
     let token = app.staff_token(KEY_WORKER).await;

@@ -13,8 +13,10 @@ use closeknit::{
 };
 use std::time::Duration;
 
-use closeknit_tests::{TestApp, error_codes, eventually, smtp::SmtpSink};
-use ed25519_dalek::{SigningKey, pkcs8::EncodePrivateKey, pkcs8::spki::der::pem::LineEnding};
+use closeknit_tests::{
+    REQUEST_SIGN_IN_CODE as REQUEST_CODE, TestApp, code_in, demo::YOUNG_PERSON, error_codes,
+    eventually, signing_key_pem, smtp::SmtpSink,
+};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
@@ -26,16 +28,9 @@ const SIGN_IN: &str = "mutation($email: String!, $password: String!) { \
 const REFRESH: &str = "mutation($t: String!) { refreshSession(input: {refreshToken: $t}) { accessToken refreshToken } }";
 const ME: &str = "{ me { email roles { role } } }";
 
-fn pem(seed: u8) -> String {
-    SigningKey::from_bytes(&[seed; 32])
-        .to_pkcs8_pem(LineEnding::LF)
-        .unwrap()
-        .to_string()
-}
-
 async fn spawn() -> TestApp {
     TestApp::builder()
-        .env("CLOSEKNIT_JWT_PRIVATE_KEY", &pem(42))
+        .env("CLOSEKNIT_JWT_PRIVATE_KEY", &signing_key_pem(42))
         .spawn()
         .await
 }
@@ -267,9 +262,14 @@ async fn forged_expired_and_foreign_tokens_get_401() {
     let sid = claims["sid"].as_str().unwrap();
     let now = chrono::Utc::now().timestamp();
     let mint = |seed: u8, iss: &str, aud: &str, at: i64| {
-        TokenService::new(KeySet::from_pem(&pem(seed), None).unwrap(), iss, aud, 900)
-            .issue_at(SubjectKind::Account, sub, Some(sid), None, at)
-            .unwrap()
+        TokenService::new(
+            KeySet::from_pem(&signing_key_pem(seed), None).unwrap(),
+            iss,
+            aud,
+            900,
+        )
+        .issue_at(SubjectKind::Account, sub, Some(sid), None, at)
+        .unwrap()
     };
     // The genuine key still works for a well-formed token.
     assert_eq!(
@@ -309,16 +309,13 @@ async fn forged_expired_and_foreign_tokens_get_401() {
     assert_eq!(r.headers()["www-authenticate"], "Bearer");
 }
 
-const REQUEST_CODE: &str =
-    "mutation($email: String!) { requestSignInCode(input: {email: $email}) { message } }";
 const CODE_SIGN_IN: &str = "mutation($email: String!, $code: String!) { \
     signInWithCode(input: {email: $email, code: $code}) { accessToken me { email roles { role } } } }";
-const YOUNG_PERSON: &str = "young.person@northmoor.example";
 
 async fn spawn_with_smtp() -> (TestApp, SmtpSink) {
     let smtp = SmtpSink::start().await;
     let app = TestApp::builder()
-        .env("CLOSEKNIT_JWT_PRIVATE_KEY", &pem(42))
+        .env("CLOSEKNIT_JWT_PRIVATE_KEY", &signing_key_pem(42))
         .env("CLOSEKNIT_SMTP_URL", &smtp.url())
         .spawn()
         .await;
@@ -339,9 +336,7 @@ async fn code_from_mail(smtp: &SmtpSink, n: usize) -> String {
         message.header("Subject").as_deref(),
         Some("Your Closeknit sign-in code")
     );
-    let text = &message.data;
-    let start = text.find("code is ").unwrap() + "code is ".len();
-    text[start..start + 6].to_string()
+    code_in(&message.data)
 }
 
 async fn request_code(app: &TestApp, email: &str) -> String {
@@ -481,7 +476,7 @@ fn retry_after_seconds(body: &Value) -> u64 {
 #[tokio::test]
 async fn sign_in_attempts_are_budgeted_per_account_and_per_address() {
     let app = TestApp::builder()
-        .env("CLOSEKNIT_JWT_PRIVATE_KEY", &pem(42))
+        .env("CLOSEKNIT_JWT_PRIVATE_KEY", &signing_key_pem(42))
         .env("CLOSEKNIT_TRUSTED_PROXY_HOPS", "1")
         .env("CLOSEKNIT_RATE_SIGN_IN_PER_ACCOUNT", "3/10m")
         .env("CLOSEKNIT_RATE_SIGN_IN_PER_IP", "5/10m")
@@ -545,7 +540,7 @@ async fn sign_in_attempts_are_budgeted_per_account_and_per_address() {
 async fn code_emails_are_budgeted_per_account() {
     let smtp = SmtpSink::start().await;
     let app = TestApp::builder()
-        .env("CLOSEKNIT_JWT_PRIVATE_KEY", &pem(42))
+        .env("CLOSEKNIT_JWT_PRIVATE_KEY", &signing_key_pem(42))
         .env("CLOSEKNIT_SMTP_URL", &smtp.url())
         .env("CLOSEKNIT_RATE_CODE_REQUESTS_PER_ACCOUNT", "1/10m")
         .spawn()

@@ -5,20 +5,12 @@
 
 use std::collections::BTreeSet;
 
-use closeknit_tests::{TestApp, error_codes, smtp::SmtpSink};
+use closeknit_tests::{
+    TestApp,
+    demo::{EASTBROOK as E, NORTHMOOR as N},
+    error_codes,
+};
 use serde_json::{Value, json};
-
-const N: &str = "northmoor.example";
-const E: &str = "eastbrook.example";
-
-async fn spawn() -> (TestApp, SmtpSink) {
-    let smtp = SmtpSink::start().await;
-    let app = TestApp::builder()
-        .env("CLOSEKNIT_SMTP_URL", &smtp.url())
-        .spawn()
-        .await;
-    (app, smtp)
-}
 
 const YOUNG_PEOPLE: &str =
     "{ youngPeople(first: 50) { edges { node { id givenName localAuthority { onsCode } } } } }";
@@ -113,7 +105,7 @@ const CLIENTS: &str = "{ apiClients(first: 5) { edges { node { name } } } }";
 
 #[tokio::test]
 async fn the_policy_matrix_holds_for_every_role() {
-    let (app, smtp) = spawn().await;
+    let (app, smtp) = TestApp::spawn_with_smtp().await;
     let n_manager = app.staff_token(&format!("la.manager@{N}")).await;
     let e_manager = app.staff_token(&format!("la.manager@{E}")).await;
     let north = young_people_of(&app, &n_manager).await;
@@ -301,7 +293,7 @@ async fn the_policy_matrix_holds_for_every_role() {
 
 #[tokio::test]
 async fn anonymous_viewers_are_told_to_sign_in() {
-    let (app, _smtp) = spawn().await;
+    let (app, _smtp) = TestApp::spawn_with_smtp().await;
     let la = app.local_authority_id("E06099001").await;
     for (query, vars) in [
         (YOUNG_PEOPLE, json!({})),
@@ -316,7 +308,7 @@ async fn anonymous_viewers_are_told_to_sign_in() {
 
 #[tokio::test]
 async fn reads_are_audited_with_the_fields_released_and_shown_in_plain_words() {
-    let (app, smtp) = spawn().await;
+    let (app, smtp) = TestApp::spawn_with_smtp().await;
     let manager = app.staff_token(&format!("la.manager@{N}")).await;
     let adviser = app.staff_token(&format!("personal.adviser@{N}")).await;
     let key_worker = app.staff_token(&format!("key.worker@{N}")).await;
@@ -395,7 +387,7 @@ async fn reads_are_audited_with_the_fields_released_and_shown_in_plain_words() {
 
 #[tokio::test]
 async fn a_list_audits_exactly_the_page_returned() {
-    let (app, _smtp) = spawn().await;
+    let (app, _smtp) = TestApp::spawn_with_smtp().await;
     let manager = app.staff_token(&format!("la.manager@{N}")).await;
     let count = || async {
         closeknit::db::raw::query(

@@ -7,20 +7,12 @@
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{Days, Utc};
 use closeknit::db::raw::query;
-use closeknit_tests::{TestApp, error_codes, global_id, smtp::SmtpSink, suitability_assessment};
+use closeknit_tests::{
+    TestApp,
+    demo::{EASTBROOK as E, NORTHMOOR as N},
+    error_codes, global_id, suitability_assessment,
+};
 use serde_json::{Value, json};
-
-const N: &str = "northmoor.example";
-const E: &str = "eastbrook.example";
-
-async fn spawn() -> (TestApp, SmtpSink) {
-    let smtp = SmtpSink::start().await;
-    let app = TestApp::builder()
-        .env("CLOSEKNIT_SMTP_URL", &smtp.url())
-        .spawn()
-        .await;
-    (app, smtp)
-}
 
 fn today() -> chrono::NaiveDate {
     Utc::now()
@@ -106,7 +98,7 @@ fn error(body: &Value) -> (&str, &Value) {
 
 #[tokio::test]
 async fn each_reader_sees_exactly_the_plans_the_rules_allow() {
-    let (app, smtp) = spawn().await;
+    let (app, smtp) = TestApp::spawn_with_smtp().await;
     let jamie = app.code_token(&smtp, &format!("young.person@{N}")).await;
     let mine = my_plan(&app, &jamie).await;
     assert_eq!(mine["youngPerson"]["givenName"], "Jamie");
@@ -211,7 +203,7 @@ async fn each_reader_sees_exactly_the_plans_the_rules_allow() {
 
 #[tokio::test]
 async fn changes_are_versioned_stale_ones_conflict_and_keys_replay() {
-    let (app, smtp) = spawn().await;
+    let (app, smtp) = TestApp::spawn_with_smtp().await;
     let adviser = app.staff_token(&format!("personal.adviser@{N}")).await;
     let plan = plan_of(&app, &adviser, &format!("young.person@{N}")).await;
     let id = plan["id"].as_str().unwrap();
@@ -375,7 +367,7 @@ async fn changes_are_versioned_stale_ones_conflict_and_keys_replay() {
 
 #[tokio::test]
 async fn concurrent_edits_with_the_same_version_let_exactly_one_through() {
-    let (app, _smtp) = spawn().await;
+    let (app, _smtp) = TestApp::spawn_with_smtp().await;
     let adviser = app.staff_token(&format!("personal.adviser@{N}")).await;
     let plan = plan_of(&app, &adviser, &format!("young.person@{N}")).await;
     let id = plan["id"].as_str().unwrap().to_string();
@@ -404,7 +396,7 @@ async fn concurrent_edits_with_the_same_version_let_exactly_one_through() {
 
 #[tokio::test]
 async fn check_ins_and_reviews_are_flagged_logged_and_reminded() {
-    let (app, smtp) = spawn().await;
+    let (app, smtp) = TestApp::spawn_with_smtp().await;
     let adviser = app.staff_token(&format!("personal.adviser@{N}")).await;
     let riley = plan_of(&app, &adviser, &format!("young.person.two@{N}")).await;
     let id = riley["id"].as_str().unwrap().to_string();
@@ -539,7 +531,7 @@ async fn check_ins_and_reviews_are_flagged_logged_and_reminded() {
 
 #[tokio::test]
 async fn claims_stay_within_the_caps_and_are_decided_by_managers() {
-    let (app, smtp) = spawn().await;
+    let (app, smtp) = TestApp::spawn_with_smtp().await;
     let jamie = app.code_token(&smtp, &format!("young.person@{N}")).await;
     let claim = "mutation($input: RequestClaimInput!) { requestClaim(input: $input) { claim { id status amountPence } } }";
     // Jamie has £1,500 of the £3,000 allowance claimed (paid and requested).
@@ -779,7 +771,7 @@ async fn claims_stay_within_the_caps_and_are_decided_by_managers() {
 
 #[tokio::test]
 async fn the_young_person_comments_and_agrees_with_the_shared_version() {
-    let (app, smtp) = spawn().await;
+    let (app, smtp) = TestApp::spawn_with_smtp().await;
     let adviser = app.staff_token(&format!("personal.adviser@{N}")).await;
     let plan = plan_of(&app, &adviser, &format!("young.person@{N}")).await;
     let id = plan["id"].as_str().unwrap().to_string();
@@ -888,7 +880,7 @@ async fn the_young_person_comments_and_agrees_with_the_shared_version() {
 
 #[tokio::test]
 async fn ssda903_records_use_the_code_lists_and_the_schedule_2_factors() {
-    let (app, _smtp) = spawn().await;
+    let (app, _smtp) = TestApp::spawn_with_smtp().await;
     let adviser = app.staff_token(&format!("personal.adviser@{N}")).await;
     let jamie = global_id(
         "YoungPerson",
@@ -999,7 +991,7 @@ async fn ssda903_records_use_the_code_lists_and_the_schedule_2_factors() {
 
 #[tokio::test]
 async fn plans_start_with_checked_dates_and_workers_and_end_with_a_reason() {
-    let (app, _smtp) = spawn().await;
+    let (app, _smtp) = TestApp::spawn_with_smtp().await;
     let adviser = app.staff_token(&format!("personal.adviser@{N}")).await;
     let avery = global_id(
         "YoungPerson",
@@ -1181,7 +1173,7 @@ async fn last_plan_read_fields(app: &TestApp) -> String {
 
 #[tokio::test]
 async fn the_app_syncs_only_what_changed() {
-    let (app, smtp) = spawn().await;
+    let (app, smtp) = TestApp::spawn_with_smtp().await;
     let jamie = app.code_token(&smtp, &format!("young.person@{N}")).await;
     let changes = "query($since: DateTime!) { myStayingClosePlanChanges(since: $since) { syncedAt plan { version } goals { id title removedAt } checkIns { dueOn } claims { id } } }";
     let (_, body) = app
@@ -1259,7 +1251,7 @@ async fn the_app_syncs_only_what_changed() {
 async fn the_home_screen_reads_the_same_as_the_plan_field_by_field() {
     // On PostgreSQL the home query is one statement (with its audit row);
     // elsewhere, and for plans read by id, each field is its own read.
-    let (app, smtp) = spawn().await;
+    let (app, smtp) = TestApp::spawn_with_smtp().await;
     let jamie = app.code_token(&smtp, &format!("young.person@{N}")).await;
     let adviser = app.staff_token(&format!("personal.adviser@{N}")).await;
     // Progress on a goal, so the nested lists are not empty.
