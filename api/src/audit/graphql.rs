@@ -5,10 +5,11 @@ use async_graphql::{Context, Enum, ID, Object, SimpleObject, connection::Connect
 use chrono::{DateTime, Utc};
 
 use super::{store, store::AuditRow, words};
+use crate::paging::PageRequest;
 use crate::{
     graphql::{
         context::RequestCtx,
-        relay::{PageRequest, connection, connection_cost, decode_typed_id, encode_id},
+        relay::{connection, connection_cost, decode_typed_id, encode_id},
     },
     policy::{self, Action, Target},
 };

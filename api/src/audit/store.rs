@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, QueryResult, Value};
 use uuid::Uuid;
 
-use crate::{db::raw::query, error::AppResult, graphql::relay::PageRequest, policy::Scope};
+use crate::{db::raw::query, error::AppResult, paging::PageRequest, policy::Scope};
 
 /// An audit record with the actor's display details.
 #[derive(Debug, Clone)]

@@ -13,11 +13,12 @@ use super::{
     service::{self, NewClientInput},
     store::ApiClientRow,
 };
+use crate::paging::PageRequest;
 use crate::{
     error::AppResult,
     graphql::{
         context::RequestCtx,
-        relay::{PageRequest, connection, connection_cost, decode_typed_id, encode_id},
+        relay::{connection, connection_cost, decode_typed_id, encode_id},
     },
     policy::ClientScope,
     reference::{graphql::LocalAuthority, store as reference},

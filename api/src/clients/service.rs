@@ -164,7 +164,7 @@ pub async fn revoke(
 pub async fn list(
     db: &DatabaseConnection,
     viewer: &Viewer,
-    page: &crate::graphql::relay::PageRequest,
+    page: &crate::paging::PageRequest,
 ) -> AppResult<Vec<ApiClientRow>> {
     policy::authorize(viewer, Action::ManageApiClients, &Target::platform())?;
     store::clients_page(db, page).await

@@ -8,7 +8,7 @@ use super::model::{self, ClientStatus};
 use crate::{
     db::raw::{exec, query},
     error::AppResult,
-    graphql::relay::PageRequest,
+    paging::PageRequest,
     policy::ClientScope,
 };
 

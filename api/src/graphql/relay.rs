@@ -7,7 +7,10 @@ use async_graphql::{
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use uuid::Uuid;
 
-use crate::error::{AppError, AppResult};
+use crate::{
+    error::{AppError, AppResult},
+    paging::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest, encode_cursor},
+};
 
 pub fn encode_id(type_name: &str, id: Uuid) -> ID {
     ID(URL_SAFE_NO_PAD.encode(format!("{type_name}:{id}")))
@@ -35,11 +38,6 @@ pub fn decode_typed_id(field: &str, id: &ID, expected: &str) -> AppResult<Uuid> 
     Ok(uuid)
 }
 
-/// Page size when `first` is not given.
-pub const DEFAULT_PAGE_SIZE: i32 = 20;
-/// Largest `first` accepted.
-pub const MAX_PAGE_SIZE: i32 = 100;
-
 /// Complexity of a connection field: its page size times the cost of a node.
 pub fn connection_cost(first: Option<i32>, child_complexity: usize) -> usize {
     let size = first.unwrap_or(DEFAULT_PAGE_SIZE).clamp(0, MAX_PAGE_SIZE);
@@ -47,61 +45,6 @@ pub fn connection_cost(first: Option<i32>, child_complexity: usize) -> usize {
         .unwrap_or(0)
         .saturating_mul(child_complexity)
         .saturating_add(1)
-}
-
-/// Forward pagination arguments, validated: `first` in 0..=100 and an
-/// opaque `after` cursor holding the sort key of the last row seen.
-#[derive(Debug, Clone)]
-pub struct PageRequest {
-    pub first: u64,
-    pub after: Option<String>,
-}
-
-impl PageRequest {
-    pub fn new(first: Option<i32>, after: Option<String>) -> AppResult<Self> {
-        let first = first.unwrap_or(DEFAULT_PAGE_SIZE);
-        if !(0..=MAX_PAGE_SIZE).contains(&first) {
-            return Err(AppError::bad_input(
-                "first",
-                format!("must be between 0 and {MAX_PAGE_SIZE}"),
-            ));
-        }
-        let after = after.map(|c| decode_cursor(&c)).transpose()?;
-        Ok(PageRequest {
-            first: u64::try_from(first).unwrap_or(0),
-            after,
-        })
-    }
-
-    /// The `after` key parsed as the list's key type (a UUID, a number);
-    /// a key that does not parse is a cursor from some other list.
-    pub fn after_key<K: std::str::FromStr>(&self) -> AppResult<Option<K>> {
-        self.after
-            .as_deref()
-            .map(str::parse::<K>)
-            .transpose()
-            .map_err(|_| AppError::bad_input("after", "is not a cursor from this list"))
-    }
-
-    /// Rows to fetch: one more than the page, to know if there is a next page.
-    pub fn fetch_limit(&self) -> u64 {
-        self.first + 1
-    }
-}
-
-const CURSOR_PREFIX: &str = "k1:";
-
-pub fn encode_cursor(key: &str) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{key}"))
-}
-
-fn decode_cursor(cursor: &str) -> AppResult<String> {
-    let bad = || AppError::bad_input("after", "is not a cursor from this list");
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
-    let text = String::from_utf8(bytes).map_err(|_| bad())?;
-    text.strip_prefix(CURSOR_PREFIX)
-        .map(str::to_string)
-        .ok_or_else(bad)
 }
 
 /// Builds a connection from rows fetched with [`PageRequest::fetch_limit`].

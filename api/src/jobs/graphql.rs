@@ -5,13 +5,14 @@ use async_graphql::{Context, InputObject, Object, SimpleObject, connection::Conn
 use chrono::{DateTime, Utc};
 
 use super::queue::{self, DeadJob};
+use crate::paging::PageRequest;
 use crate::{
     audit::{self, AuditEntry},
     db::begin_write,
     error::{AppError, AppResult},
     graphql::{
         context::RequestCtx,
-        relay::{PageRequest, connection, connection_cost},
+        relay::{connection, connection_cost},
     },
     policy::{self, Action, Target},
 };

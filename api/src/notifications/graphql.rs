@@ -9,11 +9,12 @@ use super::{
     service::{self, SettingsChange},
     store::NotificationRow,
 };
+use crate::paging::PageRequest;
 use crate::{
     error::{AppError, AppResult},
     graphql::{
         context::RequestCtx,
-        relay::{PageRequest, connection, connection_cost, decode_typed_id, encode_id},
+        relay::{connection, connection_cost, decode_typed_id, encode_id},
     },
 };
 

@@ -88,7 +88,7 @@ pub fn channels_from_string(stored: &str) -> AppResult<Vec<Channel>> {
 pub const DEFAULT_CHANNELS: [Channel; 3] = Channel::ALL;
 
 /// The default time zone for people in England.
-pub const DEFAULT_TIME_ZONE: Tz = chrono_tz::Europe::London;
+pub const DEFAULT_TIME_ZONE: Tz = crate::clock::ENGLAND;
 
 pub fn time_zone(field: &str, name: &str) -> AppResult<Tz> {
     name.parse::<Tz>()

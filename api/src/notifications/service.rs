@@ -136,7 +136,7 @@ pub fn own_person(viewer: &Viewer) -> AppResult<(Uuid, Uuid)> {
 pub async fn list(
     db: &DatabaseConnection,
     viewer: &Viewer,
-    page: &crate::graphql::relay::PageRequest,
+    page: &crate::paging::PageRequest,
     unread_only: bool,
 ) -> AppResult<Vec<NotificationRow>> {
     let (_, person) = own_person(viewer)?;

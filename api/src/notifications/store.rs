@@ -10,7 +10,7 @@ use super::model::{self, Channel, Kind};
 use crate::{
     db::raw::{exec, query},
     error::AppResult,
-    graphql::relay::PageRequest,
+    paging::PageRequest,
 };
 
 #[derive(Debug, Clone)]

@@ -10,13 +10,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::store;
+use crate::paging::PageRequest;
 use crate::{
     audit::AuditEntry,
     db::entities::people,
     error::AppResult,
     graphql::{
         context::RequestCtx,
-        relay::{PageRequest, connection, connection_cost, decode_typed_id, encode_id},
+        relay::{connection, connection_cost, decode_typed_id, encode_id},
     },
     policy::{self, Action, Target},
     reference::{graphql::LocalAuthority, store as reference},

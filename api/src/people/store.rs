@@ -10,8 +10,8 @@ use uuid::Uuid;
 use crate::{
     db::entities::{accounts, people, role_grants},
     error::AppResult,
-    graphql::relay::PageRequest,
     identity::model::Role,
+    paging::PageRequest,
     policy::Scope,
 };
 

@@ -10,12 +10,13 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::store;
+use crate::paging::PageRequest;
 use crate::{
     db::entities::{local_authorities, regions},
     error::AppError,
     graphql::{
         context::RequestCtx,
-        relay::{PageRequest, connection, connection_cost, decode_typed_id, encode_id},
+        relay::{connection, connection_cost, decode_typed_id, encode_id},
     },
 };
 

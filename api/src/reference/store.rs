@@ -12,7 +12,7 @@ use super::model::OnsCode;
 use crate::{
     db::entities::{local_authorities, regions},
     error::{AppError, AppResult, is_unique_violation},
-    graphql::relay::PageRequest,
+    paging::PageRequest,
 };
 
 pub async fn regions_page(

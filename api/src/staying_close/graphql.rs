@@ -25,19 +25,20 @@ use super::{
     service::{self, Done, OwnPlan},
     store::{self, CaseloadFilter, ClaimRow, Meeting, PlanRow, RecordKind, RecordRow, RecordValue},
 };
+use crate::paging::PageRequest;
 use crate::{
     audit::AuditEntry,
     change::Call,
     error::{AppError, AppResult},
     graphql::{
         context::RequestCtx,
-        relay::{PageRequest, connection, connection_cost, decode_typed_id, encode_id},
+        relay::{connection, connection_cost, decode_typed_id, encode_id},
     },
     people::graphql::selected,
     policy::{self, Action, Target},
 };
 
-use model::today;
+use crate::clock::today;
 
 // ------------------------------------------------------------------ types
 

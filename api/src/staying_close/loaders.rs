@@ -189,7 +189,7 @@ impl Loader<EntitlementsOf> for PlanLoader {
     ) -> Result<HashMap<EntitlementsOf, Vec<model::Entitlement>>, Self::Error> {
         let caps = store::caps(&self.db).await?;
         let mut claimed = store::claimed_by_people(&self.db, &ids(keys, |k| k.0)).await?;
-        let today = model::today();
+        let today = crate::clock::today();
         Ok(keys
             .iter()
             .map(|key| {

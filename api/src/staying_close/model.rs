@@ -316,13 +316,6 @@ pub fn cap_on(caps: &[Cap], basis: NaiveDate) -> Option<i64> {
         .map(|c| c.amount_pence)
 }
 
-/// Today in England: what "due", "overdue" and "in force" are judged by.
-pub fn today() -> NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&crate::notifications::model::DEFAULT_TIME_ZONE)
-        .date_naive()
-}
-
 /// A planned check-in or review is overdue once its due date has passed
 /// (callers check it was not held; the caseload filters apply the same
 /// rule in SQL).

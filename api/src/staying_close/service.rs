@@ -47,7 +47,7 @@ pub struct Done {
 /// How long after a young person asks for a review it falls due.
 pub const REQUESTED_REVIEW_WITHIN_DAYS: u64 = 28;
 
-use model::today;
+use crate::clock::today;
 
 /// Staying Close's look-ups inside a change: plans and goals as the
 /// viewer may change them, and the plan's versions.

@@ -17,7 +17,7 @@ use super::model::{
 use crate::{
     db::raw::{exec, query},
     error::{AppError, AppResult},
-    graphql::relay::PageRequest,
+    paging::PageRequest,
     policy::{Scope, Target},
 };
 
@@ -572,7 +572,7 @@ pub async fn caseload(
     if let Some(la) = filter.local_authority {
         push(&mut params, " AND p.local_authority_id = ?", la.into());
     }
-    let today = filter.today.unwrap_or_else(super::model::today);
+    let today = filter.today.unwrap_or_else(crate::clock::today);
     for (wanted, column) in [
         (filter.overdue_check_in, "p.next_check_in_due"),
         (filter.overdue_review, "p.next_review_due"),
