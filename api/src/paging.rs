@@ -45,6 +45,13 @@ impl PageRequest {
             .map_err(|_| AppError::bad_input("after", "is not a cursor from this list"))
     }
 
+    /// The rows of `rows` (fetched with [`PageRequest::fetch_limit`]) that
+    /// the page shows: the one fetched past it only tells there is more.
+    pub fn shown<'r, R>(&self, rows: &'r [R]) -> &'r [R] {
+        let limit = usize::try_from(self.first).unwrap_or(usize::MAX);
+        &rows[..rows.len().min(limit)]
+    }
+
     /// Rows to fetch: one more than the page, to know if there is a next page.
     pub fn fetch_limit(&self) -> u64 {
         self.first + 1

@@ -7,6 +7,7 @@ pub mod guard;
 pub mod inputs;
 pub mod labels;
 pub mod node;
+pub mod reads;
 pub mod relay;
 
 use std::sync::Arc;

@@ -3,16 +3,14 @@
 //! every profile returned is audited (with the fields released) before the
 //! response is sent.
 
-use async_graphql::{
-    ComplexObject, Context, ID, Object, SelectionField, SimpleObject, connection::Connection,
-};
+use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject, connection::Connection};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::store;
+use crate::graphql::reads::{self, Read};
 use crate::paging::PageRequest;
 use crate::{
-    audit::AuditEntry,
     db::entities::people,
     error::AppResult,
     graphql::{
@@ -79,27 +77,8 @@ impl YoungPerson {
     }
 }
 
-/// The names of the fields selected under `field` along `path`
-/// (fragments included).
-pub(crate) fn selected(field: SelectionField<'_>, path: &[&str], out: &mut Vec<String>) {
-    match path.split_first() {
-        None => {
-            for child in field.selection_set() {
-                let name = child.name();
-                if !name.starts_with("__") && !out.iter().any(|n| n == name) {
-                    out.push(name.to_string());
-                }
-            }
-        }
-        Some((head, rest)) => {
-            for child in field.selection_set().filter(|c| c.name() == *head) {
-                selected(child, rest, out);
-            }
-        }
-    }
-}
-
-/// Records the reads of these profiles, with the fields each released.
+/// Records the reads of these profiles, with the fields each released
+/// (the date of birth only to those who may see it).
 async fn audit_reads(
     ctx: &Context<'_>,
     rows: &[people::Model],
@@ -109,7 +88,6 @@ async fn audit_reads(
         return Ok(());
     }
     let request = RequestCtx::get(ctx)?;
-    let (actor_account, actor_client) = request.viewer.actor();
     let released: Vec<Vec<&str>> = rows
         .iter()
         .map(|row| {
@@ -122,23 +100,18 @@ async fn audit_reads(
                 .collect()
         })
         .collect();
-    let entries: Vec<AuditEntry<'_>> = rows
-        .iter()
-        .zip(&released)
-        .map(|(row, fields)| AuditEntry {
-            actor_account,
-            actor_client,
-            action: "young_person.read",
-            record_type: "YoungPerson",
-            record_id: Some(row.id),
-            fields,
-            subject_person: Some(row.id),
+    reads::record(
+        request,
+        "young_person.read",
+        "YoungPerson",
+        rows.iter().zip(&released).map(|(row, fields)| Read {
+            id: row.id,
+            person: Some(row.id),
             local_authority: row.local_authority_id,
-            request_id: &request.request_id,
-            ..AuditEntry::default()
-        })
-        .collect();
-    request.reads.record(&entries).await
+            fields,
+        }),
+    )
+    .await
 }
 
 /// Resolves a `YoungPerson` node within the viewer's scope, audited.
@@ -149,7 +122,7 @@ pub async fn node(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<YoungPerson>>
         return Ok(None);
     };
     let mut fields = Vec::new();
-    selected(ctx.field(), &[], &mut fields);
+    reads::selected(ctx.field(), &[], &mut fields);
     audit_reads(ctx, std::slice::from_ref(&row), &fields).await?;
     Ok(Some(row.into()))
 }
@@ -178,13 +151,11 @@ impl PeopleQuery {
             .transpose()?;
         let scope = policy::list_scope(&request.viewer, Action::ReadYoungPerson)?;
         let rows = store::young_people_page(&request.db, &scope, &page, authority).await?;
-        let limit = usize::try_from(page.first).unwrap_or(usize::MAX);
         let mut fields = Vec::new();
-        selected(ctx.field(), &["edges", "node"], &mut fields);
-        selected(ctx.field(), &["nodes"], &mut fields);
+        reads::selected(ctx.field(), &["edges", "node"], &mut fields);
+        reads::selected(ctx.field(), &["nodes"], &mut fields);
         // Only the page that is returned is read (not the look-ahead row).
-        let shown = rows.len().min(limit);
-        audit_reads(ctx, &rows[..shown], &fields).await?;
+        audit_reads(ctx, page.shown(&rows), &fields).await?;
         Ok(connection(
             &page,
             rows,

@@ -25,16 +25,15 @@ use super::{
     service::{self, Done, OwnPlan},
     store::{self, CaseloadFilter, ClaimRow, Meeting, PlanRow, RecordKind, RecordRow, RecordValue},
 };
+use crate::graphql::reads::{self, Read};
 use crate::paging::PageRequest;
 use crate::{
-    audit::AuditEntry,
     change::Call,
     error::{AppError, AppResult},
     graphql::{
         context::RequestCtx,
         relay::{connection, connection_cost, decode_typed_id, encode_id},
     },
-    people::graphql::selected,
     policy::{self, Action, Target},
 };
 
@@ -826,54 +825,37 @@ async fn worker(
 
 // ------------------------------------------------------------------ reads
 
-/// A record read in this request: (its id, whose it is, its authority).
-type ReadRecord = (Uuid, Option<Uuid>, Uuid);
-
 /// The fields a claim read is recorded with.
 const CLAIM_FIELDS: &[&str] = &["kind", "amountPence", "purpose", "status"];
 
-/// Records that the viewer read these records (these fields of them),
-/// before the response leaves.
-async fn record_reads(
-    request: &RequestCtx,
-    action: &str,
-    record_type: &str,
-    fields: &[&str],
-    records: impl IntoIterator<Item = ReadRecord>,
-) -> AppResult<()> {
-    let (actor_account, actor_client) = request.viewer.actor();
-    let entries: Vec<AuditEntry<'_>> = records
-        .into_iter()
-        .map(|(id, person, la)| AuditEntry {
-            actor_account,
-            actor_client,
-            action,
-            record_type,
-            record_id: Some(id),
-            fields,
-            subject_person: person,
-            local_authority: Some(la),
-            request_id: &request.request_id,
-            ..AuditEntry::default()
-        })
-        .collect();
-    request.reads.record(&entries).await
+fn claim_read(c: &ClaimRow) -> Read<'static> {
+    Read {
+        id: c.id,
+        person: Some(c.person_id),
+        local_authority: Some(c.local_authority_id),
+        fields: CLAIM_FIELDS,
+    }
 }
 
 /// Records reads of these plans with the fields selected.
 async fn audit_reads(ctx: &Context<'_>, plans: &[PlanRow], path: &[&str]) -> AppResult<()> {
-    let request = RequestCtx::get(ctx)?;
     let mut fields = Vec::new();
-    selected(ctx.field(), path, &mut fields);
-    let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
-    record_reads(
+    reads::selected(ctx.field(), path, &mut fields);
+    plan_reads(RequestCtx::get(ctx)?, plans, &reads::names(&fields)).await
+}
+
+/// Records reads of these plans, these fields of each.
+async fn plan_reads(request: &RequestCtx, plans: &[PlanRow], fields: &[&str]) -> AppResult<()> {
+    reads::record(
         request,
         "plan.read",
         "StayingClosePlan",
-        &fields,
-        plans
-            .iter()
-            .map(|p| (p.id, Some(p.person_id), p.local_authority_id)),
+        plans.iter().map(|p| Read {
+            id: p.id,
+            person: Some(p.person_id),
+            local_authority: Some(p.local_authority_id),
+            fields,
+        }),
     )
     .await
 }
@@ -965,17 +947,10 @@ impl StayingCloseQuery {
         let row = &changed.plan;
         // The plan's fields asked for, and the lists (each a plan field).
         let mut fields = Vec::new();
-        selected(ctx.field(), &["plan"], &mut fields);
-        selected(ctx.field(), &[], &mut fields);
+        reads::selected(ctx.field(), &["plan"], &mut fields);
+        reads::selected(ctx.field(), &[], &mut fields);
         fields.retain(|f| f != "syncedAt" && f != "plan");
-        record_reads(
-            request,
-            "plan.read",
-            "StayingClosePlan",
-            &fields.iter().map(String::as_str).collect::<Vec<_>>(),
-            [(row.id, Some(row.person_id), row.local_authority_id)],
-        )
-        .await?;
+        plan_reads(request, std::slice::from_ref(row), &reads::names(&fields)).await?;
         let today = today();
         let meetings = |kind, rows: Vec<store::MeetingRow>| {
             rows.into_iter()
@@ -1033,10 +1008,7 @@ impl StayingCloseQuery {
             today: Some(today()),
         };
         let rows = store::caseload(&request.db, &scope, &page, &filter).await?;
-        let shown = rows
-            .len()
-            .min(usize::try_from(page.first).unwrap_or(usize::MAX));
-        audit_reads(ctx, &rows[..shown], &["edges", "node"]).await?;
+        audit_reads(ctx, page.shown(&rows), &["edges", "node"]).await?;
         Ok(connection(
             &page,
             rows,
@@ -1058,17 +1030,11 @@ impl StayingCloseQuery {
         let page = PageRequest::new(first, after)?;
         let scope = policy::list_scope(&request.viewer, Action::DecideClaims)?;
         let rows = store::open_claims(&request.db, &scope, &page).await?;
-        let shown = rows
-            .len()
-            .min(usize::try_from(page.first).unwrap_or(usize::MAX));
-        record_reads(
+        reads::record(
             request,
             "claim.read",
             "Claim",
-            CLAIM_FIELDS,
-            rows[..shown]
-                .iter()
-                .map(|c| (c.id, Some(c.person_id), c.local_authority_id)),
+            page.shown(&rows).iter().map(claim_read),
         )
         .await?;
         Ok(connection(&page, rows, |c| c.id.to_string(), Claim::from))
@@ -1436,14 +1402,7 @@ async fn claim_payload(
         None => None,
     };
     if let Some(c) = &claim {
-        record_reads(
-            request,
-            "claim.read",
-            "Claim",
-            CLAIM_FIELDS,
-            [(c.id, Some(c.person_id), c.local_authority_id)],
-        )
-        .await?;
+        reads::record(request, "claim.read", "Claim", [claim_read(c)]).await?;
     }
     Ok(ClaimPayload {
         client_mutation_id,
@@ -1930,8 +1889,13 @@ pub struct Oc3Return {
 }
 
 async fn audit_report(ctx: &Context<'_>, action: &str, la: Uuid, fields: &[&str]) -> AppResult<()> {
-    let request = RequestCtx::get(ctx)?;
-    record_reads(request, action, "LocalAuthority", fields, [(la, None, la)]).await
+    let read = Read {
+        id: la,
+        person: None,
+        local_authority: Some(la),
+        fields,
+    };
+    reads::record(RequestCtx::get(ctx)?, action, "LocalAuthority", [read]).await
 }
 
 #[derive(Default)]
@@ -1984,14 +1948,7 @@ impl StayingCloseReportsQuery {
             &Target::local_authority(la),
         )?;
         let table = reporting::oc3(&request.db, la, year).await?;
-        let (actor_account, actor_client) = request.viewer.actor();
-        let by = AuditEntry {
-            actor_account,
-            actor_client,
-            action: "report.oc3",
-            request_id: &request.request_id,
-            ..AuditEntry::default()
-        };
+        let by = reads::by(request, "report.oc3");
         request
             .reads
             .record(&reporting::oc3_audit(&by, la, &table.rows))
