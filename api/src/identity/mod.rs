@@ -2,6 +2,7 @@
 //! and sessions (refresh-token families).
 
 pub mod codes;
+pub mod directory;
 pub mod graphql;
 pub mod model;
 pub mod password;

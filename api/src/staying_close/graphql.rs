@@ -26,6 +26,7 @@ use super::{
     store::{self, CaseloadFilter, ClaimRow, Meeting, PlanRow, RecordKind, RecordRow, RecordValue},
 };
 use crate::graphql::reads::{self, Read};
+use crate::identity::{directory, model::Role};
 use crate::paging::PageRequest;
 use crate::{
     change::Call,
@@ -92,8 +93,8 @@ pub struct WorkerContact {
     pub organisation: Option<String>,
 }
 
-impl From<store::WorkerRow> for WorkerContact {
-    fn from(w: store::WorkerRow) -> Self {
+impl From<directory::WorkerRow> for WorkerContact {
+    fn from(w: directory::WorkerRow) -> Self {
         WorkerContact {
             id: encode_id("Person", w.person_id),
             given_name: w.given_name,
@@ -520,7 +521,7 @@ impl StayingClosePlan {
             return Ok(None);
         };
         let home = match c.childrens_home_id {
-            Some(id) => store::organisation(&request.db, id).await?.map(|o| o.0),
+            Some(id) => directory::organisation(&request.db, id).await?.map(|o| o.0),
             None => None,
         };
         Ok(Some(CareLeaverProfile {
@@ -816,7 +817,7 @@ async fn worker(
         return Ok(None);
     };
     let db = &RequestCtx::get(ctx)?.db;
-    Ok(store::workers(db, &[id])
+    Ok(directory::workers(db, &[id])
         .await?
         .into_iter()
         .next()
@@ -1054,7 +1055,7 @@ impl StayingCloseQuery {
             Action::ManageCareLeavers,
             &Target::local_authority(la),
         )?;
-        Ok(store::childrens_homes(&request.db, la)
+        Ok(directory::childrens_homes(&request.db, la)
             .await?
             .into_iter()
             .map(|(id, name)| ChildrensHome {
@@ -1078,17 +1079,27 @@ impl StayingCloseQuery {
             Action::ManageCareLeavers,
             &Target::local_authority(la),
         )?;
-        Ok(store::workers_for(&request.db, la)
+        let roles = [Role::KeyWorker, Role::PersonalAdviser];
+        directory::workers_for(&request.db, la, &roles)
             .await?
             .into_iter()
-            .map(|(role, w)| StayingCloseWorker {
-                role: match role.as_str() {
-                    "key_worker" => StayingCloseRole::KeyWorker,
-                    _ => StayingCloseRole::PersonalAdviser,
-                },
-                worker: w.into(),
+            .map(|(role, w)| {
+                let role = match role {
+                    Role::KeyWorker => StayingCloseRole::KeyWorker,
+                    Role::PersonalAdviser => StayingCloseRole::PersonalAdviser,
+                    other => {
+                        return Err(AppError::internal(anyhow::anyhow!(
+                            "asked for key workers and personal advisers, got {other}"
+                        ))
+                        .into());
+                    }
+                };
+                Ok(StayingCloseWorker {
+                    role,
+                    worker: w.into(),
+                })
             })
-            .collect())
+            .collect()
     }
 }
 

@@ -24,8 +24,8 @@ use crate::{
     auth::viewer::Viewer,
     change::{Audited, Call, Change},
     error::{AppError, AppResult},
-    identity::model::Role,
     identity::store as identity_store,
+    identity::{directory, model::Role},
     notifications::{
         model::{DEFAULT_TIME_ZONE, Kind},
         reminders::{self, NewReminder},
@@ -318,7 +318,7 @@ pub async fn save_profile(call: &Call<'_>, input: ProfileInput) -> AppResult<Don
     let la = person.local_authority_id.ok_or_else(|| {
         AppError::bad_input("youngPersonId", "has no responsible local authority")
     })?;
-    if !store::holds_role_in(&tx.txn, person.id, Role::YoungPerson.as_str(), la).await? {
+    if !directory::holds_role_in(&tx.txn, person.id, Role::YoungPerson, la).await? {
         return Err(AppError::bad_input(
             "youngPersonId",
             "is not a young person",
@@ -371,7 +371,7 @@ pub async fn save_profile(call: &Call<'_>, input: ProfileInput) -> AppResult<Don
         }
     }
     if let Some(home) = input.childrens_home {
-        match store::organisation(&tx.txn, home).await? {
+        match directory::organisation(&tx.txn, home).await? {
             Some((_, kind, _)) if kind == "childrens_home" => {}
             _ => {
                 return Err(AppError::bad_input(
@@ -441,7 +441,7 @@ async fn check_worker(
     la: Uuid,
 ) -> AppResult<()> {
     if let Some(person) = person
-        && !store::holds_role_in(db, person, role.as_str(), la).await?
+        && !directory::holds_role_in(db, person, role, la).await?
     {
         return Err(AppError::bad_input(
             field,
@@ -495,10 +495,10 @@ pub async fn start_plan(call: &Call<'_>, input: StartPlanInput) -> AppResult<Don
     // A personal adviser who starts a plan without naming one is on it.
     let personal_adviser = match input.personal_adviser {
         Some(named) => Some(named),
-        None if store::holds_role_in(
+        None if directory::holds_role_in(
             &tx.txn,
             tx.actor.person_id,
-            Role::PersonalAdviser.as_str(),
+            Role::PersonalAdviser,
             la,
         )
         .await? =>

@@ -17,6 +17,7 @@ use super::model::{
 use crate::{
     db::raw::{exec, query},
     error::{AppError, AppResult},
+    identity::directory::WorkerRow,
     paging::PageRequest,
     policy::{Scope, Target},
 };
@@ -226,130 +227,6 @@ fn unique(result: Result<sea_orm::ExecResult, sea_orm::DbErr>) -> AppResult<bool
         Err(err) if crate::error::is_unique_violation(&err) => Ok(false),
         Err(err) => Err(err.into()),
     }
-}
-
-/// An organisation's name and kind.
-pub async fn organisation(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-) -> AppResult<Option<(String, String, Option<Uuid>)>> {
-    let rows = query(
-        db,
-        "SELECT name, kind, local_authority_id FROM organisations WHERE id = $1",
-        vec![id.into()],
-    )
-    .await?;
-    rows.first()
-        .map(|r| {
-            Ok((
-                get(r, "name")?,
-                get(r, "kind")?,
-                get(r, "local_authority_id")?,
-            ))
-        })
-        .transpose()
-}
-
-/// Whether the person holds `role` through an organisation that reaches
-/// `la` (its own authority, or a commission for a provider).
-pub async fn holds_role_in(
-    db: &impl ConnectionTrait,
-    person: Uuid,
-    role: &str,
-    la: Uuid,
-) -> AppResult<bool> {
-    let rows = query(
-        db,
-        "SELECT 1 FROM accounts a JOIN role_grants g ON g.account_id = a.id \
-         JOIN organisations o ON o.id = g.organisation_id \
-         WHERE a.person_id = $1 AND g.role = $2 AND a.status = 'active' AND (o.local_authority_id = $3 \
-         OR EXISTS (SELECT 1 FROM commissions c WHERE c.organisation_id = o.id \
-                    AND c.local_authority_id = $3))",
-        vec![person.into(), role.into(), la.into()],
-    )
-    .await?;
-    Ok(!rows.is_empty())
-}
-
-/// A worker's name, email and organisation, for contact details.
-#[derive(Debug, Clone)]
-pub struct WorkerRow {
-    pub person_id: Uuid,
-    pub given_name: String,
-    pub family_name: String,
-    pub email: Option<String>,
-    pub organisation: Option<String>,
-}
-
-pub async fn workers(db: &impl ConnectionTrait, ids: &[Uuid]) -> AppResult<Vec<WorkerRow>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-    let rows = query(
-        db,
-        &format!(
-            "SELECT p.id, p.given_name, p.family_name, a.email, \
-             (SELECT MIN(o.name) FROM role_grants g JOIN organisations o ON o.id = g.organisation_id \
-              WHERE g.account_id = a.id) AS organisation \
-             FROM people p LEFT JOIN accounts a ON a.person_id = p.id WHERE p.id IN ({})",
-            placeholders.join(", ")
-        ),
-        ids.iter().map(|id| (*id).into()).collect(),
-    )
-    .await?;
-    all(rows, |r| {
-        Ok(WorkerRow {
-            person_id: get(r, "id")?,
-            given_name: get(r, "given_name")?,
-            family_name: get(r, "family_name")?,
-            email: get(r, "email")?,
-            organisation: get(r, "organisation")?,
-        })
-    })
-}
-
-/// Key workers and personal advisers whose organisations reach `la`.
-pub async fn workers_for(
-    db: &impl ConnectionTrait,
-    la: Uuid,
-) -> AppResult<Vec<(String, WorkerRow)>> {
-    let rows = query(
-        db,
-        "SELECT DISTINCT g.role, p.id, p.given_name, p.family_name, a.email, o.name AS organisation          FROM accounts a JOIN people p ON p.id = a.person_id          JOIN role_grants g ON g.account_id = a.id          JOIN organisations o ON o.id = g.organisation_id          WHERE a.status = 'active' AND g.role IN ('key_worker', 'personal_adviser')          AND (o.local_authority_id = $1 OR EXISTS (SELECT 1 FROM commissions c               WHERE c.organisation_id = o.id AND c.local_authority_id = $1))          ORDER BY g.role, p.family_name, p.given_name, p.id",
-        vec![la.into()],
-    )
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                get(r, "role")?,
-                WorkerRow {
-                    person_id: get(r, "id")?,
-                    given_name: get(r, "given_name")?,
-                    family_name: get(r, "family_name")?,
-                    email: get(r, "email")?,
-                    organisation: get(r, "organisation")?,
-                },
-            ))
-        })
-        .collect()
-}
-
-/// The children's homes in an authority.
-pub async fn childrens_homes(
-    db: &impl ConnectionTrait,
-    la: Uuid,
-) -> AppResult<Vec<(Uuid, String)>> {
-    let rows = query(
-        db,
-        "SELECT id, name FROM organisations WHERE kind = 'childrens_home'          AND local_authority_id = $1 ORDER BY name",
-        vec![la.into()],
-    )
-    .await?;
-    rows.iter()
-        .map(|r| Ok((get(r, "id")?, get(r, "name")?)))
-        .collect()
 }
 
 // ------------------------------------------------------------------- plans
