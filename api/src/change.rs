@@ -20,7 +20,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
 use crate::{
-    audit::{self, AuditEntry},
+    audit::{self, AuditAction, AuditEntry},
     auth::viewer::{AccountViewer, Viewer},
     db::begin_write,
     error::{AppError, AppResult},
@@ -92,8 +92,8 @@ macro_rules! start_change {
 
 /// The audit record a change ends with.
 pub struct Audited<'r> {
-    /// What was done, e.g. `plan.comment`.
-    pub action: &'r str,
+    /// What was done.
+    pub action: AuditAction,
     /// The record changed: its type and id.
     pub record: (&'r str, Uuid),
     /// The fields written.
@@ -129,14 +129,12 @@ impl Change<'_> {
             &self.txn,
             AuditEntry {
                 actor_account: Some(self.actor.account_id),
-                action: audited.action,
                 record_type: audited.record.0,
                 record_id: Some(audited.record.1),
                 fields: audited.fields,
                 subject_person: audited.target.person,
                 local_authority: audited.target.local_authority,
-                request_id: self.call.request_id,
-                ..AuditEntry::default()
+                ..AuditEntry::new(audited.action, self.call.request_id)
             },
         )
         .await

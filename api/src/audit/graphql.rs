@@ -154,13 +154,17 @@ impl AuditQuery {
         let scope = policy::scope(&request.viewer, Action::ReadActivityLog);
         let rows = store::person_activity(&request.db, &scope, viewer.account_id, &page).await?;
         let own = viewer.account_id;
+        let described = rows
+            .into_iter()
+            .map(|r| Ok((words::describe(&r, own)?, r)))
+            .collect::<crate::error::AppResult<Vec<_>>>()?;
         Ok(connection(
             &page,
-            rows,
-            |r| r.id.to_string(),
-            |r| ActivityEntry {
+            described,
+            |(_, r)| r.id.to_string(),
+            |(description, r)| ActivityEntry {
                 occurred_at: r.occurred_at,
-                description: words::describe(&r, own),
+                description,
             },
         ))
     }

@@ -6,6 +6,7 @@
 //! write fails, the read fails, and nothing read is ever unrecorded, even
 //! when the process stops right after.
 
+pub mod actions;
 pub mod graphql;
 pub mod reads;
 pub mod store;
@@ -14,15 +15,17 @@ pub mod words;
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
+pub use actions::AuditAction;
+
 use crate::{db::raw::exec, error::AppResult};
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct AuditEntry<'a> {
     pub actor_account: Option<Uuid>,
     pub actor_client: Option<Uuid>,
     pub on_behalf_of: Option<Uuid>,
-    /// `domain.verb`, e.g. `session.create`, `plan.read`.
-    pub action: &'a str,
+    /// What was done (stored as its code, e.g. `plan.read`).
+    pub action: AuditAction,
     pub record_type: &'a str,
     pub record_id: Option<Uuid>,
     /// The fields read or changed.
@@ -32,6 +35,25 @@ pub struct AuditEntry<'a> {
     /// The authority the record belongs to (for managers' trails).
     pub local_authority: Option<Uuid>,
     pub request_id: &'a str,
+}
+
+impl<'a> AuditEntry<'a> {
+    /// An entry for `action` in request `request_id`, the rest to be filled
+    /// in (`AuditEntry { record_id: ..., ..AuditEntry::new(action, id) }`).
+    pub fn new(action: AuditAction, request_id: &'a str) -> Self {
+        AuditEntry {
+            actor_account: None,
+            actor_client: None,
+            on_behalf_of: None,
+            action,
+            record_type: "",
+            record_id: None,
+            fields: &[],
+            subject_person: None,
+            local_authority: None,
+            request_id,
+        }
+    }
 }
 
 const COLUMNS: usize = 11;
@@ -52,7 +74,7 @@ fn row(entry: &AuditEntry<'_>, now: chrono::DateTime<chrono::Utc>) -> Row {
         entry.actor_account.into(),
         entry.actor_client.into(),
         entry.on_behalf_of.into(),
-        entry.action.into(),
+        entry.action.as_str().into(),
         entry.record_type.into(),
         entry.record_id.into(),
         fields.into(),

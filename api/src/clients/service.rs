@@ -8,6 +8,7 @@ use super::{
     model::{self, ClientStatus},
     store::{self, ApiClientRow, NewClient},
 };
+use crate::audit::AuditAction;
 use crate::{
     audit::{self, AuditEntry},
     auth::{
@@ -73,12 +74,10 @@ pub async fn create(
         &txn,
         AuditEntry {
             actor_account: Some(admin),
-            action: "api_client.create",
             record_type: "ApiClient",
             record_id: Some(id),
             fields: &["name", "scopes", "localAuthorities"],
-            request_id,
-            ..AuditEntry::default()
+            ..AuditEntry::new(AuditAction::ApiClientCreate, request_id)
         },
     )
     .await?;
@@ -112,12 +111,10 @@ pub async fn rotate(
         &txn,
         AuditEntry {
             actor_account: Some(admin),
-            action: "api_client.rotate_secret",
             record_type: "ApiClient",
             record_id: Some(id),
             fields: &["secret"],
-            request_id,
-            ..AuditEntry::default()
+            ..AuditEntry::new(AuditAction::ApiClientRotateSecret, request_id)
         },
     )
     .await?;
@@ -144,12 +141,10 @@ pub async fn revoke(
             &txn,
             AuditEntry {
                 actor_account: Some(admin),
-                action: "api_client.revoke",
                 record_type: "ApiClient",
                 record_id: Some(id),
                 fields: &["status"],
-                request_id,
-                ..AuditEntry::default()
+                ..AuditEntry::new(AuditAction::ApiClientRevoke, request_id)
             },
         )
         .await?;

@@ -7,7 +7,10 @@ use async_graphql::SelectionField;
 use uuid::Uuid;
 
 use super::context::RequestCtx;
-use crate::{audit::AuditEntry, error::AppResult};
+use crate::{
+    audit::{AuditAction, AuditEntry},
+    error::AppResult,
+};
 
 /// One record read: whose it is, which authority holds it, and the fields
 /// of it released to the viewer.
@@ -22,7 +25,7 @@ pub struct Read<'a> {
 /// `record_type`), before the response leaves.
 pub async fn record<'a>(
     request: &RequestCtx,
-    action: &str,
+    action: AuditAction,
     record_type: &str,
     reads: impl IntoIterator<Item = Read<'a>>,
 ) -> AppResult<()> {
@@ -44,14 +47,12 @@ pub async fn record<'a>(
 /// Who did `action` in this request: the start of every read's audit
 /// entry (for reads that build their entries elsewhere, such as a report
 /// shared with the command line).
-pub fn by<'a>(request: &'a RequestCtx, action: &'a str) -> AuditEntry<'a> {
+pub fn by(request: &RequestCtx, action: AuditAction) -> AuditEntry<'_> {
     let (actor_account, actor_client) = request.viewer.actor();
     AuditEntry {
         actor_account,
         actor_client,
-        action,
-        request_id: &request.request_id,
-        ..AuditEntry::default()
+        ..AuditEntry::new(action, &request.request_id)
     }
 }
 

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{model::Email, password, store};
+use crate::audit::AuditAction;
 use crate::{
     audit::{self, AuditEntry},
     auth::tokens::{SubjectKind, TokenService},
@@ -143,13 +144,11 @@ pub async fn start(
         txn,
         AuditEntry {
             actor_account: Some(account.id),
-            action: "session.create",
             record_type: "Session",
             record_id: Some(session.session_id),
             subject_person: Some(account.person_id),
             local_authority: authority,
-            request_id,
-            ..Default::default()
+            ..AuditEntry::new(AuditAction::SessionCreate, request_id)
         },
     )
     .await?;
@@ -267,11 +266,9 @@ pub async fn logout(
         &txn,
         AuditEntry {
             actor_account: Some(account_id),
-            action: "session.end",
             record_type: "Session",
             record_id: Some(session_id),
-            request_id,
-            ..Default::default()
+            ..AuditEntry::new(AuditAction::SessionEnd, request_id)
         },
     )
     .await?;
@@ -293,11 +290,9 @@ pub async fn logout_everywhere(
         &txn,
         AuditEntry {
             actor_account: Some(account_id),
-            action: "session.end_all",
             record_type: "Account",
             record_id: Some(account_id),
-            request_id,
-            ..Default::default()
+            ..AuditEntry::new(AuditAction::SessionEndAll, request_id)
         },
     )
     .await?;

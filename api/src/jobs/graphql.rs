@@ -5,6 +5,7 @@ use async_graphql::{Context, InputObject, Object, SimpleObject, connection::Conn
 use chrono::{DateTime, Utc};
 
 use super::queue::{self, DeadJob};
+use crate::audit::AuditAction;
 use crate::paging::PageRequest;
 use crate::{
     audit::{self, AuditEntry},
@@ -128,11 +129,9 @@ impl JobsMutation {
             &txn,
             AuditEntry {
                 actor_account: Some(admin),
-                action: "job.retry",
                 record_type: "Job",
                 fields: &[field.as_str()],
-                request_id: &request.request_id,
-                ..AuditEntry::default()
+                ..AuditEntry::new(AuditAction::JobRetry, &request.request_id)
             },
         )
         .await?;

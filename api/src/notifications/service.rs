@@ -9,6 +9,7 @@ use super::{
     model::{self, Channel, Kind},
     store::{self, NewRow, NotificationRow, Settings},
 };
+use crate::audit::AuditAction;
 use crate::{
     audit::{self, AuditEntry},
     auth::viewer::Viewer,
@@ -182,12 +183,10 @@ pub async fn mark_read(
             &txn,
             AuditEntry {
                 actor_account: Some(account),
-                action: "notification.mark_read",
                 record_type: "Notification",
                 fields: &["readAt"],
                 subject_person: Some(person),
-                request_id,
-                ..AuditEntry::default()
+                ..AuditEntry::new(AuditAction::NotificationMarkRead, request_id)
             },
         )
         .await?;
@@ -259,13 +258,11 @@ pub async fn update_settings(
             &txn,
             AuditEntry {
                 actor_account: Some(account),
-                action: "notification_settings.update",
                 record_type: "NotificationSettings",
                 record_id: Some(person),
                 fields: &fields,
                 subject_person: Some(person),
-                request_id,
-                ..AuditEntry::default()
+                ..AuditEntry::new(AuditAction::NotificationSettingsUpdate, request_id)
             },
         )
         .await?;

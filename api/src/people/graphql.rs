@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::store;
+use crate::audit::AuditAction;
 use crate::graphql::reads::{self, Read};
 use crate::paging::PageRequest;
 use crate::{
@@ -102,7 +103,7 @@ async fn audit_reads(
         .collect();
     reads::record(
         request,
-        "young_person.read",
+        AuditAction::YoungPersonRead,
         "YoungPerson",
         rows.iter().zip(&released).map(|(row, fields)| Read {
             id: row.id,

@@ -12,6 +12,7 @@ use super::{
     sender::PushSenders,
     store::{self, Device, Registration},
 };
+use crate::audit::AuditAction;
 use crate::{
     audit::{self, AuditEntry},
     auth::viewer::Viewer,
@@ -94,13 +95,11 @@ pub async fn register(
         &txn,
         AuditEntry {
             actor_account: Some(account),
-            action: "push_device.register",
             record_type: "PushDevice",
             record_id: Some(device.id),
             fields: &["platform", "token", "appVersion", "timeZone"],
             subject_person: Some(person),
-            request_id,
-            ..AuditEntry::default()
+            ..AuditEntry::new(AuditAction::PushDeviceRegister, request_id)
         },
     )
     .await?;
@@ -123,12 +122,10 @@ pub async fn unregister(
             &txn,
             AuditEntry {
                 actor_account: Some(account),
-                action: "push_device.unregister",
                 record_type: "PushDevice",
                 fields: &["token"],
                 subject_person: Some(person),
-                request_id,
-                ..AuditEntry::default()
+                ..AuditEntry::new(AuditAction::PushDeviceUnregister, request_id)
             },
         )
         .await?;

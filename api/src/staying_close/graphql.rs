@@ -25,6 +25,7 @@ use super::{
     service::{self, Done, OwnPlan},
     store::{self, CaseloadFilter, ClaimRow, Meeting, PlanRow, RecordKind, RecordRow, RecordValue},
 };
+use crate::audit::AuditAction;
 use crate::graphql::reads::{self, Read};
 use crate::identity::{directory, model::Role};
 use crate::paging::PageRequest;
@@ -849,7 +850,7 @@ async fn audit_reads(ctx: &Context<'_>, plans: &[PlanRow], path: &[&str]) -> App
 async fn plan_reads(request: &RequestCtx, plans: &[PlanRow], fields: &[&str]) -> AppResult<()> {
     reads::record(
         request,
-        "plan.read",
+        AuditAction::PlanRead,
         "StayingClosePlan",
         plans.iter().map(|p| Read {
             id: p.id,
@@ -1033,7 +1034,7 @@ impl StayingCloseQuery {
         let rows = store::open_claims(&request.db, &scope, &page).await?;
         reads::record(
             request,
-            "claim.read",
+            AuditAction::ClaimRead,
             "Claim",
             page.shown(&rows).iter().map(claim_read),
         )
@@ -1413,7 +1414,7 @@ async fn claim_payload(
         None => None,
     };
     if let Some(c) = &claim {
-        reads::record(request, "claim.read", "Claim", [claim_read(c)]).await?;
+        reads::record(request, AuditAction::ClaimRead, "Claim", [claim_read(c)]).await?;
     }
     Ok(ClaimPayload {
         client_mutation_id,
@@ -1899,7 +1900,12 @@ pub struct Oc3Return {
     pub rule_breaks: Vec<Oc3RuleBreak>,
 }
 
-async fn audit_report(ctx: &Context<'_>, action: &str, la: Uuid, fields: &[&str]) -> AppResult<()> {
+async fn audit_report(
+    ctx: &Context<'_>,
+    action: AuditAction,
+    la: Uuid,
+    fields: &[&str],
+) -> AppResult<()> {
     let read = Read {
         id: la,
         person: None,
@@ -1933,7 +1939,13 @@ impl StayingCloseReportsQuery {
         )?;
         let on = on.unwrap_or_else(today);
         let figures = reporting::indicators(&request.db, la, on).await?;
-        audit_report(ctx, "report.indicators", la, &["careLeaverIndicators"]).await?;
+        audit_report(
+            ctx,
+            AuditAction::ReportIndicators,
+            la,
+            &["careLeaverIndicators"],
+        )
+        .await?;
         Ok(CareLeaverIndicators {
             on: figures.on,
             cohort: figures.cohort,
@@ -1959,7 +1971,7 @@ impl StayingCloseReportsQuery {
             &Target::local_authority(la),
         )?;
         let table = reporting::oc3(&request.db, la, year).await?;
-        let by = reads::by(request, "report.oc3");
+        let by = reads::by(request, AuditAction::ReportOc3);
         request
             .reads
             .record(&reporting::oc3_audit(&by, la, &table.rows))

@@ -21,7 +21,7 @@ use super::{
     store::{self, CareLeaverRow, RecordKind, RecordRow, RecordValue},
 };
 use crate::{
-    audit::AuditEntry,
+    audit::{AuditAction, AuditEntry},
     error::{AppError, AppResult},
 };
 
@@ -450,9 +450,7 @@ pub async fn export_oc3(db: &impl ConnectionTrait, ons_code: &str, year: i32) ->
         .ok_or_else(|| AppError::bad_input("la", format!("no local authority {ons_code}")))?;
     let table = oc3(db, la.id, year).await?;
     let by = AuditEntry {
-        action: "report.oc3.export",
-        request_id: "cli",
-        ..AuditEntry::default()
+        ..AuditEntry::new(AuditAction::ReportOc3Export, "cli")
     };
     crate::audit::record_many(db, &oc3_audit(&by, la.id, &table.rows)).await?;
     Ok(Export {

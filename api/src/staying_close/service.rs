@@ -20,6 +20,7 @@ use super::{
         RecordRow, RecordValue,
     },
 };
+use crate::audit::AuditAction;
 use crate::{
     auth::viewer::Viewer,
     change::{Audited, Call, Change},
@@ -403,9 +404,9 @@ pub async fn save_profile(call: &Call<'_>, input: ProfileInput) -> AppResult<Don
     tx.commit(
         Audited {
             action: if existed {
-                "care_leaver.update"
+                AuditAction::CareLeaverUpdate
             } else {
-                "care_leaver.create"
+                AuditAction::CareLeaverCreate
             },
             record: ("CareLeaver", person.id),
             fields: &["childRef", "category", "leftCareOn", "childrensHome"],
@@ -554,7 +555,7 @@ pub async fn start_plan(call: &Call<'_>, input: StartPlanInput) -> AppResult<Don
     schedule_reminders(&tx.txn, &row, &[]).await?;
     tx.commit(
         Audited {
-            action: "plan.create",
+            action: AuditAction::PlanCreate,
             record: ("StayingClosePlan", id),
             fields: &[
                 "status",
@@ -687,7 +688,7 @@ pub async fn update_plan(call: &Call<'_>, input: UpdatePlanInput) -> AppResult<D
     let fields: Vec<&str> = changed.iter().map(String::as_str).collect();
     tx.commit(
         Audited {
-            action: "plan.update",
+            action: AuditAction::PlanUpdate,
             record: ("StayingClosePlan", plan.id),
             fields: &fields,
             target: &row.target(),
@@ -739,7 +740,7 @@ pub async fn end_plan(call: &Call<'_>, input: EndPlanInput) -> AppResult<Done> {
     schedule_reminders(&tx.txn, &row, &[]).await?;
     tx.commit(
         Audited {
-            action: "plan.end",
+            action: AuditAction::PlanEnd,
             record: ("StayingClosePlan", plan.id),
             fields: &["status", "endReason"],
             target: &row.target(),
@@ -810,7 +811,7 @@ pub async fn add_goal(call: &Call<'_>, input: AddGoalInput) -> AppResult<Done> {
         .await?;
     tx.commit(
         Audited {
-            action: "plan.goal.add",
+            action: AuditAction::PlanGoalAdd,
             record: ("PlanGoal", goal.id),
             fields: &["section", "title", "whoHelps", "targetDate"],
             target: &plan.target(),
@@ -904,7 +905,7 @@ pub async fn update_goal(call: &Call<'_>, input: UpdateGoalInput) -> AppResult<D
         .await?;
     tx.commit(
         Audited {
-            action: "plan.goal.update",
+            action: AuditAction::PlanGoalUpdate,
             record: ("PlanGoal", goal.id),
             fields: &fields,
             target: &plan.target(),
@@ -943,7 +944,7 @@ pub async fn add_progress(call: &Call<'_>, input: ProgressInput) -> AppResult<Do
         .await?;
     tx.commit(
         Audited {
-            action: "plan.goal.progress",
+            action: AuditAction::PlanGoalProgress,
             record: ("GoalProgress", id),
             fields: &["note"],
             target: &plan.target(),
@@ -1048,7 +1049,7 @@ pub async fn schedule_check_in(call: &Call<'_>, input: ScheduleInput) -> AppResu
     schedule_reminders(&tx.txn, &row, &[]).await?;
     tx.commit(
         Audited {
-            action: "plan.check_in.schedule",
+            action: AuditAction::PlanCheckInSchedule,
             record: ("CheckIn", meeting.id),
             fields: &["dueOn"],
             target: &plan.target(),
@@ -1112,14 +1113,14 @@ pub async fn log_meeting(
             ),
             "nextCheckInDue",
             "check_in.log",
-            "plan.check_in.log",
+            AuditAction::PlanCheckInLog,
             "CheckIn",
         ),
         Meeting::Review => (
             model::next_review_due(last, settings.review_interval_months, None),
             "nextReviewDue",
             "review.log",
-            "plan.review.log",
+            AuditAction::PlanReviewLog,
             "Review",
         ),
     };
@@ -1237,7 +1238,7 @@ pub async fn request_review(call: &Call<'_>, input: RequestReviewInput) -> AppRe
     }
     tx.commit(
         Audited {
-            action: "plan.review.request",
+            action: AuditAction::PlanReviewRequest,
             record: ("Review", review.id),
             fields: &["reason"],
             target: &plan.target(),
@@ -1271,7 +1272,7 @@ pub async fn comment(call: &Call<'_>, input: CommentInput) -> AppResult<Done> {
     store::touch(&tx.txn, plan.id).await?;
     tx.commit(
         Audited {
-            action: "plan.comment",
+            action: AuditAction::PlanComment,
             record: ("PlanComment", id),
             fields: &["body"],
             target: &plan.target(),
@@ -1314,7 +1315,7 @@ pub async fn share(call: &Call<'_>, input: ShareInput) -> AppResult<Done> {
     .await?;
     tx.commit(
         Audited {
-            action: "plan.share",
+            action: AuditAction::PlanShare,
             record: ("StayingClosePlan", plan.id),
             fields: &["sharedVersion"],
             target: &plan.target(),
@@ -1360,7 +1361,7 @@ pub async fn respond(call: &Call<'_>, input: RespondInput) -> AppResult<Done> {
     store::touch(&tx.txn, plan.id).await?;
     tx.commit(
         Audited {
-            action: "plan.respond",
+            action: AuditAction::PlanRespond,
             record: ("PlanResponse", id),
             fields: &["agrees", "words"],
             target: &plan.target(),
@@ -1422,7 +1423,7 @@ pub async fn record(call: &Call<'_>, person: Uuid, input: RecordInput) -> AppRes
                     assessment,
                     ended_on: None,
                 },
-                "care_leaver.accommodation.record",
+                AuditAction::CareLeaverAccommodationRecord,
                 "AccommodationRecord",
                 &["type", "movedInOn", "assessment"],
             )
@@ -1430,14 +1431,14 @@ pub async fn record(call: &Call<'_>, person: Uuid, input: RecordInput) -> AppRes
         RecordInput::InTouch { status, contact_on } => (
             ("contactOn", contact_on),
             RecordValue::InTouch(status),
-            "care_leaver.in_touch.record",
+            AuditAction::CareLeaverInTouchRecord,
             "InTouchRecord",
             &["status", "contactOn"],
         ),
         RecordInput::Activity { code, since } => (
             ("since", since),
             RecordValue::Activity(code),
-            "care_leaver.activity.record",
+            AuditAction::CareLeaverActivityRecord,
             "ActivityRecord",
             &["code", "since"],
         ),
@@ -1562,7 +1563,7 @@ pub async fn request_claim(call: &Call<'_>, input: ClaimInput) -> AppResult<Done
     store::touch(&tx.txn, plan.id).await?;
     tx.commit(
         Audited {
-            action: "claim.request",
+            action: AuditAction::ClaimRequest,
             record: ("Claim", claim.id),
             fields: &["kind", "amountPence", "purpose"],
             target: &plan.target(),
@@ -1812,8 +1813,8 @@ pub async fn decide_claim(call: &Call<'_>, input: DecideInput) -> AppResult<Done
     tx.commit(
         Audited {
             action: match claim.status {
-                ClaimStatus::Paid => "claim.pay",
-                _ => "claim.decide",
+                ClaimStatus::Paid => AuditAction::ClaimPay,
+                _ => AuditAction::ClaimDecide,
             },
             record: ("Claim", claim.id),
             fields: &["status", "decisionNote"],

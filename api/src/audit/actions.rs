@@ -1,0 +1,121 @@
+//! Every action the audit trail records, typed, each with its code (as
+//! stored in `audit_events.action`) and the plain words a young person or
+//! carer reads in their own activity log (`words.rs`). Adding an action
+//! means adding it here, with its sentence.
+
+crate::stored_enum! {
+    /// What was done to a record.
+    AuditAction {
+        SessionCreate = "session.create",
+        SessionEnd = "session.end",
+        SessionEndAll = "session.end_all",
+        ApiClientCreate = "api_client.create",
+        ApiClientRotateSecret = "api_client.rotate_secret",
+        ApiClientRevoke = "api_client.revoke",
+        JobRetry = "job.retry",
+        NotificationMarkRead = "notification.mark_read",
+        NotificationSettingsUpdate = "notification_settings.update",
+        PushDeviceRegister = "push_device.register",
+        PushDeviceUnregister = "push_device.unregister",
+        YoungPersonRead = "young_person.read",
+        CareLeaverCreate = "care_leaver.create",
+        CareLeaverUpdate = "care_leaver.update",
+        CareLeaverAccommodationRecord = "care_leaver.accommodation.record",
+        CareLeaverInTouchRecord = "care_leaver.in_touch.record",
+        CareLeaverActivityRecord = "care_leaver.activity.record",
+        PlanCreate = "plan.create",
+        PlanUpdate = "plan.update",
+        PlanEnd = "plan.end",
+        PlanRead = "plan.read",
+        PlanComment = "plan.comment",
+        PlanShare = "plan.share",
+        PlanRespond = "plan.respond",
+        PlanGoalAdd = "plan.goal.add",
+        PlanGoalUpdate = "plan.goal.update",
+        PlanGoalProgress = "plan.goal.progress",
+        PlanCheckInSchedule = "plan.check_in.schedule",
+        PlanCheckInLog = "plan.check_in.log",
+        PlanReviewLog = "plan.review.log",
+        PlanReviewRequest = "plan.review.request",
+        ClaimRequest = "claim.request",
+        ClaimDecide = "claim.decide",
+        ClaimPay = "claim.pay",
+        ClaimRead = "claim.read",
+        ReportIndicators = "report.indicators",
+        ReportOc3 = "report.oc3",
+        ReportOc3Export = "report.oc3.export",
+    }
+}
+
+impl AuditAction {
+    /// What was done, in plain words, after who did it ("You", "Chris
+    /// Adviser (a personal adviser at ...)"): written for a reading age of
+    /// about 11.
+    pub fn sentence(self) -> &'static str {
+        match self {
+            AuditAction::SessionCreate => "signed in.",
+            AuditAction::SessionEnd => "signed out.",
+            AuditAction::SessionEndAll => "signed out on every device.",
+            AuditAction::ApiClientCreate => "registered an app.",
+            AuditAction::ApiClientRotateSecret => "gave an app a new secret.",
+            AuditAction::ApiClientRevoke => "stopped an app from reaching records.",
+            AuditAction::JobRetry => "sent a message again.",
+            AuditAction::NotificationMarkRead => "marked messages as read.",
+            AuditAction::NotificationSettingsUpdate => "changed how you get messages.",
+            AuditAction::PushDeviceRegister => "turned on notifications on a phone or browser.",
+            AuditAction::PushDeviceUnregister => "turned off notifications on a phone or browser.",
+            AuditAction::YoungPersonRead => "looked at your profile.",
+            AuditAction::CareLeaverCreate => "set up your care leaver record.",
+            AuditAction::CareLeaverUpdate => "changed your care leaver record.",
+            AuditAction::CareLeaverAccommodationRecord => "recorded where you live.",
+            AuditAction::CareLeaverInTouchRecord => {
+                "recorded when they were last in touch with you."
+            }
+            AuditAction::CareLeaverActivityRecord => {
+                "recorded what you are doing (work, education or training)."
+            }
+            AuditAction::PlanCreate => "started your Staying Close plan.",
+            AuditAction::PlanUpdate => "changed your Staying Close plan.",
+            AuditAction::PlanEnd => "ended your Staying Close plan.",
+            AuditAction::PlanRead => "looked at your Staying Close plan.",
+            AuditAction::PlanComment => "commented on your Staying Close plan.",
+            AuditAction::PlanShare => "shared your Staying Close plan with you to agree.",
+            AuditAction::PlanRespond => "said whether they agree with your Staying Close plan.",
+            AuditAction::PlanGoalAdd => "added a goal to your Staying Close plan.",
+            AuditAction::PlanGoalUpdate => "changed a goal in your Staying Close plan.",
+            AuditAction::PlanGoalProgress => "noted progress on a goal in your Staying Close plan.",
+            AuditAction::PlanCheckInSchedule => "planned a check-in with you.",
+            AuditAction::PlanCheckInLog => "wrote up a check-in with you.",
+            AuditAction::PlanReviewLog => "wrote up a review of your Staying Close plan.",
+            AuditAction::PlanReviewRequest => "asked for a review of your Staying Close plan.",
+            AuditAction::ClaimRequest => "asked for money from an allowance or bursary.",
+            AuditAction::ClaimDecide => "decided on a claim for money.",
+            AuditAction::ClaimPay => "marked a claim for money as paid.",
+            AuditAction::ClaimRead => "looked at your claims for money.",
+            AuditAction::ReportIndicators => "looked at figures about care leavers.",
+            AuditAction::ReportOc3 => {
+                "included you in the yearly care leavers return to the Department for Education."
+            }
+            AuditAction::ReportOc3Export => {
+                "included you in the yearly care leavers return to the Department for Education."
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_a_sentence_that_reads_as_one() {
+        for action in AuditAction::ALL {
+            let words = action.sentence();
+            assert!(words.ends_with('.'), "{action}: {words}");
+            assert!(
+                words.chars().next().is_some_and(char::is_lowercase),
+                "{action}: follows who did it"
+            );
+        }
+    }
+}
