@@ -23,6 +23,7 @@ pub mod policy;
 pub mod push;
 pub mod ratelimit;
 pub mod reference;
+pub mod schema;
 pub mod seed;
 pub mod startup;
 pub mod staying_close;

@@ -7,7 +7,7 @@ use clap::Parser;
 use closeknit::{
     cli::{Cli, Command, ExportWhat, MigrateAction},
     config::Config,
-    db, graphql, seed,
+    db, seed,
     startup::{AppOptions, Application, run_worker, shutdown_signal},
     telemetry,
 };
@@ -89,7 +89,7 @@ async fn main() -> ExitCode {
 }
 
 fn export_schema(output: &std::path::Path, check: bool) -> ExitCode {
-    let sdl = graphql::sdl();
+    let sdl = closeknit::schema::sdl();
     if check {
         let current = std::fs::read_to_string(output).unwrap_or_default();
         if current == sdl {

@@ -12,7 +12,6 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     config::Config,
     db,
-    graphql::{self, AppSchema},
     http::{self, AppState},
     jobs::{
         Handlers, JobHandler,
@@ -23,6 +22,7 @@ use crate::{
     notifications::live::LiveHub,
     push::sender::PushSenders,
     ratelimit::RateLimits,
+    schema::AppSchema,
     seed,
 };
 
@@ -162,7 +162,7 @@ impl Application {
             settings: config.push.clone(),
             senders: push_senders,
         });
-        let schema = graphql::build_schema(
+        let schema = crate::schema::build_schema(
             &config.graphql,
             tokens.clone(),
             rate_limits.clone(),

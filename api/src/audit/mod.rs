@@ -9,6 +9,7 @@
 pub mod actions;
 pub mod graphql;
 pub mod reads;
+pub mod schema;
 pub mod store;
 pub mod words;
 

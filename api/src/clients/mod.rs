@@ -4,5 +4,6 @@
 
 pub mod graphql;
 pub mod model;
+pub mod schema;
 pub mod service;
 pub mod store;

@@ -423,7 +423,7 @@ mod tests {
     use serde_json::json;
 
     fn registry() -> Registry {
-        crate::graphql::registry()
+        crate::schema::registry()
     }
 
     fn vars(value: serde_json::Value) -> Variables {

@@ -27,7 +27,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{config::Config, graphql::AppSchema, metrics::Metrics};
+use crate::{config::Config, metrics::Metrics, schema::AppSchema};
 
 #[derive(Clone)]
 pub struct AppState {

@@ -42,7 +42,7 @@ use tokio::sync::broadcast;
 /// rate-limited and size-limited; a socket authenticated once must not
 /// become a side door for them.
 #[derive(Clone)]
-struct SubscriptionsOnly(crate::graphql::AppSchema);
+struct SubscriptionsOnly(crate::schema::AppSchema);
 
 fn is_subscription(request: &async_graphql::Request) -> bool {
     let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {

@@ -6,5 +6,6 @@ pub mod directory;
 pub mod graphql;
 pub mod model;
 pub mod password;
+pub mod schema;
 pub mod sessions;
 pub mod store;

@@ -13,6 +13,7 @@ pub mod graphql;
 pub mod live;
 pub mod model;
 pub mod reminders;
+pub mod schema;
 pub mod service;
 pub mod store;
 pub mod templates;

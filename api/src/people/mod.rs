@@ -3,4 +3,5 @@
 //! (Accounts and signing in are in `identity`.)
 
 pub mod graphql;
+pub mod schema;
 pub mod store;

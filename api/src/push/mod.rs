@@ -9,6 +9,7 @@ pub mod fcm;
 pub mod graphql;
 pub mod job;
 pub mod model;
+pub mod schema;
 pub mod sender;
 pub mod service;
 pub mod store;

@@ -145,8 +145,8 @@ pub async fn node(
     db: &DatabaseConnection,
     type_name: &str,
     id: Uuid,
-) -> Result<Option<crate::graphql::node::Node>, AppError> {
-    use crate::graphql::node::Node;
+) -> Result<Option<crate::schema::Node>, AppError> {
+    use crate::schema::Node;
     Ok(match type_name {
         "Region" => store::region(db, id).await?.map(|r| Node::Region(r.into())),
         "LocalAuthority" => store::local_authority(db, id)

@@ -10,5 +10,6 @@ pub mod graphql;
 pub mod loaders;
 pub mod model;
 pub mod reporting;
+pub mod schema;
 pub mod service;
 pub mod store;

@@ -1,0 +1,21 @@
+//! The audit trail and a young person's activity log. This domain's part of the schema, registered in
+//! `crate::schema` (see there for what a domain's `schema.rs` exports).
+
+use async_graphql::Context;
+use uuid::Uuid;
+
+use super::graphql;
+use crate::{error::AppResult, schema::Node};
+
+pub type Query = graphql::AuditQuery;
+
+/// This domain changes nothing through the schema.
+pub type Mutation = crate::schema::NoMutation;
+
+/// This domain has no subscriptions.
+pub type Subscription = crate::schema::NoSubscription;
+
+/// This domain has no `Node` types.
+pub async fn node(_ctx: &Context<'_>, _type_name: &str, _id: Uuid) -> AppResult<Option<Node>> {
+    Ok(None)
+}

@@ -1,0 +1,24 @@
+//! Third-party API clients. This domain's part of the schema, registered in
+//! `crate::schema` (see there for what a domain's `schema.rs` exports).
+
+use async_graphql::Context;
+use uuid::Uuid;
+
+use super::graphql;
+use crate::{error::AppResult, graphql::context::RequestCtx, schema::Node};
+
+pub type Query = graphql::ClientsQuery;
+
+pub type Mutation = graphql::ClientsMutation;
+
+/// This domain has no subscriptions.
+pub type Subscription = crate::schema::NoSubscription;
+
+pub use super::graphql::ApiClient;
+
+/// Resolves a `Node` of this domain's types.
+pub async fn node(ctx: &Context<'_>, _type_name: &str, id: Uuid) -> AppResult<Option<Node>> {
+    Ok(super::graphql::node(RequestCtx::get(ctx)?, id)
+        .await?
+        .map(Node::ApiClient))
+}
