@@ -17,7 +17,10 @@ pub type Subscription = crate::schema::NoSubscription;
 pub use super::graphql::ApiClient;
 
 /// Resolves a `Node` of this domain's types.
-pub async fn node(ctx: &Context<'_>, _type_name: &str, id: Uuid) -> AppResult<Option<Node>> {
+pub async fn node(ctx: &Context<'_>, type_name: &str, id: Uuid) -> AppResult<Option<Node>> {
+    if type_name != "ApiClient" {
+        return Ok(None);
+    }
     Ok(super::graphql::node(RequestCtx::get(ctx)?, id)
         .await?
         .map(Node::ApiClient))

@@ -16,7 +16,10 @@ pub type Subscription = graphql::NotificationsSubscription;
 pub use super::graphql::Notification;
 
 /// Resolves a `Node` of this domain's types.
-pub async fn node(ctx: &Context<'_>, _type_name: &str, id: Uuid) -> AppResult<Option<Node>> {
+pub async fn node(ctx: &Context<'_>, type_name: &str, id: Uuid) -> AppResult<Option<Node>> {
+    if type_name != "Notification" {
+        return Ok(None);
+    }
     Ok(super::graphql::node(RequestCtx::get(ctx)?, id)
         .await?
         .map(Node::Notification))

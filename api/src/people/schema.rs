@@ -18,6 +18,9 @@ pub type Subscription = crate::schema::NoSubscription;
 pub use super::graphql::YoungPerson;
 
 /// Resolves a `Node` of this domain's types.
-pub async fn node(ctx: &Context<'_>, _type_name: &str, id: Uuid) -> AppResult<Option<Node>> {
+pub async fn node(ctx: &Context<'_>, type_name: &str, id: Uuid) -> AppResult<Option<Node>> {
+    if type_name != "YoungPerson" {
+        return Ok(None);
+    }
     Ok(super::graphql::node(ctx, id).await?.map(Node::YoungPerson))
 }

@@ -1,10 +1,11 @@
 //! Schema assembly: the one place domains are registered. Each domain has a
 //! `schema.rs` that exports its `Query`, `Mutation` and `Subscription` roots
 //! (merged from its capabilities; empty where it has none), its `Node` types
-//! and a `node` resolver for them. Registering a domain is one line in the
-//! `domains!` list below: the line names the domain's module and the types
-//! it answers `node(id:)` for. Per-request loaders need no registration
-//! (`graphql::context::Loaders` makes each on first use).
+//! and a `node` resolver that answers for the type names of its own ids
+//! (and `None`, without touching the database, for any other).
+//!
+//! Registering a domain is one line in the `domains!` list below: the
+//! domain's module and its types in the `Node` interface.
 
 mod node;
 
@@ -40,15 +41,16 @@ macro_rules! domains {
             $($($node(crate::$domain::schema::$node),)*)*
         }
 
-        /// Routes a decoded global id to the domain that owns its type.
+        /// Asks each domain in turn for the object a decoded global id
+        /// names; a domain answers only for its own type names.
         async fn resolve_node(
             ctx: &async_graphql::Context<'_>,
             type_name: &str,
             id: uuid::Uuid,
         ) -> crate::error::AppResult<Option<Node>> {
             $(
-                if [$(stringify!($node)),*].contains(&type_name) {
-                    return crate::$domain::schema::node(ctx, type_name, id).await;
+                if let Some(node) = crate::$domain::schema::node(ctx, type_name, id).await? {
+                    return Ok(Some(node));
                 }
             )*
             Ok(None)
