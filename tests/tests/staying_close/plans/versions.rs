@@ -93,6 +93,20 @@ async fn concurrent_edits_with_the_same_version_let_exactly_one_through() {
     assert_eq!(now["goals"].as_array().unwrap().len(), 4);
 }
 
+/// The goal changes in the audit trail, in order.
+async fn goal_audit_actions(app: &TestApp) -> Vec<String> {
+    let rows = query(
+        &app.db,
+        "SELECT action FROM audit_events WHERE action LIKE 'plan.goal.%' ORDER BY id",
+        vec![],
+    )
+    .await
+    .unwrap();
+    rows.iter()
+        .map(|r| r.try_get_by_index(0).unwrap())
+        .collect()
+}
+
 const HISTORY: &str = "query($id: ID!) { stayingClosePlan(id: $id) { \
     history(first: 10) { edges { node { version summary changedByName changes } } } \
     atVersion(version: 2) { plan { goals { title } } } } }";
@@ -159,17 +173,7 @@ async fn the_history_says_who_changed_what_and_old_versions_can_be_read() {
     assert_eq!(v2.as_array().unwrap().len(), 4);
 
     // Every change is in the audit trail, atomically with it.
-    let rows = query(
-        &app.db,
-        "SELECT action FROM audit_events WHERE action LIKE 'plan.goal.%' ORDER BY id",
-        vec![],
-    )
-    .await
-    .unwrap();
-    let actions: Vec<String> = rows
-        .iter()
-        .map(|r| r.try_get_by_index(0).unwrap())
-        .collect();
+    let actions = goal_audit_actions(&app).await;
     assert_eq!(
         actions,
         [
