@@ -5,9 +5,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod bench;
+pub mod beyond_api;
 pub mod proxy;
 pub mod push_fake;
 pub mod smtp;
+pub mod staying_close;
 
 use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -323,6 +325,27 @@ impl TestApp {
         let status = response.status().as_u16();
         let body = response.json().await.unwrap_or(Value::Null);
         (status, body)
+    }
+
+    /// Runs the named mutation (`name(input: $input)`, its input type
+    /// `<Name>Input!`) as `token`, selecting `selection` from its payload;
+    /// returns the whole response body.
+    pub async fn mutate(&self, token: &str, name: &str, input: Value, selection: &str) -> Value {
+        let mut chars = name.chars();
+        let input_type = chars
+            .next()
+            .map(|f| f.to_uppercase().collect::<String>() + chars.as_str())
+            .unwrap_or_default();
+        let (_, body) = self
+            .graphql_as(
+                token,
+                &format!(
+                    "mutation($input: {input_type}Input!) {{ {name}(input: $input) {{ {selection} }} }}"
+                ),
+                json!({"input": input}),
+            )
+            .await;
+        body
     }
 
     /// The global id of a local authority, by ONS code (public reference data).

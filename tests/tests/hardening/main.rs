@@ -6,7 +6,7 @@
 mod fuzz;
 mod outage;
 
-use closeknit_tests::{TestApp, error_codes, global_id};
+use closeknit_tests::{TestApp, error_codes, global_id, staying_close::plan_uuid_of};
 use serde_json::{Value, json};
 
 const ADMIN: &str = "admin@closeknit.example";
@@ -168,10 +168,9 @@ async fn control_characters_never_reach_the_database() {
 }
 
 #[tokio::test]
-async fn text_needs_visible_characters_and_names_refuse_direction_controls() {
+async fn client_names_need_visible_characters_and_refuse_direction_controls() {
     let app = TestApp::spawn().await;
     let admin = app.staff_token(ADMIN).await;
-    let adviser = app.staff_token(ADVISER).await;
     let la = app.local_authority_id("E06099001").await;
     let create =
         "mutation($i: CreateApiClientInput!) { createApiClient(input: $i) { client { name } } }";
@@ -210,18 +209,14 @@ async fn text_needs_visible_characters_and_names_refuse_direction_controls() {
         body["data"]["createApiClient"]["client"]["name"], "Carers' Circle",
         "{body}"
     );
+}
 
+#[tokio::test]
+async fn goal_titles_need_visible_characters_and_refused_ones_write_nothing() {
+    let app = TestApp::spawn().await;
+    let adviser = app.staff_token(ADVISER).await;
     // A goal's title, a progress note: nothing visible, nothing written.
-    let person = app.person_id("young.person@northmoor.example").await;
-    let plan_id: uuid::Uuid = closeknit::db::raw::query(
-        &app.db,
-        "SELECT id FROM plans WHERE person_id = $1 ORDER BY created_at DESC LIMIT 1",
-        vec![person.into()],
-    )
-    .await
-    .unwrap()[0]
-        .try_get_by_index(0)
-        .unwrap();
+    let plan_id = plan_uuid_of(&app, "young.person@northmoor.example").await;
     let plan = global_id("StayingClosePlan", plan_id);
     let goal = "mutation($i: AddPlanGoalInput!) { addPlanGoal(input: $i) { version } }";
     let count_goals = || async {

@@ -5,6 +5,7 @@
 //! follows, and the service recovers without a restart.
 
 use std::{
+    collections::HashMap,
     sync::{
         Arc, Mutex,
         atomic::{AtomicBool, Ordering},
@@ -82,12 +83,15 @@ async fn ready(app: &TestApp) -> u16 {
         .unwrap_or(0)
 }
 
-#[tokio::test]
-async fn a_database_outage_is_retryable_and_the_service_recovers() {
-    if !on_postgres() {
-        eprintln!("outage test: PostgreSQL only (set CLOSEKNIT_TEST_DATABASE_URL)");
-        return;
-    }
+const QUERIES: [&str; 4] = [
+    "{ me { email roles { role } } }",
+    "{ stayingClosePlans(first: 5) { edges { node { id version } } } }",
+    "mutation { updateNotificationSettings(input: {timeZone: \"Europe/London\"}) { timeZone } }",
+    "{ localAuthorities(first: 3) { nodes { id name } } }",
+];
+
+/// A server whose database link runs through a proxy the test controls.
+async fn spawn_behind_proxy() -> (TestApp, Proxy) {
     let mut db = TestDb::new().await;
     let (_, upstream) = through(&db.url, "127.0.0.1:1".parse().unwrap());
     let proxy = Proxy::start(&upstream).await;
@@ -102,37 +106,74 @@ async fn a_database_outage_is_retryable_and_the_service_recovers() {
         .database(db)
         .spawn()
         .await;
+    (app, proxy)
+}
+
+/// Four clients sending [`QUERIES`] until stopped, tallying the answers
+/// and keeping every one that is neither a success nor unavailable.
+struct Traffic {
+    stop: Arc<AtomicBool>,
+    failures: Arc<Mutex<Vec<String>>>,
+    tally: Arc<Mutex<HashMap<Outcome, u32>>>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Traffic {
+    fn start(client: &reqwest::Client, url: String, token: &str) -> Traffic {
+        let stop = Arc::new(AtomicBool::new(false));
+        let failures = Arc::new(Mutex::new(Vec::<String>::new()));
+        let tally = Arc::new(Mutex::new(HashMap::<Outcome, u32>::new()));
+        let mut workers = Vec::new();
+        for worker in 0..4 {
+            let (client, url, token) = (client.clone(), url.clone(), token.to_string());
+            let (stop, failures, tally) = (stop.clone(), failures.clone(), tally.clone());
+            let query = QUERIES[worker % QUERIES.len()];
+            workers.push(tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    match send(&client, &url, &token, query).await {
+                        Ok(outcome) => *tally.lock().unwrap().entry(outcome).or_default() += 1,
+                        Err(failure) => {
+                            failures.lock().unwrap().push(format!("{query}: {failure}"))
+                        }
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }));
+        }
+        Traffic {
+            stop,
+            failures,
+            tally,
+            workers,
+        }
+    }
+
+    /// Stops the clients; returns the tally and the failures.
+    async fn finish(self) -> (HashMap<Outcome, u32>, Vec<String>) {
+        self.stop.store(true, Ordering::Relaxed);
+        for worker in self.workers {
+            worker.await.unwrap();
+        }
+        let tally = self.tally.lock().unwrap().clone();
+        let failures = self.failures.lock().unwrap().clone();
+        (tally, failures)
+    }
+}
+
+#[tokio::test]
+async fn a_database_outage_is_retryable_and_the_service_recovers() {
+    if !on_postgres() {
+        eprintln!("outage test: PostgreSQL only (set CLOSEKNIT_TEST_DATABASE_URL)");
+        return;
+    }
+    let (app, proxy) = spawn_behind_proxy().await;
     let token = app.staff_token("personal.adviser@northmoor.example").await;
     // The client gives up well after the server should have answered.
     let client = reqwest::Client::builder()
         .timeout(Duration::from_millis(REQUEST_TIMEOUT_MS + 2000))
         .build()
         .unwrap();
-
-    let stop = Arc::new(AtomicBool::new(false));
-    let failures = Arc::new(Mutex::new(Vec::<String>::new()));
-    let tally = Arc::new(Mutex::new(std::collections::HashMap::<Outcome, u32>::new()));
-    let queries = [
-        "{ me { email roles { role } } }",
-        "{ stayingClosePlans(first: 5) { edges { node { id version } } } }",
-        "mutation { updateNotificationSettings(input: {timeZone: \"Europe/London\"}) { timeZone } }",
-        "{ localAuthorities(first: 3) { nodes { id name } } }",
-    ];
-    let mut workers = Vec::new();
-    for worker in 0..4 {
-        let (client, url, token) = (client.clone(), app.url("/graphql"), token.clone());
-        let (stop, failures, tally) = (stop.clone(), failures.clone(), tally.clone());
-        let query = queries[worker % queries.len()];
-        workers.push(tokio::spawn(async move {
-            while !stop.load(Ordering::Relaxed) {
-                match send(&client, &url, &token, query).await {
-                    Ok(outcome) => *tally.lock().unwrap().entry(outcome).or_default() += 1,
-                    Err(failure) => failures.lock().unwrap().push(format!("{query}: {failure}")),
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        }));
-    }
+    let traffic = Traffic::start(&client, app.url("/graphql"), &token);
 
     let phases = [(Link::Cut, "cut"), (Link::Stalled, "stalled")];
     let mut recoveries = Vec::new();
@@ -146,7 +187,7 @@ async fn a_database_outage_is_retryable_and_the_service_recovers() {
         let healed = Instant::now();
         let recovered = eventually(Duration::from_secs(15), || async {
             ready(&app).await == 200
-                && send(&client, &app.url("/graphql"), &token, queries[0]).await == Ok(Outcome::Ok)
+                && send(&client, &app.url("/graphql"), &token, QUERIES[0]).await == Ok(Outcome::Ok)
         })
         .await;
         assert!(
@@ -156,13 +197,8 @@ async fn a_database_outage_is_retryable_and_the_service_recovers() {
         recoveries.push((name, healed.elapsed()));
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    stop.store(true, Ordering::Relaxed);
-    for worker in workers {
-        worker.await.unwrap();
-    }
-    let tally = tally.lock().unwrap().clone();
+    let (tally, failures) = traffic.finish().await;
     eprintln!("outage test: answers {tally:?}; recovered after {recoveries:?}");
-    let failures = failures.lock().unwrap();
     assert!(
         failures.is_empty(),
         "{} answers were neither a success nor SERVICE_UNAVAILABLE:\n{}",

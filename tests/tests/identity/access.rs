@@ -103,6 +103,81 @@ const TRAIL: &str =
 const ACTIVITY: &str = "{ myActivity(first: 5) { edges { node { description } } } }";
 const CLIENTS: &str = "{ apiClients(first: 5) { edges { node { name } } } }";
 
+/// Every young person of an authority (six each in the demo data).
+const ALL_NORTHMOOR: &str = "Jamie@N Riley@N Alexis@N Jordan@N Avery@N Quinn@N";
+const ALL_EASTBROOK: &str = "Jamie@E Riley@E Alexis@E Jordan@E Avery@E Quinn@E";
+
+/// One role's row of the policy matrix.
+struct Row {
+    email: &'static str,
+    /// The young people listed (`name@N` or `name@E`).
+    listed: &'static str,
+    /// Northmoor's Jamie's date of birth.
+    dob: Dob,
+    northmoor_trail: bool,
+    eastbrook_trail: bool,
+    /// Their own activity log.
+    activity: bool,
+    api_clients: bool,
+}
+
+const fn row(
+    email: &'static str,
+    listed: &'static str,
+    dob: Dob,
+    trails: (bool, bool),
+    activity: bool,
+    api_clients: bool,
+) -> Row {
+    Row {
+        email,
+        listed,
+        dob,
+        northmoor_trail: trails.0,
+        eastbrook_trail: trails.1,
+        activity,
+        api_clients,
+    }
+}
+
+const NONE: (bool, bool) = (false, false);
+
+#[rustfmt::skip]
+const MATRIX: [Row; 12] = [
+    row("young.person@northmoor.example", "Jamie@N", Dob::Shown, NONE, true, false),
+    row("young.person.two@northmoor.example", "Riley@N", Dob::Hidden, NONE, true, false),
+    row("kinship.carer@northmoor.example", "", Dob::Hidden, NONE, true, false),
+    row("key.worker@northmoor.example", ALL_NORTHMOOR, Dob::Forbidden, NONE, false, false),
+    row("personal.adviser@northmoor.example", ALL_NORTHMOOR, Dob::Shown, NONE, false, false),
+    row("social.worker@northmoor.example", ALL_NORTHMOOR, Dob::Forbidden, NONE, false, false),
+    row("la.manager@northmoor.example", ALL_NORTHMOOR, Dob::Shown, (true, false), false, false),
+    row("la.manager@eastbrook.example", ALL_EASTBROOK, Dob::Hidden, (false, true), false, false),
+    row("advocate@brightvoice.example", "", Dob::Hidden, NONE, false, false),
+    row("advocacy.manager@brightvoice.example", "", Dob::Hidden, NONE, false, false),
+    row("training.coordinator@kinshiplearning.example", "", Dob::Hidden, NONE, false, false),
+    row("admin@closeknit.example", "", Dob::Hidden, NONE, false, true),
+];
+
+/// The (name, authority code) set a row's `listed` names.
+fn wanted(list: &str) -> BTreeSet<(String, String)> {
+    list.split_whitespace()
+        .map(|p| {
+            let (name, la) = p.split_once('@').unwrap();
+            let code = if la == "N" { "E06099001" } else { "E10099002" };
+            (name.to_string(), code.to_string())
+        })
+        .collect()
+}
+
+/// Whether a query's outcome is what the matrix allows: success, or FORBIDDEN.
+fn as_allowed(allowed: bool, got: Result<(), String>) -> bool {
+    if allowed {
+        got.is_ok()
+    } else {
+        got == Err("FORBIDDEN".into())
+    }
+}
+
 #[tokio::test]
 async fn the_policy_matrix_holds_for_every_role() {
     let (app, smtp) = TestApp::spawn_with_smtp().await;
@@ -113,122 +188,9 @@ async fn the_policy_matrix_holds_for_every_role() {
     let la_n = app.local_authority_id("E06099001").await;
     let la_e = app.local_authority_id("E10099002").await;
 
-    // Every young person of an authority (six each in the demo data).
-    let both_n = "Jamie@N Riley@N Alexis@N Jordan@N Avery@N Quinn@N";
-    // (who, young people listed, Jamie@N's date of birth, Northmoor trail,
-    //  Eastbrook trail, own activity log, API clients)
-    let table: [(&str, &str, Dob, bool, bool, bool, bool); 12] = [
-        (
-            "young.person@northmoor.example",
-            "Jamie@N",
-            Dob::Shown,
-            false,
-            false,
-            true,
-            false,
-        ),
-        (
-            "young.person.two@northmoor.example",
-            "Riley@N",
-            Dob::Hidden,
-            false,
-            false,
-            true,
-            false,
-        ),
-        (
-            "kinship.carer@northmoor.example",
-            "",
-            Dob::Hidden,
-            false,
-            false,
-            true,
-            false,
-        ),
-        (
-            "key.worker@northmoor.example",
-            both_n,
-            Dob::Forbidden,
-            false,
-            false,
-            false,
-            false,
-        ),
-        (
-            "personal.adviser@northmoor.example",
-            both_n,
-            Dob::Shown,
-            false,
-            false,
-            false,
-            false,
-        ),
-        (
-            "social.worker@northmoor.example",
-            both_n,
-            Dob::Forbidden,
-            false,
-            false,
-            false,
-            false,
-        ),
-        (
-            "la.manager@northmoor.example",
-            both_n,
-            Dob::Shown,
-            true,
-            false,
-            false,
-            false,
-        ),
-        (
-            "la.manager@eastbrook.example",
-            "Jamie@E Riley@E Alexis@E Jordan@E Avery@E Quinn@E",
-            Dob::Hidden,
-            false,
-            true,
-            false,
-            false,
-        ),
-        (
-            "advocate@brightvoice.example",
-            "",
-            Dob::Hidden,
-            false,
-            false,
-            false,
-            false,
-        ),
-        (
-            "advocacy.manager@brightvoice.example",
-            "",
-            Dob::Hidden,
-            false,
-            false,
-            false,
-            false,
-        ),
-        (
-            "training.coordinator@kinshiplearning.example",
-            "",
-            Dob::Hidden,
-            false,
-            false,
-            false,
-            false,
-        ),
-        (
-            "admin@closeknit.example",
-            "",
-            Dob::Hidden,
-            false,
-            false,
-            false,
-            true,
-        ),
-    ];
     let mut failures = Vec::new();
-    for (email, list, dob, trail_n, trail_e, activity, clients) in table {
+    for row in MATRIX {
+        let email = row.email;
         let token = match email {
             e if e.starts_with("young.person") || e.starts_with("kinship.carer") => {
                 app.code_token(&smtp, e).await
@@ -237,56 +199,39 @@ async fn the_policy_matrix_holds_for_every_role() {
             "la.manager@eastbrook.example" => e_manager.clone(),
             e => app.staff_token(e).await,
         };
-        let want: BTreeSet<(String, String)> = list
-            .split_whitespace()
-            .map(|p| {
-                let (name, la) = p.split_once('@').unwrap();
-                let code = if la == "N" { "E06099001" } else { "E10099002" };
-                (name.to_string(), code.to_string())
-            })
-            .collect();
-        let mut check = |what: &str, ok: bool| {
+        let trail_n = outcome(&app, &token, TRAIL, json!({"la": la_n})).await;
+        let trail_e = outcome(&app, &token, TRAIL, json!({"la": la_e})).await;
+        let checks = [
+            (
+                "young people listed",
+                listed(&app, &token).await == Ok(wanted(row.listed)),
+            ),
+            (
+                "date of birth",
+                date_of_birth(&app, &token, &jamie_n).await == row.dob,
+            ),
+            ("Northmoor trail", as_allowed(row.northmoor_trail, trail_n)),
+            ("Eastbrook trail", as_allowed(row.eastbrook_trail, trail_e)),
+            (
+                "activity log",
+                as_allowed(
+                    row.activity,
+                    outcome(&app, &token, ACTIVITY, json!({})).await,
+                ),
+            ),
+            (
+                "API clients",
+                as_allowed(
+                    row.api_clients,
+                    outcome(&app, &token, CLIENTS, json!({})).await,
+                ),
+            ),
+        ];
+        for (what, ok) in checks {
             if !ok {
                 failures.push(format!("{email}: {what}"));
             }
-        };
-        check(
-            "young people listed",
-            listed(&app, &token).await == Ok(want),
-        );
-        check(
-            "date of birth",
-            date_of_birth(&app, &token, &jamie_n).await == dob,
-        );
-        let refusal = |allowed: bool, got: Result<(), String>| {
-            if allowed {
-                got.is_ok()
-            } else {
-                got == Err("FORBIDDEN".into())
-            }
-        };
-        check(
-            "Northmoor trail",
-            refusal(
-                trail_n,
-                outcome(&app, &token, TRAIL, json!({"la": la_n})).await,
-            ),
-        );
-        check(
-            "Eastbrook trail",
-            refusal(
-                trail_e,
-                outcome(&app, &token, TRAIL, json!({"la": la_e})).await,
-            ),
-        );
-        check(
-            "activity log",
-            refusal(activity, outcome(&app, &token, ACTIVITY, json!({})).await),
-        );
-        check(
-            "API clients",
-            refusal(clients, outcome(&app, &token, CLIENTS, json!({})).await),
-        );
+        }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

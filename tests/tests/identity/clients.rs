@@ -130,13 +130,21 @@ async fn the_client_credentials_grant_follows_rfc_6749() {
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["scope"], "dashboard:read");
+}
 
-    let bad = |status: u16, error: &str, body: &Value| {
-        assert_eq!(body["error"], error, "{body}");
-        assert!(body["error_description"].is_string());
-        status
-    };
-    let creds = Some((client.client_id.as_str(), client.secret.as_str()));
+/// Checks an RFC 6749 §5.2 error body (`error` and a description);
+/// returns the status to compare.
+fn bad(status: u16, error: &str, body: &Value) -> u16 {
+    assert_eq!(body["error"], error, "{body}");
+    assert!(body["error_description"].is_string());
+    status
+}
+
+#[tokio::test]
+async fn unknown_or_wrong_client_credentials_are_invalid_client_and_audited() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff_token(ADMIN).await;
+    let client = create(&app, &admin, json!(["DASHBOARD_READ", "TRAINING_READ"])).await;
     let (s, h, b) = token_request(
         &app,
         Some((&client.client_id, "cks_wrong")),
@@ -154,6 +162,20 @@ async fn the_client_credentials_grant_follows_rfc_6749() {
     assert_eq!(bad(s, "invalid_client", &b), 401);
     let (s, _, b) = token_request(&app, None, &[("grant_type", "client_credentials")]).await;
     assert_eq!(bad(s, "invalid_client", &b), 401);
+    let failures = closeknit::identity::store::security_events(&app.db, "client_auth_failed")
+        .await
+        .unwrap();
+    // A wrong secret and an unknown client (a request with no credentials
+    // at all tried nothing).
+    assert_eq!(failures.len(), 2, "{failures:?}");
+}
+
+#[tokio::test]
+async fn malformed_token_requests_are_the_rfc_6749_errors() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff_token(ADMIN).await;
+    let client = create(&app, &admin, json!(["DASHBOARD_READ", "TRAINING_READ"])).await;
+    let creds = Some((client.client_id.as_str(), client.secret.as_str()));
     let (s, _, b) = token_request(&app, creds, &[("grant_type", "password")]).await;
     assert_eq!(bad(s, "unsupported_grant_type", &b), 400);
     let (s, _, b) = token_request(&app, creds, &[]).await;
@@ -212,13 +234,6 @@ async fn the_client_credentials_grant_follows_rfc_6749() {
         400,
         "JSON is not a token request"
     );
-
-    let failures = closeknit::identity::store::security_events(&app.db, "client_auth_failed")
-        .await
-        .unwrap();
-    // A wrong secret and an unknown client (a request with no credentials
-    // at all tried nothing).
-    assert_eq!(failures.len(), 2, "{failures:?}");
 }
 
 #[tokio::test]

@@ -437,17 +437,7 @@ async fn a_new_code_replaces_the_old_and_expired_codes_fail() {
         assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
     }
     // Age the newest code past its ten minutes.
-    app.db
-        .execute_raw(sea_orm::Statement::from_sql_and_values(
-            app.db.get_database_backend(),
-            match app.db.get_database_backend() {
-                sea_orm::DbBackend::Postgres => "UPDATE sign_in_codes SET expires_at = $1",
-                _ => "UPDATE sign_in_codes SET expires_at = ?",
-            },
-            [(chrono::Utc::now() - chrono::Duration::minutes(1)).into()],
-        ))
-        .await
-        .unwrap();
+    closeknit_tests::beyond_api::expire_sign_in_codes(&app.db).await;
     let body = code_sign_in(&app, YOUNG_PERSON, &second).await;
     assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
 }

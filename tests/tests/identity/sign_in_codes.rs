@@ -6,10 +6,10 @@
 
 use std::time::Duration;
 
-use closeknit::db::raw::{exec, query};
+use closeknit::db::raw::query;
 use closeknit_tests::{
-    REQUEST_SIGN_IN_CODE as REQUEST_CODE, TestApp, code_in, demo::YOUNG_PERSON, error_codes,
-    eventually, smtp::SmtpSink,
+    REQUEST_SIGN_IN_CODE as REQUEST_CODE, TestApp, beyond_api, code_in, demo::YOUNG_PERSON,
+    error_codes, eventually, smtp::SmtpSink,
 };
 use serde_json::{Value, json};
 
@@ -138,13 +138,7 @@ async fn a_code_waiting_on_a_dead_smtp_server_is_stored_nowhere() {
 
 /// Makes a waiting job due now (its retry was scheduled an hour away).
 async fn due_now(app: &TestApp, id: i64) {
-    exec(
-        &app.db,
-        "UPDATE jobs SET run_at_ms = 0 WHERE id = $1",
-        vec![id.into()],
-    )
-    .await
-    .unwrap();
+    beyond_api::make_job_due(&app.db, id).await;
 }
 
 #[tokio::test]
@@ -165,13 +159,7 @@ async fn a_code_email_whose_request_expired_or_was_replaced_is_not_sent_late() {
     })
     .await;
     // Meanwhile the request's ten minutes pass.
-    exec(
-        &app.db,
-        "UPDATE sign_in_codes SET expires_at = $1",
-        vec![(chrono::Utc::now() - chrono::Duration::minutes(1)).into()],
-    )
-    .await
-    .unwrap();
+    beyond_api::expire_sign_in_codes(&app.db).await;
     due_now(&app, first).await;
     wait_for_job(&app, |(id, state, _, _)| {
         *id == first && state == "succeeded"

@@ -1,7 +1,7 @@
 //! The real migrations, up and down, on a fresh database.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
-use closeknit_tests::TestDb;
+use closeknit_tests::{TestDb, beyond_api};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Statement};
 
@@ -74,18 +74,8 @@ async fn the_audit_trail_is_append_only_in_the_database_itself() {
     let test_db = TestDb::new().await;
     let db = test_db.connect().await;
     Migrator::up(&db, None).await.unwrap();
-    let backend = db.get_database_backend();
-    let insert = match backend {
-        sea_orm::DbBackend::Postgres => {
-            "INSERT INTO audit_events (occurred_at, action, record_type, fields, request_id) \
-             VALUES (now(), 'plan.read', 'Plan', '[]', 'req-1')"
-        }
-        _ => {
-            "INSERT INTO audit_events (occurred_at, action, record_type, fields, request_id) \
-             VALUES (datetime('now'), 'plan.read', 'Plan', '[]', 'req-1')"
-        }
-    };
-    db.execute_unprepared(insert).await.unwrap();
+    beyond_api::insert_audit_event(&db).await;
+    // The statements under test: the database itself refuses them.
     let update = db
         .execute_unprepared("UPDATE audit_events SET action = 'nothing.happened'")
         .await;

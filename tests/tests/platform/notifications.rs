@@ -14,7 +14,9 @@ use closeknit::{
         service::{self, NewNotification},
     },
 };
-use closeknit_tests::{TestApp, demo::YOUNG_PERSON as YP, error_codes, eventually, smtp::SmtpSink};
+use closeknit_tests::{
+    TestApp, beyond_api, demo::YOUNG_PERSON as YP, error_codes, eventually, smtp::SmtpSink,
+};
 use sea_orm::TransactionTrait;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -80,13 +82,7 @@ async fn queued_notification_jobs(app: &TestApp) -> i64 {
 
 /// Makes deferred deliveries due now (as if the quiet hours had ended).
 async fn time_passes(app: &TestApp) {
-    closeknit::db::raw::exec(
-        &app.db,
-        "UPDATE jobs SET run_at_ms = $1 WHERE state = 'queued'",
-        vec![jobs::now_ms().into()],
-    )
-    .await
-    .unwrap();
+    beyond_api::make_queued_jobs_due(&app.db).await;
 }
 
 const INBOX: &str = "{ unreadNotificationCount notifications(first: 10) { edges { node { id kind urgent title body readAt } } } }";
@@ -186,14 +182,13 @@ async fn quiet_hours_defer_non_urgent_mail_but_not_security_notices() {
     wait_for_mail(&smtp, YP, "Your check-in is due").await;
 }
 
+const CHANNELS: &str = "mutation($c: [KindChannelsInput!]!) { updateNotificationSettings(input: {channels: $c}) { channels { kind channels } } }";
+
 #[tokio::test]
-async fn channel_choices_are_honoured_when_the_mail_would_go() {
+async fn channel_choices_keep_in_app_always_and_security_by_email() {
     let (app, smtp) = spawn().await;
     let token = app.code_token(&smtp, YP).await;
-    // Deliveries wait (quiet hours) so choices can change before they go.
-    quiet_now(&app, &token).await;
-    let jamie = app.person_id(YP).await;
-    let set = "mutation($c: [KindChannelsInput!]!) { updateNotificationSettings(input: {channels: $c}) { channels { kind channels } } }";
+    let set = CHANNELS;
     let (_, body) = app
         .graphql_as(
             &token,
@@ -226,6 +221,24 @@ async fn channel_choices_are_honoured_when_the_mail_would_go() {
         json!(["IN_APP", "EMAIL", "PUSH"]),
         "default"
     );
+}
+
+#[tokio::test]
+async fn channel_choices_are_honoured_when_the_mail_would_go() {
+    let (app, smtp) = spawn().await;
+    let token = app.code_token(&smtp, YP).await;
+    // Deliveries wait (quiet hours) so choices can change before they go.
+    quiet_now(&app, &token).await;
+    let jamie = app.person_id(YP).await;
+    let set = CHANNELS;
+    let (_, body) = app
+        .graphql_as(
+            &token,
+            set,
+            json!({"c": [{"kind": "CLAIM_DECIDED", "channels": ["PUSH"]}, {"kind": "SECURITY", "channels": []}]}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
 
     notify(
         &app,

@@ -12,7 +12,7 @@ use closeknit::{
         reminders::{self, NewReminder},
     },
 };
-use closeknit_tests::{TestApp, eventually};
+use closeknit_tests::{TestApp, beyond_api, eventually};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use uuid::Uuid;
 
@@ -184,13 +184,7 @@ async fn rescheduling_replaces_and_cancelling_stops_a_reminder() {
     // Cancelled before it is due: never sent.
     schedule(reminder(jamie, "review:b", "Review due", later)).await;
     assert!(reminders::cancel(&app.db, jamie, "review:b").await.unwrap());
-    closeknit::db::raw::exec(
-        &app.db,
-        "UPDATE reminders SET due_at = $1 WHERE collapse_key = 'review:b'",
-        vec![now.into()],
-    )
-    .await
-    .unwrap();
+    beyond_api::move_reminder_due(&app.db, "review:b", now).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(titles().await, ["Next check-in today"]);
 }
@@ -202,15 +196,7 @@ async fn a_reminder_that_cannot_be_sent_does_not_hold_up_the_rest() {
     let past = Utc::now() - chrono::Duration::minutes(5);
     // A row that notify() refuses (blank title), written around schedule()'s checks,
     // due before a good one.
-    closeknit::db::raw::exec(
-        &app.db,
-        "INSERT INTO reminders (id, person_id, kind, title, body, subject_type, subject_id, \
-         collapse_key, due_at, state, sent_at, created_at, updated_at) \
-         VALUES ($1, $2, 'check_in_due', '  ', 'x', NULL, NULL, 'bad', $3, 'pending', NULL, $3, $3)",
-        vec![Uuid::now_v7().into(), people[0].into(), past.into()],
-    )
-    .await
-    .unwrap();
+    beyond_api::insert_unsendable_reminder(&app.db, people[0], past).await;
     let txn = app.db.begin().await.unwrap();
     reminders::schedule(
         &txn,

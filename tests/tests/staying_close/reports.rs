@@ -1,38 +1,31 @@
 //! Staying Close reporting over real HTTP on both databases: the national
 //! framework indicators and the SSDA903 OC3 table with its rule report,
 //! and who may read them.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
-use closeknit::db::raw::exec;
 use closeknit_tests::{
-    TestApp,
+    TestApp, beyond_api,
     demo::{EASTBROOK as E, NORTHMOOR as N},
-    error_codes, global_id, suitability_assessment,
+    error_codes,
+    staying_close::young_person,
+    suitability_assessment,
 };
 use serde_json::{Value, json};
 
 async fn record(app: &TestApp, token: &str, mutation: &str, input: Value) {
-    let kind = format!("{}{}Input", mutation[..1].to_uppercase(), &mutation[1..]);
-    let (_, body) = app
-        .graphql_as(
-            token,
-            &format!("mutation($input: {kind}!) {{ {mutation}(input: $input) {{ recordId }} }}"),
-            json!({"input": input}),
-        )
-        .await;
+    let body = app.mutate(token, mutation, input, "recordId").await;
     assert!(body["errors"].is_null(), "{mutation}: {body}");
 }
 
 const OC3: &str = "query($la: ID!, $year: Int!) { oc3Return(localAuthorityId: $la, year: $year) { year csv rows { child inTouch } ruleBreaks { child rule reason } } }";
 
-#[tokio::test]
-async fn oc3_is_built_from_the_records_around_each_birthday() {
-    let app = TestApp::spawn().await;
-    let adviser = app.staff_token(&format!("personal.adviser@{N}")).await;
+/// Records, as Northmoor's adviser, what is known around three young
+/// people's birthdays in the 2026 return; returns the manager's token and
+/// the authority's id.
+async fn record_the_year(app: &TestApp) -> (String, String) {
+    let adviser = &app.staff_token(&format!("personal.adviser@{N}")).await;
     let person = |n: &str| {
-        let app = &app;
         let email = format!("{n}@{N}");
-        async move { global_id("YoungPerson", app.person_id(&email).await) }
+        async move { young_person(app, &email).await }
     };
     let jamie = person("young.person").await;
     let riley = person("young.person.two").await;
@@ -40,49 +33,61 @@ async fn oc3_is_built_from_the_records_around_each_birthday() {
     // Jamie's 19th birthday is 14 March 2026: contact, activity and a
     // home assessed unsuitable on affordability, all in force then.
     record(
-        &app,
-        &adviser,
+        app,
+        adviser,
         "recordInTouch",
         json!({"youngPersonId": jamie, "status": "YES", "contactOn": "2026-03-01"}),
     )
     .await;
     record(
-        &app,
-        &adviser,
+        app,
+        adviser,
         "recordActivity",
         json!({"youngPersonId": jamie, "code": "P4", "since": "2025-09-01"}),
     )
     .await;
-    record(&app, &adviser, "recordAccommodation", json!({"youngPersonId": jamie, "type": "FOYER", "movedInOn": "2025-10-01", "assessment": suitability_assessment(&["AFFORDABILITY"])})).await;
+    record(app, adviser, "recordAccommodation", json!({"youngPersonId": jamie, "type": "FOYER", "movedInOn": "2025-10-01", "assessment": suitability_assessment(&["AFFORDABILITY"])})).await;
     // Riley (19th on 2 November 2025): in touch, nothing else known.
     record(
-        &app,
-        &adviser,
+        app,
+        adviser,
         "recordInTouch",
         json!({"youngPersonId": riley, "status": "YES", "contactOn": "2025-10-15"}),
     )
     .await;
     // Jordan (20th on 9 July 2025) returned home; an activity is on record.
     record(
-        &app,
-        &adviser,
+        app,
+        adviser,
         "recordActivity",
         json!({"youngPersonId": jordan, "code": "G5", "since": "2025-05-01"}),
     )
     .await;
     record(
-        &app,
-        &adviser,
+        app,
+        adviser,
         "recordInTouch",
         json!({"youngPersonId": jordan, "status": "RHOM", "contactOn": "2025-07-01"}),
     )
     .await;
 
     let manager = app.staff_token(&format!("la.manager@{N}")).await;
-    let la = app.local_authority_id("E06099001").await;
+    (manager, app.local_authority_id("E06099001").await)
+}
+
+/// The 2026 return as `token` asks for it.
+async fn oc3(app: &TestApp, token: &str, la: &str) -> Value {
     let (_, body) = app
-        .graphql_as(&manager, OC3, json!({"la": la, "year": 2026}))
+        .graphql_as(token, OC3, json!({"la": la, "year": 2026}))
         .await;
+    body
+}
+
+#[tokio::test]
+async fn oc3_is_built_from_the_records_around_each_birthday() {
+    let app = TestApp::spawn().await;
+    let (manager, la) = record_the_year(&app).await;
+    let body = oc3(&app, &manager, &la).await;
     assert!(body["errors"].is_null(), "{body}");
     let oc3 = &body["data"]["oc3Return"];
     assert_eq!(
@@ -119,6 +124,14 @@ async fn oc3_is_built_from_the_records_around_each_birthday() {
     let mut sorted = breaks.clone();
     sorted.sort();
     assert_eq!(sorted, expected, "{body}");
+}
+
+#[tokio::test]
+async fn the_return_is_audited_for_each_young_person_in_it() {
+    let app = TestApp::spawn().await;
+    let (manager, la) = record_the_year(&app).await;
+    let body = oc3(&app, &manager, &la).await;
+    let oc3 = &body["data"]["oc3Return"];
     // The return is recorded as a whole and once for each young person in
     // it, so it shows in their activity log.
     let audited = closeknit::db::raw::query(
@@ -148,7 +161,12 @@ async fn oc3_is_built_from_the_records_around_each_birthday() {
             .any(|b| b["reason"].as_str().unwrap().contains("IN_TOUCH is RHOM")),
         "{body}"
     );
+}
 
+#[tokio::test]
+async fn only_the_authoritys_managers_read_the_return() {
+    let app = TestApp::spawn().await;
+    let (manager, la) = record_the_year(&app).await;
     // Only the authority's managers: not its workers, not another authority.
     for email in [
         format!("personal.adviser@{N}"),
@@ -167,30 +185,42 @@ async fn oc3_is_built_from_the_records_around_each_birthday() {
     assert_eq!(error_codes(&body), ["BAD_USER_INPUT"]);
 }
 
+const PROFILES: &str = "{ stayingClosePlans(first: 50) { edges { node { youngPerson { \
+    youngPersonId childRef category leftCareOn } } } } }";
+
+/// Sets the day Northmoor's care leavers left care (those who have) through
+/// their profiles, as the personal adviser would correct them.
+async fn left_care_on(app: &TestApp, on: &str) {
+    let manager = app.staff_token(&format!("la.manager@{N}")).await;
+    let adviser = app.staff_token(&format!("personal.adviser@{N}")).await;
+    let (_, body) = app.graphql_as(&manager, PROFILES, json!({})).await;
+    let edges = body["data"]["stayingClosePlans"]["edges"]
+        .as_array()
+        .unwrap();
+    for edge in edges {
+        let profile = &edge["node"]["youngPerson"];
+        if profile["leftCareOn"].is_null() {
+            continue;
+        }
+        let input = json!({"youngPersonId": profile["youngPersonId"], "childRef": profile["childRef"],
+            "category": profile["category"], "leftCareOn": on});
+        let body = app
+            .mutate(&adviser, "saveCareLeaverProfile", input, "youngPersonId")
+            .await;
+        assert!(body["errors"].is_null(), "{body}");
+    }
+}
+
 #[tokio::test]
 async fn indicators_count_care_leavers_aged_17_to_21() {
     let app = TestApp::spawn().await;
     // Fix the demo records at a known date so ages and figures are stable.
-    for table in [
-        "in_touch_records",
-        "activity_records",
-        "accommodation_records",
-    ] {
-        exec(
-            &app.db,
-            &format!("UPDATE {table} SET recorded_on = $1"),
-            vec![chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap().into()],
-        )
-        .await
-        .unwrap();
-    }
-    exec(
+    beyond_api::date_ssda903_records(
         &app.db,
-        "UPDATE care_leavers SET left_care_on = $1 WHERE left_care_on IS NOT NULL",
-        vec![chrono::NaiveDate::from_ymd_opt(2025, 5, 1).unwrap().into()],
+        chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap(),
     )
-    .await
-    .unwrap();
+    .await;
+    left_care_on(&app, "2025-05-01").await;
     let manager = app.staff_token(&format!("la.manager@{N}")).await;
     let la = app.local_authority_id("E06099001").await;
     let query = "query($la: ID!, $on: NaiveDate) { careLeaverIndicators(localAuthorityId: $la, on: $on) { on cohort inTouch { count percent } inEducationEmploymentOrTraining { count percent } inSuitableAccommodation { count percent } } }";

@@ -1,0 +1,133 @@
+//! The few states a test needs that the public API cannot create: time
+//! passing (a code's ten minutes, a job's back-off, a reminder falling
+//! due, records dated to a fixed day) and rows no client could write
+//! (one that breaks the service's own checks). Everything else a test
+//! sets up goes through GraphQL as the demo user who would do it; the raw
+//! statements live here so the reason for each is written once.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{DateTime, NaiveDate, Utc};
+use closeknit::db::raw::exec;
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+/// Ages every outstanding sign-in code past its ten minutes (time passing:
+/// a test cannot wait ten minutes).
+pub async fn expire_sign_in_codes(db: &DatabaseConnection) {
+    exec(
+        db,
+        "UPDATE sign_in_codes SET expires_at = $1",
+        vec![(Utc::now() - chrono::Duration::minutes(1)).into()],
+    )
+    .await
+    .unwrap();
+}
+
+/// Makes one waiting job due now (time passing: its retry was scheduled
+/// an hour away by the back-off under test).
+pub async fn make_job_due(db: &DatabaseConnection, id: i64) {
+    exec(
+        db,
+        "UPDATE jobs SET run_at_ms = 0 WHERE id = $1",
+        vec![id.into()],
+    )
+    .await
+    .unwrap();
+}
+
+/// Makes every queued job due now (time passing: quiet hours, or a
+/// delivery scheduled for later, are over).
+pub async fn make_queued_jobs_due(db: &DatabaseConnection) {
+    exec(
+        db,
+        "UPDATE jobs SET run_at_ms = $1 WHERE state = 'queued'",
+        vec![closeknit::jobs::now_ms().into()],
+    )
+    .await
+    .unwrap();
+}
+
+/// Moves a reminder's due time (time passing: the moment it was booked
+/// for arrives now).
+pub async fn move_reminder_due(db: &DatabaseConnection, collapse_key: &str, at: DateTime<Utc>) {
+    exec(
+        db,
+        "UPDATE reminders SET due_at = $1 WHERE collapse_key = $2",
+        vec![at.into(), collapse_key.into()],
+    )
+    .await
+    .unwrap();
+}
+
+/// Writes a pending reminder with a blank title, due at `due`: a row the
+/// service refuses to create (`reminders::schedule` checks the title), so
+/// only a corrupted or hand-edited database holds one.
+pub async fn insert_unsendable_reminder(db: &DatabaseConnection, person: Uuid, due: DateTime<Utc>) {
+    exec(
+        db,
+        "INSERT INTO reminders (id, person_id, kind, title, body, subject_type, subject_id, \
+         collapse_key, due_at, state, sent_at, created_at, updated_at) \
+         VALUES ($1, $2, 'check_in_due', '  ', 'x', NULL, NULL, 'bad', $3, 'pending', NULL, $3, $3)",
+        vec![Uuid::now_v7().into(), person.into(), due.into()],
+    )
+    .await
+    .unwrap();
+}
+
+/// Marks everything on every Staying Close plan as last changed at `at`
+/// (time passing: nothing has changed since then).
+pub async fn age_plan_rows(db: &DatabaseConnection, at: DateTime<Utc>) {
+    for table in [
+        "plans",
+        "plan_goals",
+        "goal_progress",
+        "check_ins",
+        "reviews",
+        "claims",
+    ] {
+        exec(
+            db,
+            &format!("UPDATE {table} SET updated_at = $1"),
+            vec![at.into()],
+        )
+        .await
+        .unwrap();
+    }
+}
+
+/// Dates every SSDA903 record (in touch, activity, accommodation) as
+/// recorded on `on` (backdating: the demo records are dated relative to
+/// today and the API stamps a record with the day it is made).
+pub async fn date_ssda903_records(db: &DatabaseConnection, on: NaiveDate) {
+    for table in [
+        "in_touch_records",
+        "activity_records",
+        "accommodation_records",
+    ] {
+        exec(
+            db,
+            &format!("UPDATE {table} SET recorded_on = $1"),
+            vec![on.into()],
+        )
+        .await
+        .unwrap();
+    }
+}
+
+/// Writes one audit event straight into a bare, migrated database: the
+/// tests of the database's own append-only rule run with no server, so
+/// there is no API to leave the row.
+pub async fn insert_audit_event(db: &DatabaseConnection) {
+    use sea_orm::ConnectionTrait;
+    let insert = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            "INSERT INTO audit_events (occurred_at, action, record_type, fields, request_id) \
+             VALUES (now(), 'plan.read', 'Plan', '[]', 'req-1')"
+        }
+        _ => {
+            "INSERT INTO audit_events (occurred_at, action, record_type, fields, request_id) \
+             VALUES (datetime('now'), 'plan.read', 'Plan', '[]', 'req-1')"
+        }
+    };
+    db.execute_unprepared(insert).await.unwrap();
+}

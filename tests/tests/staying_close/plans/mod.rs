@@ -1,0 +1,7 @@
+//! Plans themselves: who reads them, caseloads, starting and ending,
+//! versions.
+
+mod access;
+mod caseload;
+mod lifecycle;
+mod versions;
