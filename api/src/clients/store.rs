@@ -59,6 +59,13 @@ fn row(r: &QueryResult) -> AppResult<ApiClientRow> {
     })
 }
 
+/// Scalar subquery for other domains' statements: the name of the API
+/// client with id `client` (an SQL expression of the caller's statement,
+/// never user input); `NULL` when there is none.
+pub(crate) fn client_name_sql(client: &str) -> String {
+    format!("(SELECT cl_c.name FROM api_clients cl_c WHERE cl_c.id = {client})")
+}
+
 async fn with_authorities(
     db: &impl ConnectionTrait,
     mut rows: Vec<ApiClientRow>,

@@ -336,6 +336,28 @@ pub async fn insert_organisation(
     Ok(id)
 }
 
+/// Whether an organisation has ever been commissioned for a service by an
+/// authority (whatever the dates).
+pub async fn commission_exists(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    local_authority_id: Uuid,
+    service: &str,
+) -> AppResult<bool> {
+    let rows = query(
+        db,
+        "SELECT 1 FROM commissions WHERE organisation_id = $1 AND local_authority_id = $2 \
+         AND service = $3",
+        vec![
+            organisation_id.into(),
+            local_authority_id.into(),
+            service.into(),
+        ],
+    )
+    .await?;
+    Ok(!rows.is_empty())
+}
+
 /// Records that an organisation provides a service to an authority from a date.
 pub async fn insert_commission(
     db: &impl ConnectionTrait,
