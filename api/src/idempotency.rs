@@ -16,7 +16,10 @@ use serde::{Serialize, de::DeserializeOwned};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    db::raw::{exec, query},
+    db::{
+        raw::{exec, query},
+        rows::get,
+    },
     error::{AppError, AppResult, is_unique_violation},
 };
 use sea_orm::{ConnectionTrait, DbErr};
@@ -77,15 +80,15 @@ pub async fn check<T: DeserializeOwned>(
     let Some(row) = rows.first() else {
         return Ok(None);
     };
-    let operation: String = row.try_get_by_index(0)?;
-    let hash: String = row.try_get_by_index(1)?;
+    let operation: String = get(row, "operation")?;
+    let hash: String = get(row, "request_hash")?;
     if operation != key.operation || hash != key.input_hash {
         return Err(AppError::Conflict {
             message: "This clientMutationId was already used with a different input.".into(),
             details: None,
         });
     }
-    let response: String = row.try_get_by_index(2)?;
+    let response: String = get(row, "response")?;
     serde_json::from_str(&response)
         .map(Some)
         .map_err(AppError::internal)

@@ -91,15 +91,7 @@ async fn commission(
     service: &str,
     from: NaiveDate,
 ) -> AppResult<()> {
-    let exists = !crate::db::raw::query(
-        db,
-        "SELECT 1 FROM commissions WHERE organisation_id = $1 AND local_authority_id = $2 \
-         AND service = $3",
-        vec![organisation.into(), local_authority.into(), service.into()],
-    )
-    .await?
-    .is_empty();
-    if exists {
+    if store::commission_exists(db, organisation, local_authority, service).await? {
         return Ok(());
     }
     store::insert_commission(db, organisation, local_authority, service, from).await

@@ -4,7 +4,14 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, QueryResult, Value};
 use uuid::Uuid;
 
-use crate::{db::raw::query, error::AppResult, paging::PageRequest, policy::Scope};
+use crate::{
+    clients,
+    db::{raw::query, rows::get},
+    error::{AppError, AppResult},
+    identity::directory,
+    paging::PageRequest,
+    policy::Scope,
+};
 
 /// An audit record with the actor's display details.
 #[derive(Debug, Clone)]
@@ -28,37 +35,45 @@ pub struct AuditRow {
     pub actor_organisation: Option<String>,
 }
 
-const SELECT: &str = "SELECT e.id, e.occurred_at, e.actor_account_id, e.actor_client_id, \
-     e.on_behalf_of_person_id, e.action, e.record_type, e.record_id, e.fields, \
-     e.subject_person_id, e.local_authority_id, e.request_id, \
-     COALESCE(p.given_name || ' ' || p.family_name, c.name), \
-     (SELECT g.role FROM role_grants g WHERE g.account_id = e.actor_account_id \
-      ORDER BY g.created_at, g.id LIMIT 1), \
-     (SELECT o.name FROM role_grants g JOIN organisations o ON o.id = g.organisation_id \
-      WHERE g.account_id = e.actor_account_id ORDER BY g.created_at, g.id LIMIT 1) \
-     FROM audit_events e \
-     LEFT JOIN accounts a ON a.id = e.actor_account_id \
-     LEFT JOIN people p ON p.id = a.person_id \
-     LEFT JOIN api_clients c ON c.id = e.actor_client_id";
+/// The trail's columns, with the actor's name, first role and its
+/// organisation from identity (or the client's name from clients), through
+/// the fragments those domains export: one statement per page.
+fn select() -> String {
+    let account = "e.actor_account_id";
+    format!(
+        "SELECT e.id, e.occurred_at, e.actor_account_id, e.actor_client_id, \
+         e.on_behalf_of_person_id, e.action, e.record_type, e.record_id, e.fields, \
+         e.subject_person_id, e.local_authority_id, e.request_id, \
+         COALESCE({}, {}) AS actor_name, {} AS actor_role, {} AS actor_organisation \
+         FROM audit_events e",
+        directory::account_holder_name_sql(account),
+        clients::store::client_name_sql("e.actor_client_id"),
+        directory::account_first_role_sql(account),
+        directory::account_first_role_organisation_sql(account),
+    )
+}
 
 fn row(r: &QueryResult) -> AppResult<AuditRow> {
-    let fields: String = r.try_get_by_index(8)?;
+    let fields: String = get(r, "fields")?;
+    let fields = serde_json::from_str(&fields).map_err(|err| {
+        AppError::internal(anyhow::anyhow!("unreadable audit_events.fields: {err}"))
+    })?;
     Ok(AuditRow {
-        id: r.try_get_by_index(0)?,
-        occurred_at: r.try_get_by_index(1)?,
-        actor_account_id: r.try_get_by_index(2)?,
-        actor_client_id: r.try_get_by_index(3)?,
-        on_behalf_of_person_id: r.try_get_by_index(4)?,
-        action: r.try_get_by_index(5)?,
-        record_type: r.try_get_by_index(6)?,
-        record_id: r.try_get_by_index(7)?,
-        fields: serde_json::from_str(&fields).unwrap_or_default(),
-        subject_person_id: r.try_get_by_index(9)?,
-        local_authority_id: r.try_get_by_index(10)?,
-        request_id: r.try_get_by_index(11)?,
-        actor_name: r.try_get_by_index(12)?,
-        actor_role: r.try_get_by_index(13)?,
-        actor_organisation: r.try_get_by_index(14)?,
+        id: get(r, "id")?,
+        occurred_at: get(r, "occurred_at")?,
+        actor_account_id: get(r, "actor_account_id")?,
+        actor_client_id: get(r, "actor_client_id")?,
+        on_behalf_of_person_id: get(r, "on_behalf_of_person_id")?,
+        action: get(r, "action")?,
+        record_type: get(r, "record_type")?,
+        record_id: get(r, "record_id")?,
+        fields,
+        subject_person_id: get(r, "subject_person_id")?,
+        local_authority_id: get(r, "local_authority_id")?,
+        request_id: get(r, "request_id")?,
+        actor_name: get(r, "actor_name")?,
+        actor_role: get(r, "actor_role")?,
+        actor_organisation: get(r, "actor_organisation")?,
     })
 }
 
@@ -76,7 +91,8 @@ async fn page_where(
     }
     params.push(i64::try_from(page.fetch_limit()).unwrap_or(i64::MAX).into());
     let sql = format!(
-        "{SELECT} WHERE {} ORDER BY e.id DESC LIMIT ${}",
+        "{} WHERE {} ORDER BY e.id DESC LIMIT ${}",
+        select(),
         conditions.join(" AND "),
         params.len()
     );

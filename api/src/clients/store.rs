@@ -6,7 +6,10 @@ use uuid::Uuid;
 
 use super::model::{self, ClientStatus};
 use crate::{
-    db::raw::{exec, query},
+    db::{
+        raw::{exec, query},
+        rows::get,
+    },
     error::AppResult,
     paging::PageRequest,
     policy::ClientScope,
@@ -43,19 +46,24 @@ const COLUMNS: &str = "c.id, c.name, c.scopes, c.status, c.secret_rotated_at, c.
      c.created_at, c.updated_at";
 
 fn row(r: &QueryResult) -> AppResult<ApiClientRow> {
-    let scopes: String = r.try_get_by_index(2)?;
-    let status: String = r.try_get_by_index(3)?;
     Ok(ApiClientRow {
-        id: r.try_get_by_index(0)?,
-        name: r.try_get_by_index(1)?,
-        scopes: model::scopes_from_string(&scopes)?,
-        status: ClientStatus::parse(&status)?,
+        id: get(r, "id")?,
+        name: get(r, "name")?,
+        scopes: model::scopes_from_string(&get::<String>(r, "scopes")?)?,
+        status: ClientStatus::parse(&get::<String>(r, "status")?)?,
         local_authorities: Vec::new(),
-        secret_rotated_at: r.try_get_by_index(4)?,
-        revoked_at: r.try_get_by_index(5)?,
-        created_at: r.try_get_by_index(6)?,
-        updated_at: r.try_get_by_index(7)?,
+        secret_rotated_at: get(r, "secret_rotated_at")?,
+        revoked_at: get(r, "revoked_at")?,
+        created_at: get(r, "created_at")?,
+        updated_at: get(r, "updated_at")?,
     })
+}
+
+/// Scalar subquery for other domains' statements: the name of the API
+/// client with id `client` (an SQL expression of the caller's statement,
+/// never user input); `NULL` when there is none.
+pub(crate) fn client_name_sql(client: &str) -> String {
+    format!("(SELECT cl_c.name FROM api_clients cl_c WHERE cl_c.id = {client})")
 }
 
 async fn with_authorities(
@@ -77,7 +85,7 @@ async fn authorities(db: &impl ConnectionTrait, client_id: Uuid) -> AppResult<Ve
     )
     .await?;
     rows.iter()
-        .map(|r| Ok(r.try_get_by_index(0)?))
+        .map(|r| get(r, "local_authority_id"))
         .collect::<AppResult<Vec<Uuid>>>()
 }
 
@@ -91,12 +99,10 @@ pub async fn credentials(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Optio
     let Some(r) = rows.first() else {
         return Ok(None);
     };
-    let status: String = r.try_get_by_index(1)?;
-    let scopes: String = r.try_get_by_index(2)?;
     Ok(Some(Credentials {
-        secret_hash: r.try_get_by_index(0)?,
-        status: ClientStatus::parse(&status)?,
-        scopes: model::scopes_from_string(&scopes)?,
+        secret_hash: get(r, "secret_hash")?,
+        status: ClientStatus::parse(&get::<String>(r, "status")?)?,
+        scopes: model::scopes_from_string(&get::<String>(r, "scopes")?)?,
     }))
 }
 
@@ -113,10 +119,10 @@ pub async fn active_client(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Opt
     let Some(first) = rows.first() else {
         return Ok(None);
     };
-    let scopes: String = first.try_get_by_index(0)?;
+    let scopes: String = get(first, "scopes")?;
     let mut local_authorities = Vec::new();
     for r in &rows {
-        if let Some(la) = r.try_get_by_index::<Option<Uuid>>(1)? {
+        if let Some(la) = get::<Option<Uuid>>(r, "local_authority_id")? {
             local_authorities.push(la);
         }
     }

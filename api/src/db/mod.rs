@@ -3,6 +3,7 @@
 
 pub mod entities;
 pub mod raw;
+pub mod rows;
 
 use std::time::Duration;
 

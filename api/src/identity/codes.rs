@@ -26,6 +26,7 @@ use crate::{
     db::{
         begin_write,
         raw::{exec, query},
+        rows::get,
     },
     error::{AppError, AppResult},
     jobs::{
@@ -148,10 +149,10 @@ pub async fn sign_in_with_code(
         txn.commit().await?;
         return Err(AppError::Unauthenticated);
     };
-    let id: Uuid = row.try_get_by_index(0)?;
-    let stored: String = row.try_get_by_index(1)?;
-    let attempts: i32 = row.try_get_by_index(2)?;
-    let expires_at: chrono::DateTime<Utc> = row.try_get_by_index(3)?;
+    let id: Uuid = get(row, "id")?;
+    let stored: String = get(row, "code_hash")?;
+    let attempts: i32 = get(row, "attempts")?;
+    let expires_at: chrono::DateTime<Utc> = get(row, "expires_at")?;
     let usable = attempts < MAX_ATTEMPTS && expires_at > now && account.status == "active";
     if !usable
         || !constant_time_eq(
@@ -226,9 +227,9 @@ async fn make_code_for_sending(
     let Some(row) = rows.first() else {
         return Ok(None);
     };
-    let account_id: Uuid = row.try_get_by_index(0)?;
-    let expires_at: DateTime<Utc> = row.try_get_by_index(1)?;
-    let to: String = row.try_get_by_index(2)?;
+    let account_id: Uuid = get(row, "account_id")?;
+    let expires_at: DateTime<Utc> = get(row, "expires_at")?;
+    let to: String = get(row, "email")?;
     let left = expires_at - now;
     if left < MIN_USEFUL {
         return Ok(None);

@@ -1,17 +1,29 @@
-//! Look-ups of people, accounts, roles and organisations that other
-//! domains need (who may hold a plan, whom to contact, which children's
-//! homes an authority has). Identity owns these tables: other domains ask
-//! here instead of reading them.
+//! Look-ups of people, accounts, roles, organisations and sessions that
+//! other domains need (who may hold a plan, whom to contact, which
+//! children's homes an authority has). Identity owns these tables: other
+//! domains ask here instead of reading them.
+//!
+//! Where another domain's statement must stay one statement (a join in a
+//! list, a filter in one round trip), it embeds an SQL fragment exported
+//! here (the `*_sql` functions and [`people_holding`]) instead of naming
+//! identity's tables itself.
 
-use sea_orm::{ConnectionTrait, QueryResult};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ConnectionTrait,
+    sea_query::{Expr, ExprTrait, Query, SelectStatement},
+};
 use uuid::Uuid;
 
 use super::model::Role;
-use crate::{db::raw::query, error::AppResult};
-
-fn get<T: sea_orm::TryGetable>(r: &QueryResult, col: &str) -> AppResult<T> {
-    Ok(r.try_get::<T>("", col)?)
-}
+use crate::{
+    db::{
+        entities::{accounts, role_grants},
+        raw::query,
+        rows::get,
+    },
+    error::AppResult,
+};
 
 /// An organisation's name and kind.
 pub async fn organisation(
@@ -156,4 +168,113 @@ pub async fn childrens_homes(
     rows.iter()
         .map(|r| Ok((get(r, "id")?, get(r, "name")?)))
         .collect()
+}
+
+/// Where a person's emails go: their active account's address and their
+/// given name (none without an active account).
+pub async fn email_recipient(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+) -> AppResult<Option<(String, String)>> {
+    let rows = query(
+        db,
+        "SELECT a.email, p.given_name FROM people p JOIN accounts a ON a.person_id = p.id \
+         WHERE p.id = $1 AND a.status = 'active'",
+        vec![person_id.into()],
+    )
+    .await?;
+    rows.first()
+        .map(|r| Ok((get(r, "email")?, get(r, "given_name")?)))
+        .transpose()
+}
+
+/// A session (refresh-token family) that was revoked.
+#[derive(Debug, Clone, Copy)]
+pub struct RevokedSession {
+    pub account_id: Uuid,
+    pub session_id: Uuid,
+    pub revoked_at: DateTime<Utc>,
+}
+
+/// Sessions revoked after `since`, oldest revocation first, at most `limit`
+/// rows (one per revoked refresh token of a family).
+pub async fn sessions_revoked_since(
+    db: &impl ConnectionTrait,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> AppResult<Vec<RevokedSession>> {
+    let rows = query(
+        db,
+        "SELECT account_id, family_id, revoked_at FROM refresh_tokens \
+         WHERE revoked_at > $1 ORDER BY revoked_at LIMIT $2",
+        vec![since.into(), limit.into()],
+    )
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(RevokedSession {
+                account_id: get(r, "account_id")?,
+                session_id: get(r, "family_id")?,
+                revoked_at: get(r, "revoked_at")?,
+            })
+        })
+        .collect()
+}
+
+// ------------------------------------------------------------- fragments
+//
+// SQL for other domains' statements. Each takes an SQL expression from the
+// caller's statement (a column such as `e.actor_account_id` or a `$n`
+// placeholder: written by the caller, never user input) and uses aliases
+// of its own (`dir_*`) so it cannot capture the caller's.
+
+/// Subquery: the ids of the person's active accounts (at most one), for
+/// `... IN (<this>)`.
+pub(crate) fn active_accounts_of_person_sql(person: &str) -> String {
+    format!(
+        "SELECT dir_a.id FROM accounts dir_a WHERE dir_a.person_id = {person} AND dir_a.status = 'active'"
+    )
+}
+
+/// Scalar subquery: the full name ("given family") of the person holding
+/// the account; `NULL` for no account.
+pub(crate) fn account_holder_name_sql(account: &str) -> String {
+    format!(
+        "(SELECT dir_p.given_name || ' ' || dir_p.family_name FROM accounts dir_a \
+         JOIN people dir_p ON dir_p.id = dir_a.person_id WHERE dir_a.id = {account})"
+    )
+}
+
+/// Scalar subquery: the account's first role granted (its stored code);
+/// `NULL` when it has none.
+pub(crate) fn account_first_role_sql(account: &str) -> String {
+    format!(
+        "(SELECT dir_g.role FROM role_grants dir_g WHERE dir_g.account_id = {account} \
+         ORDER BY dir_g.created_at, dir_g.id LIMIT 1)"
+    )
+}
+
+/// Scalar subquery: the name of the organisation of the account's first
+/// role granted (the one [`account_first_role_sql`] gives).
+pub(crate) fn account_first_role_organisation_sql(account: &str) -> String {
+    format!(
+        "(SELECT dir_o.name FROM role_grants dir_g \
+         JOIN organisations dir_o ON dir_o.id = dir_g.organisation_id \
+         WHERE dir_g.account_id = {account} ORDER BY dir_g.created_at, dir_g.id LIMIT 1)"
+    )
+}
+
+/// Subquery (sea-query): the ids of people with an account holding `role`,
+/// for `people.id IN (<this>)`.
+pub(crate) fn people_holding(role: Role) -> SelectStatement {
+    Query::select()
+        .column((accounts::Entity, accounts::Column::PersonId))
+        .from(accounts::Entity)
+        .inner_join(
+            role_grants::Entity,
+            Expr::col((role_grants::Entity, role_grants::Column::AccountId))
+                .equals((accounts::Entity, accounts::Column::Id)),
+        )
+        .and_where(Expr::col((role_grants::Entity, role_grants::Column::Role)).eq(role.as_str()))
+        .to_owned()
 }

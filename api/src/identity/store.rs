@@ -12,6 +12,7 @@ use crate::{
     db::{
         entities::{accounts, organisations, people, refresh_tokens, role_grants},
         raw::{exec, query},
+        rows::get,
     },
     error::AppResult,
 };
@@ -49,7 +50,7 @@ pub async fn record_failed_sign_in(
     )
     .await?;
     let failures: i32 = match rows.first() {
-        Some(row) => row.try_get_by_index(0)?,
+        Some(row) => get(row, "failed_sign_ins")?,
         None => return Ok(false),
     };
     if failures >= MAX_FAILED_SIGN_INS {
@@ -168,8 +169,9 @@ pub async fn principal(
     let today = Utc::now().date_naive();
     let rows = query(
         db,
-        "SELECT a.person_id, g.role, g.organisation_id, o.local_authority_id, \
-         c.local_authority_id, c.service \
+        "SELECT a.person_id, g.role, g.organisation_id, \
+         o.local_authority_id AS own_authority_id, \
+         c.local_authority_id AS commissioned_authority_id, c.service \
          FROM accounts a \
          LEFT JOIN role_grants g ON g.account_id = a.id \
          LEFT JOIN organisations o ON o.id = g.organisation_id \
@@ -184,18 +186,18 @@ pub async fn principal(
     let Some(first) = rows.first() else {
         return Ok(None);
     };
-    let person_id: Uuid = first.try_get_by_index(0)?;
+    let person_id: Uuid = get(first, "person_id")?;
     let mut grants: Vec<Grant> = Vec::new();
     for row in &rows {
-        let role: Option<String> = row.try_get_by_index(1)?;
-        let organisation_id: Option<Uuid> = row.try_get_by_index(2)?;
+        let role: Option<String> = get(row, "role")?;
+        let organisation_id: Option<Uuid> = get(row, "organisation_id")?;
         let (Some(role), Some(organisation_id)) = (role, organisation_id) else {
             continue;
         };
         let role = Role::parse(&role)?;
-        let own_authority: Option<Uuid> = row.try_get_by_index(3)?;
-        let commissioned: Option<Uuid> = row.try_get_by_index(4)?;
-        let service: Option<String> = row.try_get_by_index(5)?;
+        let own_authority: Option<Uuid> = get(row, "own_authority_id")?;
+        let commissioned: Option<Uuid> = get(row, "commissioned_authority_id")?;
+        let service: Option<String> = get(row, "service")?;
         let index = match grants
             .iter()
             .position(|g| g.role == role && g.organisation_id == organisation_id)
@@ -334,6 +336,28 @@ pub async fn insert_organisation(
     Ok(id)
 }
 
+/// Whether an organisation has ever been commissioned for a service by an
+/// authority (whatever the dates).
+pub async fn commission_exists(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    local_authority_id: Uuid,
+    service: &str,
+) -> AppResult<bool> {
+    let rows = query(
+        db,
+        "SELECT 1 FROM commissions WHERE organisation_id = $1 AND local_authority_id = $2 \
+         AND service = $3",
+        vec![
+            organisation_id.into(),
+            local_authority_id.into(),
+            service.into(),
+        ],
+    )
+    .await?;
+    Ok(!rows.is_empty())
+}
+
 /// Records that an organisation provides a service to an authority from a date.
 pub async fn insert_commission(
     db: &impl ConnectionTrait,
@@ -413,7 +437,7 @@ pub async fn security_events(
     )
     .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
+        .map(|r| Ok((get(r, "account_id")?, get(r, "detail")?)))
         .collect()
 }
 

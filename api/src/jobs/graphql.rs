@@ -33,21 +33,26 @@ pub struct DeadJobInfo {
     pub failed_at: Option<DateTime<Utc>>,
 }
 
-fn at(ms: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+/// A stored time in milliseconds; one no date can hold is a data bug.
+fn at(ms: i64) -> AppResult<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(ms).ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!("stored job time {ms} ms is out of range"))
+    })
 }
 
-impl From<DeadJob> for DeadJobInfo {
-    fn from(job: DeadJob) -> Self {
-        DeadJobInfo {
+impl TryFrom<DeadJob> for DeadJobInfo {
+    type Error = AppError;
+
+    fn try_from(job: DeadJob) -> AppResult<Self> {
+        Ok(DeadJobInfo {
             job_id: job.id.to_string(),
             kind: job.kind,
             attempts: job.attempts,
             max_attempts: job.max_attempts,
             last_error: job.last_error,
-            created_at: at(job.created_at_ms),
-            failed_at: job.failed_at_ms.map(at),
-        }
+            created_at: at(job.created_at_ms)?,
+            failed_at: job.failed_at_ms.map(at).transpose()?,
+        })
     }
 }
 
@@ -89,14 +94,13 @@ impl JobsQuery {
         policy::authorize(&request.viewer, Action::ManageJobs, &Target::platform())?;
         let page = PageRequest::new(first, after)?;
         let before = page.after_key::<i64>()?;
-        let rows =
-            queue::dead_page(&request.db, before, page.fetch_limit(), kind.as_deref()).await?;
-        Ok(connection(
-            &page,
-            rows,
-            |j| j.id.to_string(),
-            DeadJobInfo::from,
-        ))
+        let rows = queue::dead_page(&request.db, before, page.fetch_limit(), kind.as_deref())
+            .await
+            .map_err(AppError::from)?
+            .into_iter()
+            .map(DeadJobInfo::try_from)
+            .collect::<AppResult<Vec<_>>>()?;
+        Ok(connection(&page, rows, |j| j.job_id.clone(), |j| j))
     }
 }
 

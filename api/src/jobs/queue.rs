@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult};
 
 use super::{JobState, NewJob};
 use crate::db::raw::{exec, query};
@@ -37,7 +37,43 @@ pub async fn enqueue(db: &impl ConnectionTrait, job: NewJob) -> Result<i64, DbEr
     .await?;
     rows.first()
         .ok_or_else(|| DbErr::RecordNotInserted)?
-        .try_get_by_index::<i64>(0)
+        .try_get::<i64>("", "id")
+}
+
+/// A claimed job as the claim's `RETURNING` list gives it.
+#[derive(FromQueryResult)]
+struct ClaimRow {
+    id: i64,
+    kind: String,
+    payload: String,
+    attempts: i32,
+    max_attempts: i32,
+    timeout_ms: i64,
+}
+
+impl From<ClaimRow> for ClaimedJob {
+    fn from(row: ClaimRow) -> Self {
+        let timeout_ms = u64::try_from(row.timeout_ms).unwrap_or_else(|_| {
+            // Never written (enqueue stores a Duration's milliseconds): a
+            // data bug. Logged; the job then times out at once, so it fails
+            // and ends dead where operators see it, without holding up the
+            // other jobs claimed with it.
+            tracing::error!(
+                job = row.id,
+                timeout_ms = row.timeout_ms,
+                "job has a negative timeout"
+            );
+            0
+        });
+        ClaimedJob {
+            id: row.id,
+            kind: row.kind,
+            payload: row.payload,
+            attempts: row.attempts,
+            max_attempts: row.max_attempts,
+            timeout: Duration::from_millis(timeout_ms),
+        }
+    }
 }
 
 /// A job claimed by a worker.
@@ -88,18 +124,7 @@ pub async fn claim(
     )
     .await?;
     rows.iter()
-        .map(|row| {
-            Ok(ClaimedJob {
-                id: row.try_get_by_index(0)?,
-                kind: row.try_get_by_index(1)?,
-                payload: row.try_get_by_index(2)?,
-                attempts: row.try_get_by_index(3)?,
-                max_attempts: row.try_get_by_index(4)?,
-                timeout: Duration::from_millis(
-                    u64::try_from(row.try_get_by_index::<i64>(5)?).unwrap_or(0),
-                ),
-            })
-        })
+        .map(|row| Ok(ClaimRow::from_query_result(row, "")?.into()))
         .collect()
 }
 
@@ -205,18 +230,18 @@ pub async fn purge_succeeded(db: &impl ConnectionTrait, before_ms: i64) -> Resul
 pub async fn counts(db: &impl ConnectionTrait) -> Result<Vec<(String, i64)>, DbErr> {
     let rows = query(
         db,
-        "SELECT state, COUNT(*) FROM jobs GROUP BY state",
+        "SELECT state, COUNT(*) AS jobs FROM jobs GROUP BY state",
         vec![],
     )
     .await?;
     rows.iter()
-        .map(|row| Ok((row.try_get_by_index(0)?, row.try_get_by_index(1)?)))
+        .map(|row| Ok((row.try_get("", "state")?, row.try_get("", "jobs")?)))
         .collect()
 }
 
 /// A dead job as operators see it (never its payload: it may hold
 /// personal data).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct DeadJob {
     pub id: i64,
     pub kind: String,
@@ -236,7 +261,9 @@ pub async fn dead_page(
 ) -> Result<Vec<DeadJob>, DbErr> {
     let rows = query(
         db,
-        "SELECT id, kind, attempts, max_attempts, last_error, created_at_ms, finished_at_ms          FROM jobs WHERE state = 'dead' AND ($1 IS NULL OR id < $1) AND ($2 IS NULL OR kind = $2)          ORDER BY id DESC LIMIT $3",
+        "SELECT id, kind, attempts, max_attempts, last_error, created_at_ms, \
+         finished_at_ms AS failed_at_ms FROM jobs WHERE state = 'dead' AND ($1 IS NULL OR id < $1) AND ($2 IS NULL OR kind = $2) \
+         ORDER BY id DESC LIMIT $3",
         vec![
             before_id.into(),
             kind.map(str::to_string).into(),
@@ -245,17 +272,7 @@ pub async fn dead_page(
     )
     .await?;
     rows.iter()
-        .map(|r| {
-            Ok(DeadJob {
-                id: r.try_get_by_index(0)?,
-                kind: r.try_get_by_index(1)?,
-                attempts: r.try_get_by_index(2)?,
-                max_attempts: r.try_get_by_index(3)?,
-                last_error: r.try_get_by_index(4)?,
-                created_at_ms: r.try_get_by_index(5)?,
-                failed_at_ms: r.try_get_by_index(6)?,
-            })
-        })
+        .map(|r| DeadJob::from_query_result(r, ""))
         .collect()
 }
 
@@ -273,9 +290,9 @@ pub async fn status(
     rows.first()
         .map(|row| {
             Ok((
-                row.try_get_by_index(0)?,
-                row.try_get_by_index(1)?,
-                row.try_get_by_index(2)?,
+                row.try_get("", "state")?,
+                row.try_get("", "attempts")?,
+                row.try_get("", "last_error")?,
             ))
         })
         .transpose()

@@ -7,11 +7,14 @@ use async_trait::async_trait;
 use super::{
     model::Channel,
     service::{self, Delivery},
-    store, templates,
+    templates,
 };
-use crate::jobs::{
-    JobContext, JobError, JobHandler,
-    mail::{EmailJob, SendEmail},
+use crate::{
+    identity::directory,
+    jobs::{
+        JobContext, JobError, JobHandler,
+        mail::{EmailJob, SendEmail},
+    },
 };
 
 pub struct EmailNotification {
@@ -32,7 +35,8 @@ impl JobHandler for EmailNotification {
             );
             return Ok(());
         };
-        let Some((address, given_name)) = store::recipient(&job.db, notification.person_id).await?
+        let Some((address, given_name)) =
+            directory::email_recipient(&job.db, notification.person_id).await?
         else {
             tracing::info!(
                 job = job.id,

@@ -23,7 +23,14 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::db::raw::{exec, query};
+use crate::{
+    db::{
+        raw::{exec, query},
+        rows::get,
+    },
+    error::AppResult,
+    identity::directory,
+};
 
 /// The PostgreSQL channel notifications are announced on.
 pub const CHANNEL: &str = "closeknit_notifications";
@@ -237,12 +244,14 @@ impl LiveHub {
                 }
             };
             for row in &rows {
-                let (Ok(id), Ok(person), Ok(created)) = (
-                    row.try_get_by_index::<Uuid>(0),
-                    row.try_get_by_index::<Uuid>(1),
-                    row.try_get_by_index::<chrono::DateTime<chrono::Utc>>(2),
-                ) else {
-                    continue;
+                // An unreadable row is a data bug: logged (not published),
+                // without holding up the rest.
+                let (id, person, created) = match polled_notification(row) {
+                    Ok(polled) => polled,
+                    Err(err) => {
+                        err.log();
+                        continue;
+                    }
                 };
                 watermark = watermark.max(created);
                 if seen.insert(id, created).is_none() {
@@ -257,6 +266,17 @@ impl LiveHub {
             ended.poll(&self, &db).await;
         }
     }
+}
+
+/// A polled notification's id, person and creation time.
+fn polled_notification(
+    row: &sea_orm::QueryResult,
+) -> AppResult<(Uuid, Uuid, chrono::DateTime<chrono::Utc>)> {
+    Ok((
+        get(row, "id")?,
+        get(row, "person_id")?,
+        get(row, "created_at")?,
+    ))
 }
 
 /// SQLite: sessions revoked lately (refresh-token families), found the way
@@ -285,33 +305,26 @@ impl RevokedPoll {
             self.seen.clear();
             return;
         }
-        let rows = query(
-            db,
-            "SELECT account_id, family_id, revoked_at FROM refresh_tokens \
-             WHERE revoked_at > $1 ORDER BY revoked_at LIMIT 1000",
-            vec![(self.watermark - Self::OVERLAP).into()],
-        )
-        .await;
-        let rows = match rows {
-            Ok(rows) => rows,
+        let revoked =
+            directory::sessions_revoked_since(db, self.watermark - Self::OVERLAP, 1000).await;
+        let revoked = match revoked {
+            Ok(revoked) => revoked,
             Err(err) => {
-                tracing::warn!(error = %err, "polling for ended sessions failed");
+                tracing::warn!("polling for ended sessions failed");
+                err.log();
                 return;
             }
         };
-        for row in &rows {
-            let (Ok(account_id), Ok(family_id), Ok(revoked)) = (
-                row.try_get_by_index::<Uuid>(0),
-                row.try_get_by_index::<Uuid>(1),
-                row.try_get_by_index::<chrono::DateTime<chrono::Utc>>(2),
-            ) else {
-                continue;
-            };
-            self.watermark = self.watermark.max(revoked);
-            if self.seen.insert(family_id, revoked).is_none() {
+        for session in &revoked {
+            self.watermark = self.watermark.max(session.revoked_at);
+            if self
+                .seen
+                .insert(session.session_id, session.revoked_at)
+                .is_none()
+            {
                 hub.publish_session(SessionSignal::Ended(SessionEnded {
-                    account_id,
-                    session_id: Some(family_id),
+                    account_id: session.account_id,
+                    session_id: Some(session.session_id),
                 }));
             }
         }

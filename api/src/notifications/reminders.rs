@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, TransactionTrait};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -102,6 +102,8 @@ pub async fn cancel(
     Ok(result.rows_affected() == 1)
 }
 
+/// A claimed reminder, read by column name (the `RETURNING` list).
+#[derive(FromQueryResult)]
 struct Due {
     person_id: Uuid,
     kind: String,
@@ -137,18 +139,8 @@ pub async fn send_due(db: &DatabaseConnection, limit: u64) -> AppResult<usize> {
     .await?;
     let due = rows
         .iter()
-        .map(|r| {
-            Ok(Due {
-                person_id: r.try_get_by_index(0)?,
-                kind: r.try_get_by_index(1)?,
-                title: r.try_get_by_index(2)?,
-                body: r.try_get_by_index(3)?,
-                subject_type: r.try_get_by_index(4)?,
-                subject_id: r.try_get_by_index(5)?,
-                collapse_key: r.try_get_by_index(6)?,
-            })
-        })
-        .collect::<AppResult<Vec<Due>>>()?;
+        .map(|r| Due::from_query_result(r, ""))
+        .collect::<Result<Vec<Due>, _>>()?;
     let mut failed = Vec::new();
     for reminder in &due {
         let Ok(kind) = Kind::parse(&reminder.kind) else {

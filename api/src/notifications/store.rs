@@ -8,8 +8,11 @@ use uuid::Uuid;
 
 use super::model::{self, Channel, Kind};
 use crate::{
-    db::raw::{exec, query},
-    error::AppResult,
+    db::{
+        raw::{exec, query},
+        rows,
+    },
+    error::{AppError, AppResult},
     paging::PageRequest,
 };
 
@@ -32,19 +35,18 @@ const COLUMNS: &str = "id, person_id, kind, urgent, title, body, subject_type, s
      created_at, read_at, updated_at";
 
 fn row(r: &QueryResult) -> AppResult<NotificationRow> {
-    let kind: String = r.try_get_by_index(2)?;
     Ok(NotificationRow {
-        id: r.try_get_by_index(0)?,
-        person_id: r.try_get_by_index(1)?,
-        kind: Kind::parse(&kind)?,
-        urgent: r.try_get_by_index(3)?,
-        title: r.try_get_by_index(4)?,
-        body: r.try_get_by_index(5)?,
-        subject_type: r.try_get_by_index(6)?,
-        subject_id: r.try_get_by_index(7)?,
-        created_at: r.try_get_by_index(8)?,
-        read_at: r.try_get_by_index(9)?,
-        updated_at: r.try_get_by_index(10)?,
+        id: rows::get(r, "id")?,
+        person_id: rows::get(r, "person_id")?,
+        kind: Kind::parse(&rows::get::<String>(r, "kind")?)?,
+        urgent: rows::get(r, "urgent")?,
+        title: rows::get(r, "title")?,
+        body: rows::get(r, "body")?,
+        subject_type: rows::get(r, "subject_type")?,
+        subject_id: rows::get(r, "subject_id")?,
+        created_at: rows::get(r, "created_at")?,
+        read_at: rows::get(r, "read_at")?,
+        updated_at: rows::get(r, "updated_at")?,
     })
 }
 
@@ -136,12 +138,12 @@ pub async fn page(
 pub async fn unread_count(db: &impl ConnectionTrait, person_id: Uuid) -> AppResult<i64> {
     let rows = query(
         db,
-        "SELECT COUNT(*) FROM notifications WHERE person_id = $1 AND read_at IS NULL",
+        "SELECT COUNT(*) AS unread FROM notifications WHERE person_id = $1 AND read_at IS NULL",
         vec![person_id.into()],
     )
     .await?;
     Ok(match rows.first() {
-        Some(r) => r.try_get_by_index(0)?,
+        Some(r) => rows::get(r, "unread")?,
         None => 0,
     })
 }
@@ -188,8 +190,8 @@ pub async fn preferences(
     .await?;
     let mut out = Vec::new();
     for r in &rows {
-        let kind: String = r.try_get_by_index(0)?;
-        let channels: String = r.try_get_by_index(1)?;
+        let kind: String = rows::get(r, "kind")?;
+        let channels: String = rows::get(r, "channels")?;
         out.push((Kind::parse(&kind)?, model::channels_from_string(&channels)?));
     }
     Ok(out)
@@ -208,7 +210,7 @@ pub async fn chosen_channels(
     )
     .await?;
     Ok(match rows.first() {
-        Some(r) => model::channels_from_string(&r.try_get_by_index::<String>(0)?)?,
+        Some(r) => model::channels_from_string(&rows::get::<String>(r, "channels")?)?,
         None => model::DEFAULT_CHANNELS.to_vec(),
     })
 }
@@ -243,9 +245,37 @@ pub struct Settings {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
-fn minute_to_time(minute: Option<i32>) -> Option<NaiveTime> {
-    let minute = u32::try_from(minute?).ok()?;
-    NaiveTime::from_hms_opt(minute / 60, minute % 60, 0)
+/// A stored minute of the day; one outside 0..1440 is a data bug.
+fn minute_to_time(minute: i32) -> AppResult<NaiveTime> {
+    u32::try_from(minute)
+        .ok()
+        .and_then(|m| NaiveTime::from_hms_opt(m / 60, m % 60, 0))
+        .ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!(
+                "stored quiet-hours minute {minute} is not a minute of the day"
+            ))
+        })
+}
+
+/// Stored quiet hours: both ends or neither; anything else is a data bug.
+fn stored_quiet_hours(
+    start: Option<i32>,
+    end: Option<i32>,
+) -> AppResult<Option<model::QuietHours>> {
+    match (start, end) {
+        (None, None) => Ok(None),
+        (Some(start), Some(end)) => {
+            let (start, end) = (minute_to_time(start)?, minute_to_time(end)?);
+            model::QuietHours::new(start, end).map(Some).map_err(|_| {
+                AppError::internal(anyhow::anyhow!(
+                    "stored quiet hours start and end at the same minute"
+                ))
+            })
+        }
+        _ => Err(AppError::internal(anyhow::anyhow!(
+            "stored quiet hours have only one end"
+        ))),
+    }
 }
 
 fn time_to_minute(t: NaiveTime) -> i32 {
@@ -268,15 +298,19 @@ pub async fn settings(db: &impl ConnectionTrait, person_id: Uuid) -> AppResult<S
             updated_at: None,
         });
     };
-    let zone: String = r.try_get_by_index(0)?;
-    let start = minute_to_time(r.try_get_by_index(1)?);
-    let end = minute_to_time(r.try_get_by_index(2)?);
+    let zone: String = rows::get(r, "time_zone")?;
+    let time_zone = zone.parse().map_err(|_| {
+        AppError::internal(anyhow::anyhow!(
+            "stored time zone {zone:?} is not an IANA zone"
+        ))
+    })?;
     Ok(Settings {
-        time_zone: zone.parse().unwrap_or(model::DEFAULT_TIME_ZONE),
-        quiet_hours: start
-            .zip(end)
-            .and_then(|(start, end)| model::QuietHours::new(start, end).ok()),
-        updated_at: r.try_get_by_index(3)?,
+        time_zone,
+        quiet_hours: stored_quiet_hours(
+            rows::get(r, "quiet_start_minute")?,
+            rows::get(r, "quiet_end_minute")?,
+        )?,
+        updated_at: rows::get(r, "updated_at")?,
     })
 }
 
@@ -303,22 +337,4 @@ pub async fn set_settings(
     )
     .await?;
     Ok(())
-}
-
-/// Where a person's emails go: their active account's address and their
-/// given name (none without an active account).
-pub async fn recipient(
-    db: &impl ConnectionTrait,
-    person_id: Uuid,
-) -> AppResult<Option<(String, String)>> {
-    let rows = query(
-        db,
-        "SELECT a.email, p.given_name FROM people p JOIN accounts a ON a.person_id = p.id \
-         WHERE p.id = $1 AND a.status = 'active'",
-        vec![person_id.into()],
-    )
-    .await?;
-    rows.first()
-        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
-        .transpose()
 }

@@ -1,36 +1,16 @@
 //! Queries for young people. Every query takes the viewer's [`Scope`] and
 //! filters by it in SQL: there is no unscoped way to read a profile here.
 
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Expr, ExprTrait, Query},
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::{
-    db::entities::{accounts, people, role_grants},
+    db::entities::people,
     error::AppResult,
-    identity::model::Role,
+    identity::{directory, model::Role},
     paging::PageRequest,
     policy::Scope,
 };
-
-/// People who hold the young person role.
-fn young_people() -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column((accounts::Entity, accounts::Column::PersonId))
-        .from(accounts::Entity)
-        .inner_join(
-            role_grants::Entity,
-            Expr::col((role_grants::Entity, role_grants::Column::AccountId))
-                .equals((accounts::Entity, accounts::Column::Id)),
-        )
-        .and_where(
-            Expr::col((role_grants::Entity, role_grants::Column::Role))
-                .eq(Role::YoungPerson.as_str()),
-        )
-        .to_owned()
-}
 
 fn scoped(scope: &Scope) -> Option<sea_orm::Select<people::Entity>> {
     let condition = scope.condition(
@@ -39,7 +19,7 @@ fn scoped(scope: &Scope) -> Option<sea_orm::Select<people::Entity>> {
     )?;
     Some(
         people::Entity::find()
-            .filter(people::Column::Id.in_subquery(young_people()))
+            .filter(people::Column::Id.in_subquery(directory::people_holding(Role::YoungPerson)))
             .filter(condition),
     )
 }

@@ -6,8 +6,12 @@ use uuid::Uuid;
 
 use super::model::Platform;
 use crate::{
-    db::raw::{exec, query},
+    db::{
+        raw::{exec, query},
+        rows::get,
+    },
     error::{AppError, AppResult},
+    identity::directory,
 };
 
 #[derive(Debug, Clone)]
@@ -25,18 +29,24 @@ pub struct Device {
 const COLUMNS: &str = "d.id, d.account_id, d.platform, d.token, d.web_p256dh, d.web_auth, d.app_version, d.time_zone, d.updated_at";
 
 fn row(r: &QueryResult) -> AppResult<Device> {
-    let platform: String = r.try_get_by_index(2)?;
-    let p256dh: Option<String> = r.try_get_by_index(4)?;
-    let auth: Option<String> = r.try_get_by_index(5)?;
+    let web_keys = match (get(r, "web_p256dh")?, get(r, "web_auth")?) {
+        (Some(p256dh), Some(auth)) => Some((p256dh, auth)),
+        (None, None) => None,
+        _ => {
+            return Err(AppError::internal(anyhow::anyhow!(
+                "push device has only one of its two Web Push keys"
+            )));
+        }
+    };
     Ok(Device {
-        id: r.try_get_by_index(0)?,
-        account_id: r.try_get_by_index(1)?,
-        platform: Platform::parse(&platform)?,
-        token: r.try_get_by_index(3)?,
-        web_keys: p256dh.zip(auth),
-        app_version: r.try_get_by_index(6)?,
-        time_zone: r.try_get_by_index(7)?,
-        updated_at: r.try_get_by_index(8)?,
+        id: get(r, "id")?,
+        account_id: get(r, "account_id")?,
+        platform: Platform::parse(&get::<String>(r, "platform")?)?,
+        token: get(r, "token")?,
+        web_keys,
+        app_version: get(r, "app_version")?,
+        time_zone: get(r, "time_zone")?,
+        updated_at: get(r, "updated_at")?,
     })
 }
 
@@ -144,13 +154,14 @@ pub async fn for_account(db: &impl ConnectionTrait, account_id: Uuid) -> AppResu
     rows.iter().map(row).collect()
 }
 
-/// The devices of a person's active account.
+/// The devices of a person's active account (one statement: the account
+/// comes from identity's fragment).
 pub async fn for_person(db: &impl ConnectionTrait, person_id: Uuid) -> AppResult<Vec<Device>> {
     let rows = query(
         db,
         &format!(
-            "SELECT {COLUMNS} FROM push_devices d JOIN accounts a ON a.id = d.account_id \
-             WHERE a.person_id = $1 AND a.status = 'active' ORDER BY d.id"
+            "SELECT {COLUMNS} FROM push_devices d WHERE d.account_id IN ({}) ORDER BY d.id",
+            directory::active_accounts_of_person_sql("$1")
         ),
         vec![person_id.into()],
     )
