@@ -121,12 +121,16 @@ impl JobsMutation {
         let (admin, _) = request.viewer.account()?;
         let id = job_id(&input.job_id)?;
         let txn = begin_write(&request.db).await?;
-        if !queue::retry_dead(&txn, id).await? {
-            return Err(match queue::status(&txn, id).await? {
-                None => AppError::NotFound { entity: "Job" },
-                Some((state, _, _)) => AppError::conflict(format!("The job is {state}, not dead.")),
-            }
-            .into());
+        if !queue::retry_dead(&txn, id).await.map_err(AppError::from)? {
+            return Err(
+                match queue::status(&txn, id).await.map_err(AppError::from)? {
+                    None => AppError::NotFound { entity: "Job" },
+                    Some((state, _, _)) => {
+                        AppError::conflict(format!("The job is {state}, not dead."))
+                    }
+                }
+                .into(),
+            );
         }
         let field = format!("job:{id}");
         audit::record(
@@ -139,7 +143,7 @@ impl JobsMutation {
             },
         )
         .await?;
-        txn.commit().await?;
+        txn.commit().await.map_err(AppError::from)?;
         Ok(RetryDeadJobPayload {
             job_id: id.to_string(),
             state: "queued".into(),
