@@ -18,7 +18,6 @@ pub mod jobs;
 pub mod metrics;
 pub mod notifications;
 pub mod paging;
-pub mod people;
 pub mod policy;
 pub mod push;
 pub mod ratelimit;

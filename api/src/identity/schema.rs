@@ -1,20 +1,29 @@
-//! Sign-in, sessions and the viewer. This domain's part of the schema, registered in
-//! `crate::schema` (see there for what a domain's `schema.rs` exports).
+//! Sign-in, sessions, the viewer and young people's profiles. This domain's
+//! part of the schema, registered in `crate::schema` (see there for what a
+//! domain's `schema.rs` exports).
 
-use async_graphql::Context;
+use async_graphql::{Context, MergedObject};
 use uuid::Uuid;
 
-use super::graphql;
+use super::{graphql, people};
 use crate::{error::AppResult, schema::Node};
 
-pub type Query = graphql::IdentityQuery;
+/// The domain's queries, merged from its capabilities.
+#[derive(MergedObject, Default)]
+#[graphql(name = "IdentityRoot")]
+pub struct Query(graphql::IdentityQuery, people::graphql::PeopleQuery);
 
 pub type Mutation = graphql::IdentityMutation;
 
 /// This domain has no subscriptions.
 pub type Subscription = crate::schema::NoSubscription;
 
-/// This domain has no `Node` types.
-pub async fn node(_ctx: &Context<'_>, _type_name: &str, _id: Uuid) -> AppResult<Option<Node>> {
-    Ok(None)
+pub use people::graphql::YoungPerson;
+
+/// Resolves a `Node` of this domain's types.
+pub async fn node(ctx: &Context<'_>, type_name: &str, id: Uuid) -> AppResult<Option<Node>> {
+    if type_name != "YoungPerson" {
+        return Ok(None);
+    }
+    Ok(people::graphql::node(ctx, id).await?.map(Node::YoungPerson))
 }

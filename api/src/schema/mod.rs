@@ -59,9 +59,8 @@ macro_rules! domains {
 }
 
 domains! {
-    identity: [],
+    identity: [YoungPerson],
     reference: [Region, LocalAuthority],
-    people: [YoungPerson],
     audit: [],
     clients: [ApiClient],
     notifications: [Notification],
