@@ -32,7 +32,7 @@ use crate::{
     push::graphql::{PushMutation, PushQuery},
     ratelimit::RateLimits,
     reference::graphql::ReferenceQuery,
-    staying_close::graphql::{StayingCloseMutation, StayingCloseQuery, StayingCloseReportsQuery},
+    staying_close::schema::{StayingCloseMutation, StayingCloseQuery, StayingCloseReportsQuery},
 };
 
 #[derive(MergedObject, Default)]

@@ -10,7 +10,7 @@ use crate::{
     notifications::graphql::Notification,
     people::graphql::YoungPerson,
     reference::graphql::{LocalAuthority, Region},
-    staying_close::graphql::StayingClosePlan,
+    staying_close::schema::StayingClosePlan,
 };
 
 /// An object with a global id that `node(id:)` can fetch again.
@@ -44,7 +44,7 @@ async fn resolve(ctx: &Context<'_>, field: &str, id: &ID) -> async_graphql::Resu
         "Notification" => crate::notifications::graphql::node(request, uuid)
             .await?
             .map(Node::Notification),
-        "StayingClosePlan" => crate::staying_close::graphql::node(ctx, uuid)
+        "StayingClosePlan" => crate::staying_close::schema::node(ctx, uuid)
             .await?
             .map(Node::StayingClosePlan),
         _ => None,

@@ -16,9 +16,14 @@ use chrono::{Months, NaiveDate};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use super::{
-    model::{self, AccommodationType, Activity, InTouch},
-    store::{self, CareLeaverRow, RecordKind, RecordRow, RecordValue},
+use crate::staying_close::{
+    dates,
+    profile::{self, store::CareLeaverRow},
+    records::{
+        self,
+        model::{AccommodationType, Activity, InTouch},
+        store::{RecordKind, RecordRow, RecordValue},
+    },
 };
 use crate::{
     audit::{AuditAction, AuditEntry},
@@ -74,9 +79,9 @@ async fn history(
     // PostgreSQL's date range, which NaiveDate::MIN is not).
     let from = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(to);
     Ok([
-        store::authority_records(db, RecordKind::InTouch, la, from, to).await?,
-        store::authority_records(db, RecordKind::Activity, la, from, to).await?,
-        store::authority_records(db, RecordKind::Accommodation, la, from, to).await?,
+        records::store::authority_records(db, RecordKind::InTouch, la, from, to).await?,
+        records::store::authority_records(db, RecordKind::Activity, la, from, to).await?,
+        records::store::authority_records(db, RecordKind::Accommodation, la, from, to).await?,
     ])
 }
 
@@ -86,7 +91,7 @@ pub async fn indicators(
     la: Uuid,
     on: NaiveDate,
 ) -> AppResult<Indicators> {
-    let leavers = store::care_leavers_of(db, la).await?;
+    let leavers = profile::store::care_leavers_of(db, la).await?;
     let [touch, activity, accommodation] = history(db, la, on).await?;
     let touch = latest_by_person(&touch, on);
     let activity = latest_by_person(&activity, on);
@@ -97,7 +102,7 @@ pub async fn indicators(
         let Some(born) = leaver.date_of_birth else {
             continue;
         };
-        let age = model::age_on(born, on);
+        let age = dates::age_on(born, on);
         let left = leaver.left_care_on.is_some_and(|d| d <= on);
         if !(17..=21).contains(&age) || !left {
             continue;
@@ -201,7 +206,7 @@ pub fn collection_year(year: i32) -> AppResult<(NaiveDate, NaiveDate)> {
 /// Builds the OC3 table for an authority and collection year.
 pub async fn oc3(db: &impl ConnectionTrait, la: Uuid, year: i32) -> AppResult<Oc3Return> {
     let (from, to) = collection_year(year)?;
-    let leavers = store::care_leavers_of(db, la).await?;
+    let leavers = profile::store::care_leavers_of(db, la).await?;
     let last_window_end = to.checked_add_months(Months::new(1)).unwrap_or(to);
     let [touch, activity, accommodation] = history(db, la, last_window_end).await?;
     let by_person = |rows: Vec<RecordRow>| {
@@ -229,7 +234,7 @@ pub async fn oc3(db: &impl ConnectionTrait, la: Uuid, year: i32) -> AppResult<Oc
             continue;
         };
         for age in 17..=21 {
-            let birthday = model::birthday(born, age);
+            let birthday = dates::birthday(born, age);
             if birthday < from || birthday > to {
                 continue;
             }
@@ -462,5 +467,5 @@ pub async fn export_oc3(db: &impl ConnectionTrait, ons_code: &str, year: i32) ->
 }
 
 #[cfg(test)]
-#[path = "reporting_tests.rs"]
+#[path = "service_tests.rs"]
 mod tests;
