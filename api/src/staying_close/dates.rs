@@ -7,7 +7,7 @@ use crate::error::{AppError, AppResult};
 
 /// The date someone born on `born` reaches `years` of age. A person born
 /// on 29 February reaches it on 1 March in a common year.
-pub(in crate::staying_close) fn birthday(born: NaiveDate, years: u32) -> NaiveDate {
+pub(super) fn birthday(born: NaiveDate, years: u32) -> NaiveDate {
     let year = born.year() + i32::try_from(years).unwrap_or(0);
     NaiveDate::from_ymd_opt(year, born.month(), born.day())
         .or_else(|| NaiveDate::from_ymd_opt(year, 3, 1))
@@ -15,7 +15,7 @@ pub(in crate::staying_close) fn birthday(born: NaiveDate, years: u32) -> NaiveDa
 }
 
 /// Age in whole years on `on`.
-pub(in crate::staying_close) fn age_on(born: NaiveDate, on: NaiveDate) -> i32 {
+pub(super) fn age_on(born: NaiveDate, on: NaiveDate) -> i32 {
     let mut age = on.year() - born.year();
     if on < birthday(born, u32::try_from(age.max(0)).unwrap_or(0)) {
         age -= 1;
@@ -24,11 +24,7 @@ pub(in crate::staying_close) fn age_on(born: NaiveDate, on: NaiveDate) -> i32 {
 }
 
 /// A date that must not be in the future (something that happened).
-pub(in crate::staying_close) fn not_future(
-    field: &str,
-    date: NaiveDate,
-    today: NaiveDate,
-) -> AppResult<NaiveDate> {
+pub(super) fn not_future(field: &str, date: NaiveDate, today: NaiveDate) -> AppResult<NaiveDate> {
     if date > today {
         return Err(AppError::bad_input(field, "must not be in the future"));
     }

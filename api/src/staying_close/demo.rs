@@ -46,10 +46,10 @@ use crate::staying_close::{
 };
 
 /// A demo young person: email user, (given, family) names, date of birth.
-pub type DemoYoungPerson = (&'static str, (&'static str, &'static str), (i32, u32, u32));
+pub(crate) type DemoYoungPerson = (&'static str, (&'static str, &'static str), (i32, u32, u32));
 
 /// Each authority's young people.
-pub const YOUNG_PEOPLE: [DemoYoungPerson; 6] = [
+pub(crate) const YOUNG_PEOPLE: [DemoYoungPerson; 6] = [
     ("young.person", ("Jamie", "Leaver"), (2007, 3, 14)),
     ("young.person.two", ("Riley", "Leaver"), (2006, 11, 2)),
     ("young.person.three", ("Alexis", "Brook"), (2008, 1, 20)),
@@ -58,7 +58,7 @@ pub const YOUNG_PEOPLE: [DemoYoungPerson; 6] = [
     ("young.person.six", ("Quinn", "Field"), (2006, 4, 30)),
 ];
 
-pub struct Authority {
+pub(crate) struct Authority {
     pub id: Uuid,
     /// The children's home the young people left.
     pub home: Uuid,
@@ -109,7 +109,11 @@ fn assessment(unsuitable: &[SuitabilityFactor]) -> String {
 
 /// Loads the authority's demo plans; young people who already have a
 /// profile are left alone (safe to run again).
-pub async fn load(db: &impl ConnectionTrait, la: Authority, people: &[Uuid]) -> AppResult<()> {
+pub(crate) async fn load(
+    db: &impl ConnectionTrait,
+    la: Authority,
+    people: &[Uuid],
+) -> AppResult<()> {
     if la.extends_to_25 {
         profile::store::save_settings(
             db,
@@ -359,7 +363,6 @@ pub async fn load(db: &impl ConnectionTrait, la: Authority, people: &[Uuid]) -> 
                     recorded_by_person_id: la.personal_adviser,
                     value,
                     created_at: now,
-                    updated_at: now,
                 },
             )
             .await?;

@@ -10,10 +10,7 @@ use crate::{
     graphql::{context::RequestCtx, relay::decode_typed_id},
 };
 
-pub(in crate::staying_close) fn call<'a>(
-    request: &'a RequestCtx,
-    client_mutation_id: Option<&'a str>,
-) -> Call<'a> {
+pub(super) fn call<'a>(request: &'a RequestCtx, client_mutation_id: Option<&'a str>) -> Call<'a> {
     Call {
         db: &request.db,
         viewer: &request.viewer,
@@ -22,11 +19,11 @@ pub(in crate::staying_close) fn call<'a>(
     }
 }
 
-pub(in crate::staying_close) fn id_of(field: &str, id: &ID, type_name: &str) -> AppResult<Uuid> {
+pub(super) fn id_of(field: &str, id: &ID, type_name: &str) -> AppResult<Uuid> {
     decode_typed_id(field, id, type_name)
 }
 
-pub(in crate::staying_close) fn maybe<T: Clone>(value: &MaybeUndefined<T>) -> Option<Option<T>> {
+pub(super) fn maybe<T: Clone>(value: &MaybeUndefined<T>) -> Option<Option<T>> {
     match value {
         MaybeUndefined::Undefined => None,
         MaybeUndefined::Null => Some(None),
@@ -34,7 +31,7 @@ pub(in crate::staying_close) fn maybe<T: Clone>(value: &MaybeUndefined<T>) -> Op
     }
 }
 
-pub(in crate::staying_close) fn maybe_id(
+pub(super) fn maybe_id(
     field: &str,
     value: &MaybeUndefined<ID>,
     type_name: &str,

@@ -34,48 +34,39 @@ use crate::staying_close::{
 
 /// A plan's goals (not removed), in the order they were added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct GoalsOf(pub(in crate::staying_close) Uuid);
+pub(super) struct GoalsOf(pub(super) Uuid);
 
 /// A goal's progress updates, oldest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ProgressOf(pub(in crate::staying_close) Uuid);
+pub(super) struct ProgressOf(pub(super) Uuid);
 
 /// A plan's next planned check-in or review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct NextMeeting(
-    pub(in crate::staying_close) Meeting,
-    pub(in crate::staying_close) Uuid,
-);
+pub(super) struct NextMeeting(pub(super) Meeting, pub(super) Uuid);
 
 /// A plan's check-ins or reviews, planned and held, by due date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct MeetingsOf(
-    pub(in crate::staying_close) Meeting,
-    pub(in crate::staying_close) Uuid,
-);
+pub(super) struct MeetingsOf(pub(super) Meeting, pub(super) Uuid);
 
 /// A young person's claims, newest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ClaimsOf(pub(in crate::staying_close) Uuid);
+pub(super) struct ClaimsOf(pub(super) Uuid);
 
 /// What is left of each allowance and bursary for a young person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct EntitlementsOf(pub(in crate::staying_close) Uuid);
+pub(super) struct EntitlementsOf(pub(super) Uuid);
 
 /// The comments on a plan, oldest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CommentsOf(pub(in crate::staying_close) Uuid);
+pub(super) struct CommentsOf(pub(super) Uuid);
 
 /// The young person's answers to a plan's shared versions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ResponsesOf(pub(in crate::staying_close) Uuid);
+pub(super) struct ResponsesOf(pub(super) Uuid);
 
 /// A young person's SSDA903 records of one kind, newest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RecordsOf(
-    pub(in crate::staying_close) RecordKind,
-    pub(in crate::staying_close) Uuid,
-);
+pub(super) struct RecordsOf(pub(super) RecordKind, pub(super) Uuid);
 
 pub struct PlanLoader {
     pub db: DatabaseConnection,

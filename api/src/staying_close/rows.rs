@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::{db::raw::query, error::AppResult};
 
-pub(in crate::staying_close) fn all<T>(
+pub(super) fn all<T>(
     rows: Vec<QueryResult>,
     f: fn(&QueryResult) -> AppResult<T>,
 ) -> AppResult<Vec<T>> {
@@ -16,14 +16,14 @@ pub(in crate::staying_close) fn all<T>(
 }
 
 /// Keys per `IN (...)` list: well within both backends' parameter limits.
-pub(in crate::staying_close) const KEYS_PER_STATEMENT: usize = 500;
+const KEYS_PER_STATEMENT: usize = 500;
 
 /// The rows of `select` whose `column` is one of `keys` (then `filter`:
 /// further `AND ...` conditions and any `GROUP BY`, or empty), in `order`,
 /// grouped by that key: one statement for a page of plans instead of one
 /// per plan.
 #[allow(clippy::too_many_arguments)] // one call per kind of batch below
-pub(in crate::staying_close) async fn grouped<T>(
+pub(super) async fn grouped<T>(
     db: &impl ConnectionTrait,
     select: &str,
     column: &str,
@@ -49,24 +49,19 @@ pub(in crate::staying_close) async fn grouped<T>(
     Ok(out)
 }
 
-pub(in crate::staying_close) fn first<T>(
+pub(super) fn first<T>(
     rows: Vec<QueryResult>,
     f: fn(&QueryResult) -> AppResult<T>,
 ) -> AppResult<Option<T>> {
     rows.first().map(f).transpose()
 }
 
-pub(in crate::staying_close) fn get<T: sea_orm::TryGetable>(
-    r: &QueryResult,
-    col: &str,
-) -> AppResult<T> {
+pub(super) fn get<T: sea_orm::TryGetable>(r: &QueryResult, col: &str) -> AppResult<T> {
     Ok(r.try_get("", col)?)
 }
 
 /// `false` for a unique violation, the error for anything else.
-pub(in crate::staying_close) fn unique(
-    result: Result<sea_orm::ExecResult, sea_orm::DbErr>,
-) -> AppResult<bool> {
+pub(super) fn unique(result: Result<sea_orm::ExecResult, sea_orm::DbErr>) -> AppResult<bool> {
     match result {
         Ok(_) => Ok(true),
         Err(err) if crate::error::is_unique_violation(&err) => Ok(false),

@@ -6,16 +6,12 @@ use serde::Serialize;
 
 use crate::notifications::model::DEFAULT_TIME_ZONE;
 
-pub(in crate::staying_close) fn change(
-    field: &str,
-    from: impl Serialize,
-    to: impl Serialize,
-) -> serde_json::Value {
+pub(super) fn change(field: &str, from: impl Serialize, to: impl Serialize) -> serde_json::Value {
     serde_json::json!({ "field": field, "from": from, "to": to })
 }
 
 /// 09:00 in England on a date, as the moment a reminder goes out.
-pub(in crate::staying_close) fn morning(date: NaiveDate) -> chrono::DateTime<Utc> {
+pub(super) fn morning(date: NaiveDate) -> chrono::DateTime<Utc> {
     let at = date.and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default());
     DEFAULT_TIME_ZONE
         .from_local_datetime(&at)
@@ -23,6 +19,6 @@ pub(in crate::staying_close) fn morning(date: NaiveDate) -> chrono::DateTime<Utc
         .map_or_else(|| at.and_utc(), |t| t.with_timezone(&Utc))
 }
 
-pub(in crate::staying_close) fn long_date(date: NaiveDate) -> String {
+pub(super) fn long_date(date: NaiveDate) -> String {
     date.format("%A %-d %B %Y").to_string()
 }

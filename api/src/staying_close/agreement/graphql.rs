@@ -32,21 +32,21 @@ pub(in crate::staying_close) struct PlanResponse {
 }
 
 #[derive(InputObject)]
-pub(in crate::staying_close) struct CommentOnPlanInput {
+struct CommentOnPlanInput {
     pub client_mutation_id: Option<String>,
     pub plan_id: ID,
     pub body: String,
 }
 
 #[derive(InputObject)]
-pub(in crate::staying_close) struct SharePlanForAgreementInput {
+struct SharePlanForAgreementInput {
     pub client_mutation_id: Option<String>,
     pub plan_id: ID,
     pub expected_version: i32,
 }
 
 #[derive(InputObject)]
-pub(in crate::staying_close) struct RespondToPlanInput {
+struct RespondToPlanInput {
     pub client_mutation_id: Option<String>,
     pub plan_id: ID,
     /// The shared version being answered.

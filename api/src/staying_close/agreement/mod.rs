@@ -2,5 +2,5 @@
 //! response in their own words.
 
 pub(super) mod graphql;
-pub(super) mod service;
+mod service;
 pub(super) mod store;

@@ -19,17 +19,14 @@ use crate::{
 };
 
 #[derive(Debug, Serialize)]
-pub(in crate::staying_close) struct CommentInput {
+pub(super) struct CommentInput {
     pub plan: Uuid,
     pub body: String,
 }
 
 /// A comment on the plan as it is now (by the young person or a worker).
 /// Comments are about a version and do not change the plan.
-pub(in crate::staying_close) async fn comment(
-    call: &Call<'_>,
-    input: CommentInput,
-) -> AppResult<Done> {
+pub(super) async fn comment(call: &Call<'_>, input: CommentInput) -> AppResult<Done> {
     let tx = start_change!(call, "commentOnPlan", &input);
     let plan = tx
         .plan(input.plan, &[Action::ContributeToOwnPlan, Action::EditPlan])
@@ -54,13 +51,13 @@ pub(in crate::staying_close) async fn comment(
 }
 
 #[derive(Debug, Serialize)]
-pub(in crate::staying_close) struct ShareInput {
+pub(super) struct ShareInput {
     pub plan: Uuid,
     pub expected_version: i32,
 }
 
 /// Shares the current version with the young person to agree or disagree.
-pub(in crate::staying_close) async fn share(call: &Call<'_>, input: ShareInput) -> AppResult<Done> {
+pub(super) async fn share(call: &Call<'_>, input: ShareInput) -> AppResult<Done> {
     let tx = start_change!(call, "sharePlanForAgreement", &input);
     let plan = tx.open_plan(input.plan, &[Action::EditPlan]).await?;
     if plan.version != input.expected_version {
@@ -97,7 +94,7 @@ pub(in crate::staying_close) async fn share(call: &Call<'_>, input: ShareInput) 
 }
 
 #[derive(Debug, Serialize)]
-pub(in crate::staying_close) struct RespondInput {
+pub(super) struct RespondInput {
     pub plan: Uuid,
     pub version: i32,
     pub agrees: bool,
@@ -106,10 +103,7 @@ pub(in crate::staying_close) struct RespondInput {
 
 /// The young person agrees or disagrees with the version shared with
 /// them, in their own words. Answering again replaces their answer.
-pub(in crate::staying_close) async fn respond(
-    call: &Call<'_>,
-    input: RespondInput,
-) -> AppResult<Done> {
+pub(super) async fn respond(call: &Call<'_>, input: RespondInput) -> AppResult<Done> {
     let tx = start_change!(call, "respondToPlan", &input);
     let plan = tx.plan(input.plan, &[Action::ContributeToOwnPlan]).await?;
     let Some(shared) = plan.shared_version else {

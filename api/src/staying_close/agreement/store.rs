@@ -17,11 +17,10 @@ use crate::{
 };
 
 #[derive(Debug, Clone)]
-pub struct CommentRow {
+pub(in crate::staying_close) struct CommentRow {
     pub id: Uuid,
     pub plan_id: Uuid,
     pub plan_version: i32,
-    pub author_person_id: Uuid,
     pub author_name: String,
     pub body: String,
     pub created_at: DateTime<Utc>,
@@ -47,7 +46,6 @@ pub(in crate::staying_close) async fn comments_on_plans(
                 id: get(r, "id")?,
                 plan_id: get(r, "plan_id")?,
                 plan_version: get(r, "plan_version")?,
-                author_person_id: get(r, "author_person_id")?,
                 author_name: get(r, "author_name")?,
                 body: get(r, "body")?,
                 created_at: get(r, "created_at")?,
@@ -59,7 +57,7 @@ pub(in crate::staying_close) async fn comments_on_plans(
     .await
 }
 
-pub(in crate::staying_close) async fn insert_comment(
+pub(super) async fn insert_comment(
     db: &impl ConnectionTrait,
     plan: &PlanRow,
     author: Uuid,
@@ -84,13 +82,12 @@ pub(in crate::staying_close) async fn insert_comment(
 }
 
 #[derive(Debug, Clone)]
-pub struct ResponseRow {
+pub(in crate::staying_close) struct ResponseRow {
     pub id: Uuid,
     pub plan_id: Uuid,
     pub plan_version: i32,
     pub agrees: bool,
     pub words: String,
-    pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -114,7 +111,6 @@ pub(in crate::staying_close) async fn responses_to_plans(
                 plan_version: get(r, "plan_version")?,
                 agrees: get(r, "agrees")?,
                 words: get(r, "words")?,
-                created_at: get(r, "created_at")?,
                 updated_at: get(r, "updated_at")?,
             })
         },
@@ -124,7 +120,7 @@ pub(in crate::staying_close) async fn responses_to_plans(
 }
 
 /// Records (or replaces) the young person's response to a version.
-pub(in crate::staying_close) async fn save_response(
+pub(super) async fn save_response(
     db: &impl ConnectionTrait,
     plan: &PlanRow,
     version: i32,

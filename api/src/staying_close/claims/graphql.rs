@@ -78,10 +78,9 @@ impl From<model::Entitlement> for Entitlement {
 }
 
 /// The fields a claim read is recorded with.
-pub(in crate::staying_close) const CLAIM_FIELDS: &[&str] =
-    &["kind", "amountPence", "purpose", "status"];
+const CLAIM_FIELDS: &[&str] = &["kind", "amountPence", "purpose", "status"];
 
-pub(in crate::staying_close) fn claim_read(c: &ClaimRow) -> Read<'static> {
+fn claim_read(c: &ClaimRow) -> Read<'static> {
     Read {
         id: c.id,
         person: Some(c.person_id),
@@ -120,7 +119,7 @@ impl ClaimsQuery {
 }
 
 #[derive(InputObject)]
-pub(in crate::staying_close) struct RequestClaimInput {
+struct RequestClaimInput {
     pub client_mutation_id: Option<String>,
     pub kind: ClaimKind,
     /// In pence: £250 is 25000.
@@ -132,7 +131,7 @@ pub(in crate::staying_close) struct RequestClaimInput {
 }
 
 #[derive(InputObject)]
-pub(in crate::staying_close) struct DecideClaimInput {
+struct DecideClaimInput {
     pub client_mutation_id: Option<String>,
     pub claim_id: ID,
     /// APPROVED or REJECTED for a requested claim; PAID for an approved one.
@@ -142,12 +141,12 @@ pub(in crate::staying_close) struct DecideClaimInput {
 }
 
 #[derive(SimpleObject)]
-pub(in crate::staying_close) struct ClaimPayload {
+struct ClaimPayload {
     pub client_mutation_id: Option<String>,
     pub claim: Option<Claim>,
 }
 
-pub(in crate::staying_close) async fn claim_payload(
+async fn claim_payload(
     ctx: &Context<'_>,
     client_mutation_id: Option<String>,
     done: Done,

@@ -3,5 +3,5 @@
 
 pub(super) mod graphql;
 pub(super) mod model;
-pub(super) mod service;
+mod service;
 pub(super) mod store;

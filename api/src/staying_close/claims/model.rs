@@ -46,7 +46,7 @@ pub(in crate::staying_close) struct Cap {
 }
 
 /// The cap in force on `basis` (the latest that started on or before it).
-pub(in crate::staying_close) fn cap_on(caps: &[Cap], basis: NaiveDate) -> Option<i64> {
+pub(super) fn cap_on(caps: &[Cap], basis: NaiveDate) -> Option<i64> {
     caps.iter()
         .filter(|c| c.effective_from <= basis)
         .max_by_key(|c| c.effective_from)
@@ -65,7 +65,7 @@ pub(in crate::staying_close) struct Claimed {
 
 /// What is left of one allowance or bursary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Entitlement {
+pub(in crate::staying_close) struct Entitlement {
     pub kind: ClaimKind,
     pub cap_pence: i64,
     pub claimed_pence: i64,
@@ -90,7 +90,7 @@ pub(in crate::staying_close) fn entitlement(
 }
 
 /// Formats pence as pounds for messages: 150050 → "£1,500.50".
-pub(in crate::staying_close) fn pounds(pence: i64) -> String {
+pub(super) fn pounds(pence: i64) -> String {
     let sign = if pence < 0 { "-" } else { "" };
     let pence = pence.unsigned_abs();
     let whole = (pence / 100).to_string();
@@ -108,7 +108,7 @@ pub(in crate::staying_close) fn pounds(pence: i64) -> String {
 }
 
 /// Checks a claim against what is left of the entitlement.
-pub(in crate::staying_close) fn check_entitlement(
+pub(super) fn check_entitlement(
     kind: ClaimKind,
     cap: i64,
     already_claimed: i64,

@@ -25,7 +25,7 @@ use crate::{
 };
 
 #[derive(Debug, Serialize)]
-pub(in crate::staying_close) struct ClaimInput {
+pub(super) struct ClaimInput {
     pub kind: ClaimKind,
     pub amount_pence: i64,
     pub purpose: String,
@@ -34,10 +34,7 @@ pub(in crate::staying_close) struct ClaimInput {
 
 /// The young person claims setting-up-home allowance or a bursary
 /// instalment, within what is left of their entitlement.
-pub(in crate::staying_close) async fn request_claim(
-    call: &Call<'_>,
-    input: ClaimInput,
-) -> AppResult<Done> {
+pub(super) async fn request_claim(call: &Call<'_>, input: ClaimInput) -> AppResult<Done> {
     let tx = start_change!(call, "requestClaim", &input);
     let me = tx.actor.person_id;
     let plan = plan::store::current_plan(&tx.txn, me)
@@ -115,14 +112,14 @@ pub(in crate::staying_close) async fn request_claim(
 }
 
 #[derive(Debug, Serialize)]
-pub(in crate::staying_close) struct DecideInput {
+pub(super) struct DecideInput {
     pub claim: Uuid,
     pub status: ClaimStatus,
     pub note: Option<String>,
 }
 
 /// What a viewer may do with a claim.
-pub(in crate::staying_close) enum ClaimAccess {
+enum ClaimAccess {
     /// Decide it (a manager of the young person's authority).
     Decide,
     /// See it: whoever may read the young person's plan.
@@ -131,7 +128,7 @@ pub(in crate::staying_close) enum ClaimAccess {
 }
 
 /// What the viewer may do with this claim.
-pub(in crate::staying_close) async fn claim_access(
+async fn claim_access(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
     claim: &ClaimRow,
@@ -153,7 +150,7 @@ pub(in crate::staying_close) async fn claim_access(
 
 /// A claim, if the viewer may see it (a mutation's payload: a replayed
 /// request may come from a viewer who has since lost access).
-pub(in crate::staying_close) async fn readable_claim(
+pub(super) async fn readable_claim(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
     id: Uuid,
@@ -169,10 +166,7 @@ pub(in crate::staying_close) async fn readable_claim(
 
 /// A manager approves or rejects a claim, or marks an approved one paid.
 /// The young person is told.
-pub(in crate::staying_close) async fn decide_claim(
-    call: &Call<'_>,
-    input: DecideInput,
-) -> AppResult<Done> {
+pub(super) async fn decide_claim(call: &Call<'_>, input: DecideInput) -> AppResult<Done> {
     let tx = start_change!(call, "decideClaim", &input);
     let not_found = || AppError::NotFound { entity: "Claim" };
     let found = store::claim(&tx.txn, input.claim)

@@ -16,7 +16,7 @@ use crate::{
 };
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct ClaimRow {
+pub(in crate::staying_close) struct ClaimRow {
     pub id: Uuid,
     pub person_id: Uuid,
     pub local_authority_id: Uuid,
@@ -33,11 +33,11 @@ pub struct ClaimRow {
     pub updated_at: DateTime<Utc>,
 }
 
-pub(in crate::staying_close) const CLAIM: &str = "SELECT id, person_id, local_authority_id, kind, amount_pence, purpose, \
+const CLAIM: &str = "SELECT id, person_id, local_authority_id, kind, amount_pence, purpose, \
      basis_date, status, decided_by_person_id, decided_at, decision_note, paid_at, created_at, \
      updated_at FROM claims";
 
-pub(in crate::staying_close) fn claim_row(r: &QueryResult) -> AppResult<ClaimRow> {
+fn claim_row(r: &QueryResult) -> AppResult<ClaimRow> {
     Ok(ClaimRow {
         id: get(r, "id")?,
         person_id: get(r, "person_id")?,
@@ -82,10 +82,7 @@ pub(in crate::staying_close) async fn claims_of_people(
     .await
 }
 
-pub(in crate::staying_close) async fn claim(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-) -> AppResult<Option<ClaimRow>> {
+pub(super) async fn claim(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<ClaimRow>> {
     first(
         query(db, &format!("{CLAIM} WHERE id = $1"), vec![id.into()]).await?,
         claim_row,
@@ -93,7 +90,7 @@ pub(in crate::staying_close) async fn claim(
 }
 
 /// Claims in scope waiting for a decision or a payment, oldest first.
-pub(in crate::staying_close) async fn open_claims(
+pub(super) async fn open_claims(
     db: &impl ConnectionTrait,
     scope: &Scope,
     page: &PageRequest,
@@ -153,7 +150,7 @@ pub(in crate::staying_close) async fn claimed_by_people(
 }
 
 /// What one person has claimed so far of one kind.
-pub(in crate::staying_close) async fn claimed(
+pub(super) async fn claimed(
     db: &impl ConnectionTrait,
     person: Uuid,
     kind: ClaimKind,
@@ -224,10 +221,7 @@ pub(in crate::staying_close) async fn save_claim(
 /// Serialises claims for one person: takes the care-leaver row's lock
 /// (PostgreSQL) so concurrent claims see each other's totals. SQLite's
 /// single writer already serialises them.
-pub(in crate::staying_close) async fn lock_person_claims(
-    db: &impl ConnectionTrait,
-    person: Uuid,
-) -> AppResult<()> {
+pub(super) async fn lock_person_claims(db: &impl ConnectionTrait, person: Uuid) -> AppResult<()> {
     exec(
         db,
         "UPDATE care_leavers SET updated_at = updated_at WHERE person_id = $1",

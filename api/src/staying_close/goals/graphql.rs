@@ -104,7 +104,7 @@ impl From<store::ProgressRow> for GoalProgress {
 }
 
 #[derive(InputObject)]
-pub(in crate::staying_close) struct AddPlanGoalInput {
+struct AddPlanGoalInput {
     pub client_mutation_id: Option<String>,
     pub plan_id: ID,
     pub expected_version: i32,
@@ -115,7 +115,7 @@ pub(in crate::staying_close) struct AddPlanGoalInput {
 }
 
 #[derive(InputObject)]
-pub(in crate::staying_close) struct UpdatePlanGoalInput {
+struct UpdatePlanGoalInput {
     pub client_mutation_id: Option<String>,
     pub goal_id: ID,
     pub expected_version: i32,
@@ -130,7 +130,7 @@ pub(in crate::staying_close) struct UpdatePlanGoalInput {
 }
 
 #[derive(InputObject)]
-pub(in crate::staying_close) struct AddGoalProgressInput {
+struct AddGoalProgressInput {
     pub client_mutation_id: Option<String>,
     pub goal_id: ID,
     pub note: String,

@@ -21,7 +21,7 @@ use crate::{
 };
 
 #[derive(Debug, Serialize)]
-pub(in crate::staying_close) struct AddGoalInput {
+pub(super) struct AddGoalInput {
     pub plan: Uuid,
     pub expected_version: i32,
     pub section: PlanSection,
@@ -30,10 +30,7 @@ pub(in crate::staying_close) struct AddGoalInput {
     pub target_date: Option<NaiveDate>,
 }
 
-pub(in crate::staying_close) fn check_target_date(
-    plan: &PlanRow,
-    date: Option<NaiveDate>,
-) -> AppResult<()> {
+fn check_target_date(plan: &PlanRow, date: Option<NaiveDate>) -> AppResult<()> {
     if let Some(d) = date
         && (d < plan.start_date || d > plan.planned_end_date)
     {
@@ -48,10 +45,7 @@ pub(in crate::staying_close) fn check_target_date(
     Ok(())
 }
 
-pub(in crate::staying_close) async fn add_goal(
-    call: &Call<'_>,
-    input: AddGoalInput,
-) -> AppResult<Done> {
+pub(super) async fn add_goal(call: &Call<'_>, input: AddGoalInput) -> AppResult<Done> {
     let tx = start_change!(call, "addPlanGoal", &input);
     let plan = tx.open_plan(input.plan, &[Action::EditPlan]).await?;
     let title = text::line("title", &input.title, 300)?;
@@ -96,7 +90,7 @@ pub(in crate::staying_close) async fn add_goal(
 }
 
 #[derive(Debug, Serialize)]
-pub(in crate::staying_close) struct UpdateGoalInput {
+pub(super) struct UpdateGoalInput {
     pub goal: Uuid,
     pub expected_version: i32,
     pub section: Option<PlanSection>,
@@ -107,10 +101,7 @@ pub(in crate::staying_close) struct UpdateGoalInput {
     pub remove: bool,
 }
 
-pub(in crate::staying_close) async fn update_goal(
-    call: &Call<'_>,
-    input: UpdateGoalInput,
-) -> AppResult<Done> {
+pub(super) async fn update_goal(call: &Call<'_>, input: UpdateGoalInput) -> AppResult<Done> {
     let tx = start_change!(call, "updatePlanGoal", &input);
     let (goal, plan) = tx.goal(input.goal, &[Action::EditPlan]).await?;
     let mut next = goal.clone();
@@ -193,17 +184,14 @@ pub(in crate::staying_close) async fn update_goal(
 }
 
 #[derive(Debug, Serialize)]
-pub(in crate::staying_close) struct ProgressInput {
+pub(super) struct ProgressInput {
     pub goal: Uuid,
     pub note: String,
     pub expected_version: Option<i32>,
 }
 
 /// A progress update on a goal, by the young person or a worker on the plan.
-pub(in crate::staying_close) async fn add_progress(
-    call: &Call<'_>,
-    input: ProgressInput,
-) -> AppResult<Done> {
+pub(super) async fn add_progress(call: &Call<'_>, input: ProgressInput) -> AppResult<Done> {
     let tx = start_change!(call, "addGoalProgress", &input);
     let (goal, plan) = tx
         .goal(input.goal, &[Action::EditPlan, Action::ContributeToOwnPlan])

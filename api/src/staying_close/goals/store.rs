@@ -14,7 +14,7 @@ use crate::{
 };
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct GoalRow {
+pub(in crate::staying_close) struct GoalRow {
     pub id: Uuid,
     pub plan_id: Uuid,
     pub section: PlanSection,
@@ -27,10 +27,10 @@ pub struct GoalRow {
     pub updated_at: DateTime<Utc>,
 }
 
-pub(in crate::staying_close) const GOAL: &str = "SELECT id, plan_id, section, title, helper, target_date, status, removed_at, \
+const GOAL: &str = "SELECT id, plan_id, section, title, helper, target_date, status, removed_at, \
      created_at, updated_at FROM plan_goals";
 
-pub(in crate::staying_close) fn goal_row(r: &QueryResult) -> AppResult<GoalRow> {
+fn goal_row(r: &QueryResult) -> AppResult<GoalRow> {
     Ok(GoalRow {
         id: get(r, "id")?,
         plan_id: get(r, "plan_id")?,
@@ -123,7 +123,7 @@ pub(in crate::staying_close) async fn save_goal(
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct ProgressRow {
+pub(in crate::staying_close) struct ProgressRow {
     pub id: Uuid,
     pub goal_id: Uuid,
     pub plan_id: Uuid,
@@ -134,11 +134,11 @@ pub struct ProgressRow {
     pub updated_at: DateTime<Utc>,
 }
 
-pub(in crate::staying_close) const PROGRESS: &str = "SELECT g.id, g.goal_id, g.plan_id, g.author_person_id, \
+const PROGRESS: &str = "SELECT g.id, g.goal_id, g.plan_id, g.author_person_id, \
      p.given_name || ' ' || p.family_name AS author_name, g.note, g.created_at, g.updated_at \
      FROM goal_progress g JOIN people p ON p.id = g.author_person_id";
 
-pub(in crate::staying_close) fn progress_row(r: &QueryResult) -> AppResult<ProgressRow> {
+fn progress_row(r: &QueryResult) -> AppResult<ProgressRow> {
     Ok(ProgressRow {
         id: get(r, "id")?,
         goal_id: get(r, "goal_id")?,
@@ -183,7 +183,7 @@ pub(in crate::staying_close) async fn progress_of_goals(
     .await
 }
 
-pub(in crate::staying_close) async fn insert_progress(
+pub(super) async fn insert_progress(
     db: &impl ConnectionTrait,
     goal: &GoalRow,
     author: Uuid,

@@ -58,7 +58,7 @@ impl PlanMeeting {
 }
 
 #[derive(InputObject)]
-pub(in crate::staying_close) struct ScheduleCheckInInput {
+struct ScheduleCheckInInput {
     pub client_mutation_id: Option<String>,
     pub plan_id: ID,
     pub due_on: NaiveDate,
@@ -66,7 +66,7 @@ pub(in crate::staying_close) struct ScheduleCheckInInput {
 }
 
 #[derive(InputObject)]
-pub(in crate::staying_close) struct LogCheckInInput {
+struct LogCheckInInput {
     pub client_mutation_id: Option<String>,
     pub plan_id: ID,
     pub held_on: NaiveDate,
@@ -76,7 +76,7 @@ pub(in crate::staying_close) struct LogCheckInInput {
 }
 
 #[derive(InputObject)]
-pub(in crate::staying_close) struct LogReviewInput {
+struct LogReviewInput {
     pub client_mutation_id: Option<String>,
     pub plan_id: ID,
     pub held_on: NaiveDate,
@@ -85,7 +85,7 @@ pub(in crate::staying_close) struct LogReviewInput {
 }
 
 #[derive(InputObject)]
-pub(in crate::staying_close) struct RequestPlanReviewInput {
+struct RequestPlanReviewInput {
     pub client_mutation_id: Option<String>,
     pub plan_id: ID,
     /// Why, in the young person's words.

@@ -37,7 +37,7 @@ use crate::{
 };
 
 /// How long after a young person asks for a review it falls due.
-pub(in crate::staying_close) const REQUESTED_REVIEW_WITHIN_DAYS: u64 = 28;
+const REQUESTED_REVIEW_WITHIN_DAYS: u64 = 28;
 
 /// (Re)schedules a plan's reminders: the young person is reminded before
 /// a check-in or review is due, the workers on the plan the day after it
@@ -179,17 +179,14 @@ pub(in crate::staying_close) async fn move_planned(
 }
 
 #[derive(Debug, Serialize)]
-pub(in crate::staying_close) struct ScheduleInput {
+pub(super) struct ScheduleInput {
     pub plan: Uuid,
     pub due_on: NaiveDate,
     pub expected_version: Option<i32>,
 }
 
 /// Sets the date of the next check-in.
-pub(in crate::staying_close) async fn schedule_check_in(
-    call: &Call<'_>,
-    input: ScheduleInput,
-) -> AppResult<Done> {
+pub(super) async fn schedule_check_in(call: &Call<'_>, input: ScheduleInput) -> AppResult<Done> {
     let tx = start_change!(call, "scheduleCheckIn", &input);
     let plan = tx.open_plan(input.plan, &[Action::EditPlan]).await?;
     if input.due_on < plan.start_date || input.due_on > plan.planned_end_date {
@@ -252,7 +249,7 @@ pub(in crate::staying_close) async fn schedule_check_in(
 }
 
 #[derive(Debug, Serialize)]
-pub(in crate::staying_close) struct LogMeetingInput {
+pub(super) struct LogMeetingInput {
     pub plan: Uuid,
     pub held_on: NaiveDate,
     pub mode: Option<CheckInMode>,
@@ -262,7 +259,7 @@ pub(in crate::staying_close) struct LogMeetingInput {
 
 /// Logs a check-in or review that took place; the next one is planned
 /// from it (8 weeks or the plan's interval; 6 months for reviews).
-pub(in crate::staying_close) async fn log_meeting(
+pub(super) async fn log_meeting(
     call: &Call<'_>,
     kind: Meeting,
     input: LogMeetingInput,
@@ -359,17 +356,14 @@ pub(in crate::staying_close) async fn log_meeting(
 }
 
 #[derive(Debug, Serialize)]
-pub(in crate::staying_close) struct RequestReviewInput {
+pub(super) struct RequestReviewInput {
     pub plan: Uuid,
     pub reason: String,
 }
 
 /// The young person asks for a review: it falls due within four weeks
 /// (or sooner if one was already due) and the workers are told.
-pub(in crate::staying_close) async fn request_review(
-    call: &Call<'_>,
-    input: RequestReviewInput,
-) -> AppResult<Done> {
+pub(super) async fn request_review(call: &Call<'_>, input: RequestReviewInput) -> AppResult<Done> {
     let tx = start_change!(call, "requestPlanReview", &input);
     let plan = tx
         .open_plan(input.plan, &[Action::ContributeToOwnPlan])

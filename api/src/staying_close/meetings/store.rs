@@ -14,7 +14,7 @@ use crate::{
 };
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct MeetingRow {
+pub(in crate::staying_close) struct MeetingRow {
     pub id: Uuid,
     pub plan_id: Uuid,
     pub due_on: NaiveDate,
@@ -55,7 +55,7 @@ impl Meeting {
     }
 }
 
-pub(in crate::staying_close) fn meeting_row(r: &QueryResult) -> AppResult<MeetingRow> {
+fn meeting_row(r: &QueryResult) -> AppResult<MeetingRow> {
     Ok(MeetingRow {
         id: get(r, "id")?,
         plan_id: get(r, "plan_id")?,
@@ -124,7 +124,7 @@ pub(in crate::staying_close) async fn planned_meetings(
 }
 
 /// The planned (not yet held) one, if any.
-pub(in crate::staying_close) async fn planned_meeting(
+pub(super) async fn planned_meeting(
     db: &impl ConnectionTrait,
     kind: Meeting,
     plan: Uuid,

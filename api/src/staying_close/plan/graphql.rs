@@ -34,7 +34,7 @@ use crate::{
 
 /// Changes to the viewer's plan since a moment, for an app working offline.
 #[derive(SimpleObject)]
-pub(in crate::staying_close) struct PlanChanges {
+struct PlanChanges {
     /// Pass this as `since` next time.
     pub synced_at: DateTime<Utc>,
     /// The plan, if it changed (null otherwise).
@@ -207,13 +207,13 @@ impl PlanQuery {
 }
 
 #[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
-pub(in crate::staying_close) enum StayingCloseRole {
+enum StayingCloseRole {
     KeyWorker,
     PersonalAdviser,
 }
 
 #[derive(SimpleObject)]
-pub(in crate::staying_close) struct StayingCloseWorker {
+struct StayingCloseWorker {
     pub role: StayingCloseRole,
     pub worker: WorkerContact,
 }
@@ -250,7 +250,7 @@ pub(in crate::staying_close) async fn plan_payload(
 }
 
 #[derive(InputObject)]
-pub(in crate::staying_close) struct StartStayingClosePlanInput {
+struct StartStayingClosePlanInput {
     pub client_mutation_id: Option<String>,
     pub young_person_id: ID,
     pub start_date: NaiveDate,
@@ -267,7 +267,7 @@ pub(in crate::staying_close) struct StartStayingClosePlanInput {
 }
 
 #[derive(InputObject)]
-pub(in crate::staying_close) struct UpdateStayingClosePlanInput {
+struct UpdateStayingClosePlanInput {
     pub client_mutation_id: Option<String>,
     pub plan_id: ID,
     pub expected_version: i32,
@@ -282,7 +282,7 @@ pub(in crate::staying_close) struct UpdateStayingClosePlanInput {
 }
 
 #[derive(InputObject)]
-pub(in crate::staying_close) struct EndStayingClosePlanInput {
+struct EndStayingClosePlanInput {
     pub client_mutation_id: Option<String>,
     pub plan_id: ID,
     pub expected_version: i32,

@@ -35,13 +35,13 @@ stored_enum! {
 
 /// Youngest age at which a plan can start (a looked-after 16-year-old can
 /// be planned for before leaving the home).
-pub(in crate::staying_close) const YOUNGEST_START_AGE: i32 = 16;
+const YOUNGEST_START_AGE: i32 = 16;
 
 /// Validates a plan's dates: it starts on or after the 16th birthday and
 /// before its end, and ends no later than the authority's support age
 /// (21 by default, up to 25 where the authority extends it). The planned
 /// end defaults to the 21st birthday (or the support age, if lower).
-pub(in crate::staying_close) fn plan_dates(
+pub(super) fn plan_dates(
     born: NaiveDate,
     start: NaiveDate,
     planned_end: Option<NaiveDate>,

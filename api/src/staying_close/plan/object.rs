@@ -58,7 +58,7 @@ pub struct StayingClosePlan {
     home: Option<Arc<Preloaded>>,
 }
 
-pub(in crate::staying_close) struct Preloaded {
+struct Preloaded {
     goals: Vec<goals::store::GoalRow>,
     progress: Arc<Vec<goals::store::ProgressRow>>,
     next_check_in: Option<meetings::store::MeetingRow>,
@@ -90,7 +90,7 @@ impl From<store::Home> for StayingClosePlan {
 
 /// Someone's name and how to reach them about the plan.
 #[derive(SimpleObject, Clone)]
-pub(in crate::staying_close) struct WorkerContact {
+pub(super) struct WorkerContact {
     /// Global id (a `Person`), as used in `keyWorkerId`/`personalAdviserId`.
     pub id: ID,
     pub given_name: String,
@@ -115,7 +115,7 @@ impl From<directory::WorkerRow> for WorkerContact {
 /// A goal as it was in an earlier version.
 #[derive(SimpleObject, Clone, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(in crate::staying_close) struct GoalSnapshot {
+struct GoalSnapshot {
     pub section: PlanSection,
     pub title: String,
     pub who_helps: Option<String>,
@@ -126,7 +126,7 @@ pub(in crate::staying_close) struct GoalSnapshot {
 /// The plan as it was at a version.
 #[derive(SimpleObject, Clone, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(in crate::staying_close) struct PlanSnapshot {
+struct PlanSnapshot {
     pub status: PlanStatus,
     pub end_reason: Option<PlanEndReason>,
     pub start_date: NaiveDate,
@@ -140,7 +140,7 @@ pub(in crate::staying_close) struct PlanSnapshot {
 /// One version of a plan: who changed what, when, and the plan as it
 /// then was.
 #[derive(SimpleObject, Clone)]
-pub(in crate::staying_close) struct PlanVersion {
+struct PlanVersion {
     pub version: i32,
     pub changed_at: DateTime<Utc>,
     pub changed_by_name: Option<String>,
@@ -503,7 +503,7 @@ impl StayingClosePlan {
     }
 }
 
-pub(in crate::staying_close) async fn worker(
+async fn worker(
     ctx: &Context<'_>,
     id: Option<Uuid>,
 ) -> async_graphql::Result<Option<WorkerContact>> {
@@ -519,7 +519,7 @@ pub(in crate::staying_close) async fn worker(
 }
 
 /// Records reads of these plans with the fields selected.
-pub(in crate::staying_close) async fn audit_reads(
+pub(super) async fn audit_reads(
     ctx: &Context<'_>,
     plans: &[PlanRow],
     path: &[&str],
@@ -530,7 +530,7 @@ pub(in crate::staying_close) async fn audit_reads(
 }
 
 /// Records reads of these plans, these fields of each.
-pub(in crate::staying_close) async fn plan_reads(
+pub(super) async fn plan_reads(
     request: &RequestCtx,
     plans: &[PlanRow],
     fields: &[&str],
@@ -556,7 +556,7 @@ pub async fn node(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<StayingCloseP
 
 /// A plan by id within the viewer's scope, audited with the fields
 /// selected at `path` below the current field.
-pub(in crate::staying_close) async fn plan_at(
+pub(super) async fn plan_at(
     ctx: &Context<'_>,
     id: Uuid,
     path: &[&str],

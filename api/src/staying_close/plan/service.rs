@@ -45,7 +45,7 @@ pub(in crate::staying_close) struct Done {
 }
 
 #[derive(Debug, Serialize)]
-pub(in crate::staying_close) struct StartPlanInput {
+pub(super) struct StartPlanInput {
     pub person: Uuid,
     pub start_date: NaiveDate,
     pub planned_end_date: Option<NaiveDate>,
@@ -55,7 +55,7 @@ pub(in crate::staying_close) struct StartPlanInput {
     pub activate: bool,
 }
 
-pub(in crate::staying_close) async fn check_worker(
+async fn check_worker(
     db: &DatabaseTransaction,
     field: &str,
     person: Option<Uuid>,
@@ -77,10 +77,7 @@ pub(in crate::staying_close) async fn check_worker(
 }
 
 /// Starts a young person's plan (draft or active).
-pub(in crate::staying_close) async fn start_plan(
-    call: &Call<'_>,
-    input: StartPlanInput,
-) -> AppResult<Done> {
+pub(super) async fn start_plan(call: &Call<'_>, input: StartPlanInput) -> AppResult<Done> {
     let tx = start_change!(call, "startStayingClosePlan", &input);
     let leaver = profile::store::care_leaver(&tx.txn, input.person).await?;
     let target = leaver.as_ref().map_or_else(Target::default, |l| {
@@ -200,7 +197,7 @@ pub(in crate::staying_close) async fn start_plan(
 }
 
 #[derive(Debug, Serialize)]
-pub(in crate::staying_close) struct UpdatePlanInput {
+pub(super) struct UpdatePlanInput {
     pub plan: Uuid,
     pub expected_version: i32,
     pub planned_end_date: Option<NaiveDate>,
@@ -211,10 +208,7 @@ pub(in crate::staying_close) struct UpdatePlanInput {
 }
 
 /// Changes a plan's dates, workers, check-in interval or makes it active.
-pub(in crate::staying_close) async fn update_plan(
-    call: &Call<'_>,
-    input: UpdatePlanInput,
-) -> AppResult<Done> {
+pub(super) async fn update_plan(call: &Call<'_>, input: UpdatePlanInput) -> AppResult<Done> {
     let tx = start_change!(call, "updateStayingClosePlan", &input);
     let plan = tx
         .open_plan(input.plan, &[Action::EditPlan, Action::ManageCareLeavers])
@@ -313,17 +307,14 @@ pub(in crate::staying_close) async fn update_plan(
 }
 
 #[derive(Debug, Serialize)]
-pub(in crate::staying_close) struct EndPlanInput {
+pub(super) struct EndPlanInput {
     pub plan: Uuid,
     pub expected_version: i32,
     pub reason: PlanEndReason,
 }
 
 /// Ends a plan; its reminders stop.
-pub(in crate::staying_close) async fn end_plan(
-    call: &Call<'_>,
-    input: EndPlanInput,
-) -> AppResult<Done> {
+pub(super) async fn end_plan(call: &Call<'_>, input: EndPlanInput) -> AppResult<Done> {
     let tx = start_change!(call, "endStayingClosePlan", &input);
     let plan = tx
         .open_plan(input.plan, &[Action::EditPlan, Action::ManageCareLeavers])
@@ -370,10 +361,7 @@ pub(in crate::staying_close) async fn end_plan(
 /// The viewer's own current plan (their open plan, else their latest),
 /// if they may read it: own plans are readable only with the young person
 /// role.
-pub(in crate::staying_close) async fn own_plan(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-) -> AppResult<Option<PlanRow>> {
+async fn own_plan(db: &DatabaseConnection, viewer: &Viewer) -> AppResult<Option<PlanRow>> {
     let me = viewer.account_viewer()?.person_id;
     let Some(plan) = store::current_plan(db, me).await? else {
         return Ok(None);
@@ -383,10 +371,10 @@ pub(in crate::staying_close) async fn own_plan(
 
 /// Rows committed in this window before `since` are sent again: a change
 /// can commit after a sync that started later than it.
-pub(in crate::staying_close) const SYNC_OVERLAP: chrono::Duration = chrono::Duration::seconds(10);
+const SYNC_OVERLAP: chrono::Duration = chrono::Duration::seconds(10);
 
 /// What changed in the viewer's own plan since a moment.
-pub(in crate::staying_close) struct Changes {
+pub(super) struct Changes {
     pub plan: PlanRow,
     /// Goals added, changed or removed (`removed_at` set).
     pub goals: Vec<GoalRow>,
@@ -399,7 +387,7 @@ pub(in crate::staying_close) struct Changes {
 /// Delta sync for an app working offline: what changed in the viewer's
 /// own plan since `since` (rows from a short window before it may come
 /// again), or nothing when they have no plan or it has not changed.
-pub(in crate::staying_close) async fn plan_changes(
+pub(super) async fn plan_changes(
     db: &DatabaseConnection,
     viewer: &Viewer,
     since: chrono::DateTime<Utc>,
@@ -445,7 +433,7 @@ pub(in crate::staying_close) async fn plan_changes(
 }
 
 /// The viewer's own plan as the app's home screen reads it.
-pub(in crate::staying_close) enum OwnPlan {
+pub(super) enum OwnPlan {
     /// With its home-screen lists, read in one statement.
     Home(Box<store::Home>),
     /// Its lists are read field by field.
@@ -454,7 +442,7 @@ pub(in crate::staying_close) enum OwnPlan {
 
 /// The viewer's own plan for the home screen: in one statement where the
 /// database can build it (PostgreSQL), else the plan alone.
-pub(in crate::staying_close) async fn own_home(
+pub(super) async fn own_home(
     db: &DatabaseConnection,
     viewer: &Viewer,
 ) -> AppResult<Option<OwnPlan>> {

@@ -57,7 +57,7 @@ impl PlanRow {
     }
 }
 
-pub(in crate::staying_close) const PLAN: &str = "SELECT p.id, p.person_id, p.local_authority_id, p.status, p.end_reason, \
+const PLAN: &str = "SELECT p.id, p.person_id, p.local_authority_id, p.status, p.end_reason, \
      p.start_date, p.planned_end_date, p.key_worker_id, p.personal_adviser_id, \
      p.check_in_interval_days, p.version, p.shared_version, p.next_check_in_due, \
      p.next_review_due, p.created_at, p.updated_at FROM plans p";
@@ -95,7 +95,7 @@ macro_rules! worker_columns {
 }
 
 /// A plan with its workers' contact details, in one statement.
-pub(in crate::staying_close) const PLAN_WITH_WORKERS: &str = concat!(
+const PLAN_WITH_WORKERS: &str = concat!(
     "SELECT p.id, p.person_id, p.local_authority_id, p.status, \
      p.end_reason, p.start_date, p.planned_end_date, p.key_worker_id, p.personal_adviser_id, \
      p.check_in_interval_days, p.version, p.shared_version, p.next_check_in_due, \
@@ -106,11 +106,7 @@ pub(in crate::staying_close) const PLAN_WITH_WORKERS: &str = concat!(
     " FROM plans p"
 );
 
-pub(in crate::staying_close) fn joined_worker(
-    r: &QueryResult,
-    prefix: &str,
-    id: Option<Uuid>,
-) -> AppResult<Option<WorkerRow>> {
+fn joined_worker(r: &QueryResult, prefix: &str, id: Option<Uuid>) -> AppResult<Option<WorkerRow>> {
     let Some(person_id) = id else {
         return Ok(None);
     };
@@ -127,14 +123,14 @@ pub(in crate::staying_close) fn joined_worker(
     }))
 }
 
-pub(in crate::staying_close) fn plan_with_workers(r: &QueryResult) -> AppResult<PlanRow> {
+fn plan_with_workers(r: &QueryResult) -> AppResult<PlanRow> {
     let mut plan = plan_row(r)?;
     plan.key_worker = joined_worker(r, "kw", plan.key_worker_id)?;
     plan.personal_adviser = joined_worker(r, "pa", plan.personal_adviser_id)?;
     Ok(plan)
 }
 
-pub(in crate::staying_close) fn plan_row(r: &QueryResult) -> AppResult<PlanRow> {
+fn plan_row(r: &QueryResult) -> AppResult<PlanRow> {
     Ok(PlanRow {
         id: get(r, "id")?,
         person_id: get(r, "person_id")?,
@@ -159,10 +155,7 @@ pub(in crate::staying_close) fn plan_row(r: &QueryResult) -> AppResult<PlanRow> 
     })
 }
 
-pub(in crate::staying_close) fn plan_scope(
-    scope: &Scope,
-    params: &mut Vec<Value>,
-) -> Option<String> {
+fn plan_scope(scope: &Scope, params: &mut Vec<Value>) -> Option<String> {
     scope.sql(
         "p.person_id",
         "p.local_authority_id",
@@ -172,7 +165,7 @@ pub(in crate::staying_close) fn plan_scope(
 }
 
 /// A plan, if the scope reaches it.
-pub(in crate::staying_close) async fn plan(
+pub(super) async fn plan(
     db: &impl ConnectionTrait,
     scope: &Scope,
     id: Uuid,
@@ -219,7 +212,7 @@ pub(in crate::staying_close) async fn current_plan(
 
 /// Caseload filters.
 #[derive(Debug, Clone, Default)]
-pub(in crate::staying_close) struct CaseloadFilter {
+pub(super) struct CaseloadFilter {
     pub status: Option<PlanStatus>,
     pub overdue_check_in: Option<bool>,
     pub overdue_review: Option<bool>,
@@ -228,7 +221,7 @@ pub(in crate::staying_close) struct CaseloadFilter {
 }
 
 /// Plans in scope, by id.
-pub(in crate::staying_close) async fn caseload(
+pub(super) async fn caseload(
     db: &impl ConnectionTrait,
     scope: &Scope,
     page: &PageRequest,
@@ -341,7 +334,7 @@ pub(in crate::staying_close) async fn touch(
 /// Takes the next version of a plan, serialising changes to it: the
 /// update locks the row until the transaction ends. With `expected`, a
 /// plan that has moved on is `CONFLICT` carrying the current version.
-pub(in crate::staying_close) async fn next_version(
+pub(super) async fn next_version(
     db: &impl ConnectionTrait,
     plan: Uuid,
     expected: Option<i32>,
@@ -452,7 +445,7 @@ pub(in crate::staying_close) async fn update_plan(
 /// The young person's plan with what the app's home screen shows, read in
 /// one statement (the caller audits the read).
 #[derive(Debug, Clone)]
-pub(in crate::staying_close) struct Home {
+pub(super) struct Home {
     pub plan: PlanRow,
     pub goals: Vec<GoalRow>,
     pub progress: Vec<ProgressRow>,
@@ -461,17 +454,14 @@ pub(in crate::staying_close) struct Home {
 }
 
 /// Whether [`home`] works on this database.
-pub(in crate::staying_close) fn reads_home_in_one_statement(db: &impl ConnectionTrait) -> bool {
+pub(super) fn reads_home_in_one_statement(db: &impl ConnectionTrait) -> bool {
     crate::db::is_postgres(db)
 }
 
 /// PostgreSQL only: the person's current plan and its home-screen data
 /// (goals, progress, next check-in, claims) as JSON columns, in one round
 /// trip. Other backends use the per-field reads.
-pub(in crate::staying_close) async fn home(
-    db: &impl ConnectionTrait,
-    person: Uuid,
-) -> AppResult<Option<Home>> {
+pub(super) async fn home(db: &impl ConnectionTrait, person: Uuid) -> AppResult<Option<Home>> {
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         format!(
             "WITH p AS ({PLAN_WITH_WORKERS} WHERE p.person_id = $1 \

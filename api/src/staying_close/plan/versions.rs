@@ -13,7 +13,7 @@ use crate::{
 };
 
 #[derive(Debug, Clone)]
-pub(in crate::staying_close) struct VersionRow {
+pub(super) struct VersionRow {
     pub version: i32,
     pub changed_by_name: Option<String>,
     pub changed_at: DateTime<Utc>,
@@ -55,11 +55,11 @@ pub(in crate::staying_close) async fn insert_version(
     Ok(())
 }
 
-pub(in crate::staying_close) const VERSION: &str = "SELECT v.plan_id, v.version, v.changed_by_person_id, \
+const VERSION: &str = "SELECT v.plan_id, v.version, v.changed_by_person_id, \
      p.given_name || ' ' || p.family_name AS changed_by_name, v.changed_at, v.summary, \
      v.changes, v.snapshot FROM plan_versions v LEFT JOIN people p ON p.id = v.changed_by_person_id";
 
-pub(in crate::staying_close) fn version_row(r: &QueryResult) -> AppResult<VersionRow> {
+fn version_row(r: &QueryResult) -> AppResult<VersionRow> {
     Ok(VersionRow {
         version: get(r, "version")?,
         changed_by_name: get(r, "changed_by_name")?,
@@ -71,7 +71,7 @@ pub(in crate::staying_close) fn version_row(r: &QueryResult) -> AppResult<Versio
 }
 
 /// A plan's versions, newest first, before `before` (a version number).
-pub(in crate::staying_close) async fn versions(
+pub(super) async fn versions(
     db: &impl ConnectionTrait,
     plan: Uuid,
     page: &PageRequest,
@@ -92,7 +92,7 @@ pub(in crate::staying_close) async fn versions(
     all(rows, version_row)
 }
 
-pub(in crate::staying_close) async fn version(
+pub(super) async fn version(
     db: &impl ConnectionTrait,
     plan: Uuid,
     version: i32,

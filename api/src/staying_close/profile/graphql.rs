@@ -82,7 +82,7 @@ impl CareLeaverProfile {
 
 /// A children's home that young people leave care from.
 #[derive(SimpleObject)]
-pub(in crate::staying_close) struct ChildrensHome {
+struct ChildrensHome {
     /// Global id (an `Organisation`), as used in `childrensHomeId`.
     pub id: ID,
     pub name: String,
@@ -119,7 +119,7 @@ impl ProfileQuery {
 }
 
 #[derive(InputObject)]
-pub(in crate::staying_close) struct SaveCareLeaverProfileInput {
+struct SaveCareLeaverProfileInput {
     pub client_mutation_id: Option<String>,
     pub young_person_id: ID,
     /// The SSDA903 child identifier (1-10 letters or digits).
@@ -131,7 +131,7 @@ pub(in crate::staying_close) struct SaveCareLeaverProfileInput {
 }
 
 #[derive(SimpleObject)]
-pub(in crate::staying_close) struct CareLeaverProfilePayload {
+struct CareLeaverProfilePayload {
     pub client_mutation_id: Option<String>,
     pub young_person_id: ID,
 }

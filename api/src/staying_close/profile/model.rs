@@ -39,7 +39,7 @@ impl Default for AuthoritySettings {
 }
 
 /// The SSDA903 child identifier: 1 to 10 letters or digits.
-pub(in crate::staying_close) fn child_ref(value: &str) -> AppResult<String> {
+pub(super) fn child_ref(value: &str) -> AppResult<String> {
     let v = value.trim();
     if v.is_empty() || v.len() > 10 || !v.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(AppError::bad_input(

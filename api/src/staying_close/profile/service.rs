@@ -21,7 +21,7 @@ use crate::{
 };
 
 #[derive(Debug, Serialize)]
-pub(in crate::staying_close) struct ProfileInput {
+pub(super) struct ProfileInput {
     pub person: Uuid,
     pub child_ref: String,
     pub category: CareLeaverCategory,
@@ -30,10 +30,7 @@ pub(in crate::staying_close) struct ProfileInput {
 }
 
 /// Sets up or corrects a young person's care-leaver profile.
-pub(in crate::staying_close) async fn save_profile(
-    call: &Call<'_>,
-    input: ProfileInput,
-) -> AppResult<Done> {
+pub(super) async fn save_profile(call: &Call<'_>, input: ProfileInput) -> AppResult<Done> {
     let tx = start_change!(call, "saveCareLeaverProfile", &input);
     let person =
         identity_store::person(&tx.txn, input.person)

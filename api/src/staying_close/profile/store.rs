@@ -80,11 +80,11 @@ pub(in crate::staying_close) struct CareLeaverRow {
     pub updated_at: DateTime<Utc>,
 }
 
-pub(in crate::staying_close) const CARE_LEAVER: &str = "SELECT c.person_id, c.local_authority_id, c.child_ref, c.category, \
+const CARE_LEAVER: &str = "SELECT c.person_id, c.local_authority_id, c.child_ref, c.category, \
      c.left_care_on, c.childrens_home_id, p.given_name, p.family_name, p.date_of_birth, \
      c.updated_at FROM care_leavers c JOIN people p ON p.id = c.person_id";
 
-pub(in crate::staying_close) fn care_leaver_row(r: &QueryResult) -> AppResult<CareLeaverRow> {
+fn care_leaver_row(r: &QueryResult) -> AppResult<CareLeaverRow> {
     Ok(CareLeaverRow {
         person_id: get(r, "person_id")?,
         local_authority_id: get(r, "local_authority_id")?,

@@ -78,14 +78,14 @@ pub(in crate::staying_close) fn accommodation(r: RecordRow) -> Option<Accommodat
 }
 
 #[derive(InputObject)]
-pub(in crate::staying_close) struct SuitabilityJudgementInput {
+struct SuitabilityJudgementInput {
     pub factor: SuitabilityFactor,
     pub suitable: bool,
     pub note: Option<String>,
 }
 
 #[derive(InputObject)]
-pub(in crate::staying_close) struct RecordAccommodationInput {
+struct RecordAccommodationInput {
     pub client_mutation_id: Option<String>,
     pub young_person_id: ID,
     #[graphql(name = "type")]
@@ -96,7 +96,7 @@ pub(in crate::staying_close) struct RecordAccommodationInput {
 }
 
 #[derive(InputObject)]
-pub(in crate::staying_close) struct RecordInTouchInput {
+struct RecordInTouchInput {
     pub client_mutation_id: Option<String>,
     pub young_person_id: ID,
     pub status: InTouch,
@@ -104,7 +104,7 @@ pub(in crate::staying_close) struct RecordInTouchInput {
 }
 
 #[derive(InputObject)]
-pub(in crate::staying_close) struct RecordActivityInput {
+struct RecordActivityInput {
     pub client_mutation_id: Option<String>,
     pub young_person_id: ID,
     pub code: Activity,

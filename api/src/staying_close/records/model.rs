@@ -130,7 +130,7 @@ pub(in crate::staying_close) struct FactorJudgement {
 /// Validates an assessment: every factor judged exactly once. The
 /// accommodation is suitable when every factor is, and never for types
 /// that are always unsuitable (a worker cannot record S1 or X1).
-pub(in crate::staying_close) fn assess(
+pub(super) fn assess(
     kind: AccommodationType,
     judgements: Vec<FactorJudgement>,
 ) -> AppResult<(bool, Vec<FactorJudgement>)> {

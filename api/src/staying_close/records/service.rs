@@ -23,7 +23,7 @@ use crate::{
 };
 
 #[derive(Debug, Serialize)]
-pub(in crate::staying_close) enum RecordInput {
+pub(super) enum RecordInput {
     Accommodation {
         kind: AccommodationType,
         moved_in_on: NaiveDate,
@@ -41,11 +41,7 @@ pub(in crate::staying_close) enum RecordInput {
 
 /// Records accommodation (with its suitability assessment), contact or
 /// activity for a young person, by a worker on their plan.
-pub(in crate::staying_close) async fn record(
-    call: &Call<'_>,
-    person: Uuid,
-    input: RecordInput,
-) -> AppResult<Done> {
+pub(super) async fn record(call: &Call<'_>, person: Uuid, input: RecordInput) -> AppResult<Done> {
     let tx = start_change!(call, "recordCareLeaverRecord", &(person, &input));
     let plan = plan::store::current_plan(&tx.txn, person)
         .await?
@@ -117,7 +113,6 @@ pub(in crate::staying_close) async fn record(
         recorded_by_person_id: Some(tx.actor.person_id),
         value,
         created_at: now,
-        updated_at: now,
     };
     store::insert_record(&tx.txn, &row).await?;
     plan::store::touch(&tx.txn, plan.id).await?;

@@ -14,7 +14,7 @@ use crate::{
 };
 
 #[derive(Debug, Clone)]
-pub enum RecordValue {
+pub(in crate::staying_close) enum RecordValue {
     Accommodation {
         kind: AccommodationType,
         suitable: bool,
@@ -26,7 +26,7 @@ pub enum RecordValue {
 }
 
 #[derive(Debug, Clone)]
-pub struct RecordRow {
+pub(in crate::staying_close) struct RecordRow {
     pub id: Uuid,
     pub person_id: Uuid,
     pub local_authority_id: Uuid,
@@ -34,7 +34,6 @@ pub struct RecordRow {
     pub recorded_by_person_id: Option<Uuid>,
     pub value: RecordValue,
     pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
 }
 
 /// The three SSDA903 record tables.
@@ -63,10 +62,7 @@ impl RecordKind {
     }
 }
 
-pub(in crate::staying_close) fn record_row(
-    kind: RecordKind,
-    r: &QueryResult,
-) -> AppResult<RecordRow> {
+fn record_row(kind: RecordKind, r: &QueryResult) -> AppResult<RecordRow> {
     let value = match kind {
         RecordKind::Accommodation => RecordValue::Accommodation {
             kind: AccommodationType::parse(&get::<String>(r, "code")?)?,
@@ -85,7 +81,6 @@ pub(in crate::staying_close) fn record_row(
         recorded_by_person_id: get(r, "recorded_by_person_id")?,
         value,
         created_at: get(r, "created_at")?,
-        updated_at: get(r, "updated_at")?,
     })
 }
 
@@ -185,7 +180,7 @@ pub(in crate::staying_close) async fn insert_record(
 }
 
 /// Closes the person's open accommodation record on the day they move.
-pub(in crate::staying_close) async fn end_accommodation(
+pub(super) async fn end_accommodation(
     db: &impl ConnectionTrait,
     person: Uuid,
     moved_on: NaiveDate,

@@ -15,7 +15,7 @@ use crate::{
 };
 
 #[derive(SimpleObject)]
-pub(in crate::staying_close) struct IndicatorMeasure {
+struct IndicatorMeasure {
     pub count: i64,
     /// Of the cohort, to one decimal place.
     pub percent: f64,
@@ -32,7 +32,7 @@ impl From<service::Measure> for IndicatorMeasure {
 
 /// The national framework indicators for care leavers aged 17-21.
 #[derive(SimpleObject)]
-pub(in crate::staying_close) struct CareLeaverIndicators {
+struct CareLeaverIndicators {
     pub on: NaiveDate,
     /// Care leavers aged 17-21 on the date who had left care by then.
     pub cohort: i64,
@@ -42,7 +42,7 @@ pub(in crate::staying_close) struct CareLeaverIndicators {
 }
 
 #[derive(SimpleObject)]
-pub(in crate::staying_close) struct Oc3Row {
+struct Oc3Row {
     /// CHILD: the SSDA903 child identifier.
     pub child: String,
     /// DOB, dd/mm/yyyy.
@@ -53,7 +53,7 @@ pub(in crate::staying_close) struct Oc3Row {
 }
 
 #[derive(SimpleObject)]
-pub(in crate::staying_close) struct Oc3RuleBreak {
+struct Oc3RuleBreak {
     pub child: String,
     /// The rule's id (see `docs/oc3.md`).
     pub rule: String,
@@ -62,7 +62,7 @@ pub(in crate::staying_close) struct Oc3RuleBreak {
 
 /// The SSDA903 OC3 care leaver table for a collection year.
 #[derive(SimpleObject)]
-pub(in crate::staying_close) struct Oc3Return {
+struct Oc3Return {
     /// The year the collection ends (2026 = 1 April 2025 to 31 March 2026).
     pub year: i32,
     pub rows: Vec<Oc3Row>,
@@ -72,7 +72,7 @@ pub(in crate::staying_close) struct Oc3Return {
     pub rule_breaks: Vec<Oc3RuleBreak>,
 }
 
-pub(in crate::staying_close) async fn audit_report(
+async fn audit_report(
     ctx: &Context<'_>,
     action: AuditAction,
     la: Uuid,
