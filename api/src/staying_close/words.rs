@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::notifications::model::DEFAULT_TIME_ZONE;
 
+/// One field's change in a plan version: `{field, from, to}`.
 pub(super) fn change(field: &str, from: impl Serialize, to: impl Serialize) -> serde_json::Value {
     serde_json::json!({ "field": field, "from": from, "to": to })
 }
@@ -19,6 +20,7 @@ pub(super) fn morning(date: NaiveDate) -> chrono::DateTime<Utc> {
         .map_or_else(|| at.and_utc(), |t| t.with_timezone(&Utc))
 }
 
+/// A date as messages write it: "Monday 23 November 2026".
 pub(super) fn long_date(date: NaiveDate) -> String {
     date.format("%A %-d %B %Y").to_string()
 }
