@@ -9,23 +9,47 @@ use chrono::{Days, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use super::{
-    model::{
-        self, AccommodationType, Activity, AuthoritySettings, CareLeaverCategory, CheckInMode,
-        ClaimKind, ClaimStatus, FactorJudgement, GoalStatus, InTouch, MeetingStatus, PlanEndReason,
-        PlanSection, PlanStatus, SuitabilityFactor,
+use crate::error::AppResult;
+use crate::staying_close::{
+    agreement,
+    claims::{
+        self,
+        model::{ClaimKind, ClaimStatus},
+        store::ClaimRow,
     },
-    store::{
-        self, ClaimRow, GoalRow, Meeting, MeetingRow, NewPlan, NewVersion, RecordRow, RecordValue,
+    dates,
+    goals::{
+        self,
+        model::{GoalStatus, PlanSection},
+        store::GoalRow,
+    },
+    meetings::{
+        self,
+        model::{CheckInMode, MeetingStatus},
+        store::{Meeting, MeetingRow},
+    },
+    plan::{
+        self,
+        model::{PlanEndReason, PlanStatus},
+        store::NewPlan,
+        versions::NewVersion,
+    },
+    profile::{
+        self,
+        model::{AuthoritySettings, CareLeaverCategory},
+    },
+    records::{
+        self,
+        model::{AccommodationType, Activity, FactorJudgement, InTouch, SuitabilityFactor},
+        store::{RecordRow, RecordValue},
     },
 };
-use crate::error::AppResult;
 
 /// A demo young person: email user, (given, family) names, date of birth.
-pub type DemoYoungPerson = (&'static str, (&'static str, &'static str), (i32, u32, u32));
+pub(crate) type DemoYoungPerson = (&'static str, (&'static str, &'static str), (i32, u32, u32));
 
 /// Each authority's young people.
-pub const YOUNG_PEOPLE: [DemoYoungPerson; 6] = [
+pub(crate) const YOUNG_PEOPLE: [DemoYoungPerson; 6] = [
     ("young.person", ("Jamie", "Leaver"), (2007, 3, 14)),
     ("young.person.two", ("Riley", "Leaver"), (2006, 11, 2)),
     ("young.person.three", ("Alexis", "Brook"), (2008, 1, 20)),
@@ -34,7 +58,7 @@ pub const YOUNG_PEOPLE: [DemoYoungPerson; 6] = [
     ("young.person.six", ("Quinn", "Field"), (2006, 4, 30)),
 ];
 
-pub struct Authority {
+pub(crate) struct Authority {
     pub id: Uuid,
     /// The children's home the young people left.
     pub home: Uuid,
@@ -85,9 +109,13 @@ fn assessment(unsuitable: &[SuitabilityFactor]) -> String {
 
 /// Loads the authority's demo plans; young people who already have a
 /// profile are left alone (safe to run again).
-pub async fn load(db: &impl ConnectionTrait, la: Authority, people: &[Uuid]) -> AppResult<()> {
+pub(crate) async fn load(
+    db: &impl ConnectionTrait,
+    la: Authority,
+    people: &[Uuid],
+) -> AppResult<()> {
     if la.extends_to_25 {
-        store::save_settings(
+        profile::store::save_settings(
             db,
             la.id,
             AuthoritySettings {
@@ -104,23 +132,23 @@ pub async fn load(db: &impl ConnectionTrait, la: Authority, people: &[Uuid]) -> 
         .zip(YOUNG_PEOPLE.iter())
         .enumerate()
     {
-        if store::care_leaver(db, *person).await?.is_some() {
+        if profile::store::care_leaver(db, *person).await?.is_some() {
             continue;
         }
         let born = NaiveDate::from_ymd_opt(born.0, born.1, born.2).unwrap_or(today);
         let category = match situation {
             Situation::NoPlanYet => CareLeaverCategory::Eligible,
-            _ if model::age_on(born, today) < 18 => CareLeaverCategory::Relevant,
+            _ if dates::age_on(born, today) < 18 => CareLeaverCategory::Relevant,
             _ => CareLeaverCategory::FormerRelevant,
         };
         let left_care_on = match situation {
             Situation::NoPlanYet => None,
-            _ => Some(model::birthday(born, 18).min(days_ago(today, 120))),
+            _ => Some(dates::birthday(born, 18).min(days_ago(today, 120))),
         };
         let child_ref = format!("DEMO{}{:02}", la.index, n + 1);
-        store::save_care_leaver(
+        profile::store::save_care_leaver(
             db,
-            store::CareLeaverChange {
+            profile::store::CareLeaverChange {
                 person_id: *person,
                 local_authority_id: la.id,
                 child_ref: &child_ref,
@@ -135,9 +163,9 @@ pub async fn load(db: &impl ConnectionTrait, la: Authority, people: &[Uuid]) -> 
         }
         let start = days_ago(today, 110);
         let support_to = if la.extends_to_25 { 25 } else { 21 };
-        let end = model::birthday(born, 21)
+        let end = dates::birthday(born, 21)
             .max(days_ahead(today, 200))
-            .min(model::birthday(born, support_to));
+            .min(dates::birthday(born, support_to));
         let (status, check_in_due, review_due) = match situation {
             Situation::Overdue => (PlanStatus::Active, days_ago(today, 5), days_ago(today, 2)),
             Situation::DraftShared => (
@@ -152,7 +180,7 @@ pub async fn load(db: &impl ConnectionTrait, la: Authority, people: &[Uuid]) -> 
             ),
         };
         let plan = Uuid::now_v7();
-        store::insert_plan(
+        plan::store::insert_plan(
             db,
             &NewPlan {
                 id: plan,
@@ -191,7 +219,7 @@ pub async fn load(db: &impl ConnectionTrait, la: Authority, people: &[Uuid]) -> 
             ),
         ];
         for (section, title, helper, goal_status) in goals {
-            store::save_goal(
+            goals::store::save_goal(
                 db,
                 &GoalRow {
                     id: Uuid::now_v7(),
@@ -215,7 +243,7 @@ pub async fn load(db: &impl ConnectionTrait, la: Authority, people: &[Uuid]) -> 
             (Meeting::Review, review_due, None),
         ];
         for (kind, due_on, held_on) in meetings {
-            store::save_meeting(
+            meetings::store::save_meeting(
                 db,
                 kind,
                 &MeetingRow {
@@ -240,7 +268,7 @@ pub async fn load(db: &impl ConnectionTrait, la: Authority, people: &[Uuid]) -> 
             )
             .await?;
         }
-        store::insert_version(
+        plan::versions::insert_version(
             db,
             NewVersion {
                 plan_id: plan,
@@ -266,15 +294,15 @@ pub async fn load(db: &impl ConnectionTrait, la: Authority, people: &[Uuid]) -> 
         )
         .await?;
         match situation {
-            Situation::DraftShared => store::touch_shared(db, plan, 1).await?,
+            Situation::DraftShared => agreement::store::touch_shared(db, plan, 1).await?,
             Situation::Ended => {
-                store::update_plan(
+                plan::store::update_plan(
                     db,
                     plan,
-                    store::PlanFields {
+                    plan::store::PlanFields {
                         status: Some(PlanStatus::Ended),
                         end_reason: Some(PlanEndReason::MovedAway),
-                        ..store::PlanFields::default()
+                        ..plan::store::PlanFields::default()
                     },
                 )
                 .await?;
@@ -325,7 +353,7 @@ pub async fn load(db: &impl ConnectionTrait, la: Authority, people: &[Uuid]) -> 
             RecordValue::InTouch(in_touch),
         ];
         for value in values {
-            store::insert_record(
+            records::store::insert_record(
                 db,
                 &RecordRow {
                     id: Uuid::now_v7(),
@@ -335,7 +363,6 @@ pub async fn load(db: &impl ConnectionTrait, la: Authority, people: &[Uuid]) -> 
                     recorded_by_person_id: la.personal_adviser,
                     value,
                     created_at: now,
-                    updated_at: now,
                 },
             )
             .await?;
@@ -373,7 +400,7 @@ pub async fn load(db: &impl ConnectionTrait, la: Authority, people: &[Uuid]) -> 
         };
         for (kind, amount, purpose, claim_status) in claims {
             let decided = matches!(claim_status, ClaimStatus::Approved | ClaimStatus::Paid);
-            store::save_claim(
+            claims::store::save_claim(
                 db,
                 &ClaimRow {
                     id: Uuid::now_v7(),

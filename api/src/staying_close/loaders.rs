@@ -12,49 +12,61 @@ use async_graphql::dataloader::Loader;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::{
-    model::{self, ClaimKind},
-    store::{
-        self, ClaimRow, CommentRow, GoalRow, Meeting, MeetingRow, ProgressRow, RecordKind,
-        RecordRow, ResponseRow,
+use crate::staying_close::{
+    agreement::{
+        self,
+        store::{CommentRow, ResponseRow},
+    },
+    claims::{self, model::ClaimKind, store::ClaimRow},
+    goals::{
+        self,
+        store::{GoalRow, ProgressRow},
+    },
+    meetings::{
+        self,
+        store::{Meeting, MeetingRow},
+    },
+    records::{
+        self,
+        store::{RecordKind, RecordRow},
     },
 };
 
 /// A plan's goals (not removed), in the order they were added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct GoalsOf(pub Uuid);
+pub(super) struct GoalsOf(pub(super) Uuid);
 
 /// A goal's progress updates, oldest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ProgressOf(pub Uuid);
+pub(super) struct ProgressOf(pub(super) Uuid);
 
 /// A plan's next planned check-in or review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct NextMeeting(pub Meeting, pub Uuid);
+pub(super) struct NextMeeting(pub(super) Meeting, pub(super) Uuid);
 
 /// A plan's check-ins or reviews, planned and held, by due date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct MeetingsOf(pub Meeting, pub Uuid);
+pub(super) struct MeetingsOf(pub(super) Meeting, pub(super) Uuid);
 
 /// A young person's claims, newest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ClaimsOf(pub Uuid);
+pub(super) struct ClaimsOf(pub(super) Uuid);
 
 /// What is left of each allowance and bursary for a young person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct EntitlementsOf(pub Uuid);
+pub(super) struct EntitlementsOf(pub(super) Uuid);
 
 /// The comments on a plan, oldest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CommentsOf(pub Uuid);
+pub(super) struct CommentsOf(pub(super) Uuid);
 
 /// The young person's answers to a plan's shared versions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ResponsesOf(pub Uuid);
+pub(super) struct ResponsesOf(pub(super) Uuid);
 
 /// A young person's SSDA903 records of one kind, newest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RecordsOf(pub RecordKind, pub Uuid);
+pub(super) struct RecordsOf(pub(super) RecordKind, pub(super) Uuid);
 
 pub struct PlanLoader {
     pub db: DatabaseConnection,
@@ -80,7 +92,7 @@ impl Loader<GoalsOf> for PlanLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[GoalsOf]) -> Result<HashMap<GoalsOf, Vec<GoalRow>>, Self::Error> {
-        let found = store::goals_of_plans(&self.db, &ids(keys, |k| k.0)).await?;
+        let found = goals::store::goals_of_plans(&self.db, &ids(keys, |k| k.0)).await?;
         Ok(for_each(keys, |k| k.0, found))
     }
 }
@@ -93,7 +105,7 @@ impl Loader<ProgressOf> for PlanLoader {
         &self,
         keys: &[ProgressOf],
     ) -> Result<HashMap<ProgressOf, Vec<ProgressRow>>, Self::Error> {
-        let found = store::progress_of_goals(&self.db, &ids(keys, |k| k.0)).await?;
+        let found = goals::store::progress_of_goals(&self.db, &ids(keys, |k| k.0)).await?;
         Ok(for_each(keys, |k| k.0, found))
     }
 }
@@ -145,7 +157,7 @@ impl Loader<NextMeeting> for PlanLoader {
             keys,
             |k| (k.0, k.1),
             NextMeeting,
-            |kind, plans| async move { store::planned_meetings(&self.db, kind, &plans).await },
+            |kind, plans| async move { meetings::store::planned_meetings(&self.db, kind, &plans).await },
         )
         .await
     }
@@ -159,9 +171,15 @@ impl Loader<MeetingsOf> for PlanLoader {
         &self,
         keys: &[MeetingsOf],
     ) -> Result<HashMap<MeetingsOf, Vec<MeetingRow>>, Self::Error> {
-        per_kind(&MEETINGS, keys, |k| (k.0, k.1), MeetingsOf, |kind, plans| async move {
-            store::meetings_of_plans(&self.db, kind, &plans, false).await
-        })
+        per_kind(
+            &MEETINGS,
+            keys,
+            |k| (k.0, k.1),
+            MeetingsOf,
+            |kind, plans| async move {
+                meetings::store::meetings_of_plans(&self.db, kind, &plans, false).await
+            },
+        )
         .await
     }
 }
@@ -174,21 +192,21 @@ impl Loader<ClaimsOf> for PlanLoader {
         &self,
         keys: &[ClaimsOf],
     ) -> Result<HashMap<ClaimsOf, Vec<ClaimRow>>, Self::Error> {
-        let found = store::claims_of_people(&self.db, &ids(keys, |k| k.0)).await?;
+        let found = claims::store::claims_of_people(&self.db, &ids(keys, |k| k.0)).await?;
         Ok(for_each(keys, |k| k.0, found))
     }
 }
 
 impl Loader<EntitlementsOf> for PlanLoader {
-    type Value = Vec<model::Entitlement>;
+    type Value = Vec<claims::model::Entitlement>;
     type Error = async_graphql::Error;
 
     async fn load(
         &self,
         keys: &[EntitlementsOf],
-    ) -> Result<HashMap<EntitlementsOf, Vec<model::Entitlement>>, Self::Error> {
-        let caps = store::caps(&self.db).await?;
-        let mut claimed = store::claimed_by_people(&self.db, &ids(keys, |k| k.0)).await?;
+    ) -> Result<HashMap<EntitlementsOf, Vec<claims::model::Entitlement>>, Self::Error> {
+        let caps = claims::store::caps(&self.db).await?;
+        let mut claimed = claims::store::claimed_by_people(&self.db, &ids(keys, |k| k.0)).await?;
         let today = crate::clock::today();
         Ok(keys
             .iter()
@@ -199,7 +217,7 @@ impl Loader<EntitlementsOf> for PlanLoader {
                     .map(|&kind| {
                         let of_kind = so_far.get(&kind).copied().unwrap_or_default();
                         let caps = caps.get(&kind).map(Vec::as_slice).unwrap_or_default();
-                        model::entitlement(kind, caps, of_kind, today)
+                        claims::model::entitlement(kind, caps, of_kind, today)
                     })
                     .collect();
                 (*key, entitlements)
@@ -216,7 +234,7 @@ impl Loader<CommentsOf> for PlanLoader {
         &self,
         keys: &[CommentsOf],
     ) -> Result<HashMap<CommentsOf, Vec<CommentRow>>, Self::Error> {
-        let found = store::comments_on_plans(&self.db, &ids(keys, |k| k.0)).await?;
+        let found = agreement::store::comments_on_plans(&self.db, &ids(keys, |k| k.0)).await?;
         Ok(for_each(keys, |k| k.0, found))
     }
 }
@@ -229,7 +247,7 @@ impl Loader<ResponsesOf> for PlanLoader {
         &self,
         keys: &[ResponsesOf],
     ) -> Result<HashMap<ResponsesOf, Vec<ResponseRow>>, Self::Error> {
-        let found = store::responses_to_plans(&self.db, &ids(keys, |k| k.0)).await?;
+        let found = agreement::store::responses_to_plans(&self.db, &ids(keys, |k| k.0)).await?;
         Ok(for_each(keys, |k| k.0, found))
     }
 }
@@ -252,7 +270,9 @@ impl Loader<RecordsOf> for PlanLoader {
             keys,
             |k| (k.0, k.1),
             RecordsOf,
-            |kind, people| async move { store::records_of_people(&self.db, kind, &people).await },
+            |kind, people| async move {
+                records::store::records_of_people(&self.db, kind, &people).await
+            },
         )
         .await
     }

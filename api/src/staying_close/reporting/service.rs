@@ -16,9 +16,14 @@ use chrono::{Months, NaiveDate};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use super::{
-    model::{self, AccommodationType, Activity, InTouch},
-    store::{self, CareLeaverRow, RecordKind, RecordRow, RecordValue},
+use crate::staying_close::{
+    dates,
+    profile::{self, store::CareLeaverRow},
+    records::{
+        self,
+        model::{AccommodationType, Activity, InTouch},
+        store::{RecordKind, RecordRow, RecordValue},
+    },
 };
 use crate::{
     audit::{AuditAction, AuditEntry},
@@ -27,14 +32,14 @@ use crate::{
 
 /// Counts and percentages for one indicator.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Measure {
+pub(super) struct Measure {
     pub count: i64,
     /// Of the cohort, to one decimal place (0 when the cohort is empty).
     pub percent: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Indicators {
+pub(super) struct Indicators {
     pub on: NaiveDate,
     /// Care leavers aged 17-21 on the date who had left care by then.
     pub cohort: i64,
@@ -74,19 +79,19 @@ async fn history(
     // PostgreSQL's date range, which NaiveDate::MIN is not).
     let from = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(to);
     Ok([
-        store::authority_records(db, RecordKind::InTouch, la, from, to).await?,
-        store::authority_records(db, RecordKind::Activity, la, from, to).await?,
-        store::authority_records(db, RecordKind::Accommodation, la, from, to).await?,
+        records::store::authority_records(db, RecordKind::InTouch, la, from, to).await?,
+        records::store::authority_records(db, RecordKind::Activity, la, from, to).await?,
+        records::store::authority_records(db, RecordKind::Accommodation, la, from, to).await?,
     ])
 }
 
 /// The national framework indicators for an authority on a date.
-pub async fn indicators(
+pub(super) async fn indicators(
     db: &impl ConnectionTrait,
     la: Uuid,
     on: NaiveDate,
 ) -> AppResult<Indicators> {
-    let leavers = store::care_leavers_of(db, la).await?;
+    let leavers = profile::store::care_leavers_of(db, la).await?;
     let [touch, activity, accommodation] = history(db, la, on).await?;
     let touch = latest_by_person(&touch, on);
     let activity = latest_by_person(&activity, on);
@@ -97,7 +102,7 @@ pub async fn indicators(
         let Some(born) = leaver.date_of_birth else {
             continue;
         };
-        let age = model::age_on(born, on);
+        let age = dates::age_on(born, on);
         let left = leaver.left_care_on.is_some_and(|d| d <= on);
         if !(17..=21).contains(&age) || !left {
             continue;
@@ -136,7 +141,7 @@ pub async fn indicators(
 
 /// One OC3 row, as DfE expects it (blank fields are empty strings).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Oc3Row {
+pub(super) struct Oc3Row {
     pub child: String,
     /// dd/mm/yyyy.
     pub dob: String,
@@ -149,14 +154,14 @@ pub struct Oc3Row {
 
 /// A rule a row breaks, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleBreak {
+pub(super) struct RuleBreak {
     pub child: String,
     pub rule: &'static str,
     pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Oc3Return {
+pub(super) struct Oc3Return {
     /// The year the collection ends (2026 = 1 April 2025 to 31 March 2026).
     pub year: i32,
     pub rows: Vec<Oc3Row>,
@@ -188,7 +193,7 @@ pub const RULES: [(&str, &str); 5] = [
 ];
 
 /// The collection year's first and last days.
-pub fn collection_year(year: i32) -> AppResult<(NaiveDate, NaiveDate)> {
+fn collection_year(year: i32) -> AppResult<(NaiveDate, NaiveDate)> {
     let bad = || AppError::bad_input("year", "must be a collection year such as 2026");
     if !(2000..=2100).contains(&year) {
         return Err(bad());
@@ -199,9 +204,9 @@ pub fn collection_year(year: i32) -> AppResult<(NaiveDate, NaiveDate)> {
 }
 
 /// Builds the OC3 table for an authority and collection year.
-pub async fn oc3(db: &impl ConnectionTrait, la: Uuid, year: i32) -> AppResult<Oc3Return> {
+pub(super) async fn oc3(db: &impl ConnectionTrait, la: Uuid, year: i32) -> AppResult<Oc3Return> {
     let (from, to) = collection_year(year)?;
-    let leavers = store::care_leavers_of(db, la).await?;
+    let leavers = profile::store::care_leavers_of(db, la).await?;
     let last_window_end = to.checked_add_months(Months::new(1)).unwrap_or(to);
     let [touch, activity, accommodation] = history(db, la, last_window_end).await?;
     let by_person = |rows: Vec<RecordRow>| {
@@ -229,7 +234,7 @@ pub async fn oc3(db: &impl ConnectionTrait, la: Uuid, year: i32) -> AppResult<Oc
             continue;
         };
         for age in 17..=21 {
-            let birthday = model::birthday(born, age);
+            let birthday = dates::birthday(born, age);
             if birthday < from || birthday > to {
                 continue;
             }
@@ -383,7 +388,7 @@ fn ordinal(n: u32) -> String {
 }
 
 /// The OC3 table as DfE's CSV: a header, then one line per row.
-pub fn oc3_csv(rows: &[Oc3Row]) -> String {
+pub(super) fn oc3_csv(rows: &[Oc3Row]) -> String {
     let mut out = String::from("CHILD,DOB,IN_TOUCH,ACTIV,ACCOM\n");
     for r in rows {
         let fields = [&r.child, &r.dob, &r.in_touch, &r.activ, &r.accom];
@@ -403,7 +408,7 @@ fn csv_field(value: &str) -> String {
 }
 
 /// The rule report, one line per break: `CHILD rule: reason`.
-pub fn rule_report(breaks: &[RuleBreak]) -> String {
+fn rule_report(breaks: &[RuleBreak]) -> String {
     breaks
         .iter()
         .map(|b| format!("{} {}: {}\n", b.child, b.rule, b.reason))
@@ -411,12 +416,12 @@ pub fn rule_report(breaks: &[RuleBreak]) -> String {
 }
 
 /// The columns of an OC3 row, as audit records name them.
-pub const OC3_FIELDS: &[&str] = &["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"];
+const OC3_FIELDS: &[&str] = &["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"];
 
 /// The audit records of reading an OC3 return: the return as a whole, and
 /// each young person in it (so their activity log shows it). `by` names
 /// the action, who and the request; the rest is filled in here.
-pub fn oc3_audit<'a>(by: &AuditEntry<'a>, la: Uuid, rows: &[Oc3Row]) -> Vec<AuditEntry<'a>> {
+pub(super) fn oc3_audit<'a>(by: &AuditEntry<'a>, la: Uuid, rows: &[Oc3Row]) -> Vec<AuditEntry<'a>> {
     std::iter::once(("LocalAuthority", la, None))
         .chain(
             rows.iter()
@@ -462,5 +467,5 @@ pub async fn export_oc3(db: &impl ConnectionTrait, ons_code: &str, year: i32) ->
 }
 
 #[cfg(test)]
-#[path = "reporting_tests.rs"]
+#[path = "service_tests.rs"]
 mod tests;

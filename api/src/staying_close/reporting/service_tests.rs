@@ -3,7 +3,7 @@
 use chrono::Utc;
 
 use super::*;
-use crate::staying_close::model::CareLeaverCategory;
+use crate::staying_close::profile::model::CareLeaverCategory;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -33,7 +33,6 @@ fn record(on: NaiveDate, value: RecordValue) -> RecordRow {
         recorded_by_person_id: None,
         value,
         created_at: Utc::now(),
-        updated_at: Utc::now(),
     }
 }
 
@@ -57,7 +56,7 @@ fn row(
     accommodation: &[RecordRow],
 ) -> (Oc3Row, Vec<RuleBreak>) {
     let mut breaks = Vec::new();
-    let birthday = model::birthday(l.date_of_birth.unwrap(), age);
+    let birthday = dates::birthday(l.date_of_birth.unwrap(), age);
     let r = oc3_row(
         l,
         birthday,

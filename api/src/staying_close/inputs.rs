@@ -1,0 +1,42 @@
+//! From GraphQL inputs to service calls: the call, typed ids and fields
+//! that may be left out, set or cleared.
+
+use async_graphql::{ID, MaybeUndefined};
+use uuid::Uuid;
+
+use crate::{
+    change::Call,
+    error::AppResult,
+    graphql::{context::RequestCtx, relay::decode_typed_id},
+};
+
+pub(super) fn call<'a>(request: &'a RequestCtx, client_mutation_id: Option<&'a str>) -> Call<'a> {
+    Call {
+        db: &request.db,
+        viewer: &request.viewer,
+        request_id: &request.request_id,
+        client_mutation_id,
+    }
+}
+
+pub(super) fn id_of(field: &str, id: &ID, type_name: &str) -> AppResult<Uuid> {
+    decode_typed_id(field, id, type_name)
+}
+
+pub(super) fn maybe<T: Clone>(value: &MaybeUndefined<T>) -> Option<Option<T>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(v.clone())),
+    }
+}
+
+pub(super) fn maybe_id(
+    field: &str,
+    value: &MaybeUndefined<ID>,
+    type_name: &str,
+) -> AppResult<Option<Option<Uuid>>> {
+    maybe(value)
+        .map(|v| v.map(|id| id_of(field, &id, type_name)).transpose())
+        .transpose()
+}

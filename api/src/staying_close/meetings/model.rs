@@ -1,0 +1,73 @@
+//! Check-ins and reviews: how they happen, their state, and their
+//! timescales.
+
+use chrono::{Months, NaiveDate};
+
+use crate::error::{AppError, AppResult};
+use crate::stored_enum;
+
+stored_enum! {
+    CheckInMode as "CheckInMode" {
+        InPerson = "in_person",
+        Phone = "phone",
+        Video = "video",
+        Message = "message",
+    }
+}
+
+stored_enum! {
+    /// A check-in's or review's state.
+    MeetingStatus as "MeetingStatus" {
+        Planned = "planned",
+        Held = "held",
+        /// Planned but did not happen.
+        Missed = "missed",
+    }
+}
+
+/// A planned check-in or review is overdue once its due date has passed
+/// (callers check it was not held; the caseload filters apply the same
+/// rule in SQL).
+pub(in crate::staying_close) fn is_overdue(due_on: NaiveDate, today: NaiveDate) -> bool {
+    due_on < today
+}
+
+/// When the next review is due: the interval after the last review held
+/// (or after the plan started), unless one was asked for sooner.
+pub(in crate::staying_close) fn next_review_due(
+    last_held_or_start: NaiveDate,
+    interval_months: u32,
+    requested: Option<NaiveDate>,
+) -> NaiveDate {
+    let routine = last_held_or_start
+        .checked_add_months(Months::new(interval_months))
+        .unwrap_or(last_held_or_start);
+    requested.map_or(routine, |r| r.min(routine))
+}
+
+/// When the next check-in is due: the interval after the last one held
+/// (or after the plan started).
+pub(in crate::staying_close) fn next_check_in_due(
+    last_held_or_start: NaiveDate,
+    interval_days: u32,
+) -> NaiveDate {
+    last_held_or_start
+        .checked_add_days(chrono::Days::new(u64::from(interval_days)))
+        .unwrap_or(last_held_or_start)
+}
+
+/// A check-in interval from input: 7 to 56 days (the statutory visit is
+/// at least every 8 weeks; shorter is allowed, longer is not).
+pub(in crate::staying_close) fn check_in_interval(days: i32) -> AppResult<u32> {
+    if !(7..=56).contains(&days) {
+        return Err(AppError::bad_input(
+            "checkInIntervalDays",
+            "must be between 7 and 56 days (a personal adviser visits at least every 8 weeks)",
+        ));
+    }
+    Ok(u32::try_from(days).unwrap_or(56))
+}
+
+#[cfg(test)]
+#[path = "model_tests.rs"]
+mod tests;

@@ -1,0 +1,184 @@
+//! Storage of check-ins and reviews (one shape, two tables).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, QueryResult, Value};
+use uuid::Uuid;
+
+use super::model::{CheckInMode, MeetingStatus};
+use crate::staying_close::rows::{first, get, grouped};
+use crate::{
+    db::raw::{exec, query},
+    error::AppResult,
+};
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(in crate::staying_close) struct MeetingRow {
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    pub due_on: NaiveDate,
+    pub held_on: Option<NaiveDate>,
+    pub held_by_person_id: Option<Uuid>,
+    pub note: Option<String>,
+    pub status: MeetingStatus,
+    /// Check-ins only.
+    pub mode: Option<CheckInMode>,
+    /// Reviews only.
+    pub requested_by_young_person: bool,
+    pub reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Check-ins and reviews share a shape; this says which table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(in crate::staying_close) enum Meeting {
+    CheckIn,
+    Review,
+}
+
+impl Meeting {
+    fn select(self) -> &'static str {
+        match self {
+            Meeting::CheckIn => {
+                "SELECT id, plan_id, due_on, held_on, held_by_person_id, note, status, mode, \
+                 FALSE AS requested_by_young_person, NULL AS reason, created_at, updated_at \
+                 FROM check_ins"
+            }
+            Meeting::Review => {
+                "SELECT id, plan_id, due_on, held_on, held_by_person_id, note, status, \
+                 NULL AS mode, requested_by_young_person, reason, created_at, updated_at \
+                 FROM reviews"
+            }
+        }
+    }
+}
+
+fn meeting_row(r: &QueryResult) -> AppResult<MeetingRow> {
+    Ok(MeetingRow {
+        id: get(r, "id")?,
+        plan_id: get(r, "plan_id")?,
+        due_on: get(r, "due_on")?,
+        held_on: get(r, "held_on")?,
+        held_by_person_id: get(r, "held_by_person_id")?,
+        note: get(r, "note")?,
+        status: MeetingStatus::parse(&get::<String>(r, "status")?)?,
+        mode: get::<Option<String>>(r, "mode")?
+            .map(|m| CheckInMode::parse(&m))
+            .transpose()?,
+        requested_by_young_person: get(r, "requested_by_young_person")?,
+        reason: get(r, "reason")?,
+        created_at: get(r, "created_at")?,
+        updated_at: get(r, "updated_at")?,
+    })
+}
+
+/// A plan's check-ins or reviews, by due date.
+pub(in crate::staying_close) async fn meetings(
+    db: &impl ConnectionTrait,
+    kind: Meeting,
+    plan: Uuid,
+) -> AppResult<Vec<MeetingRow>> {
+    let mut found = meetings_of_plans(db, kind, &[plan], false).await?;
+    Ok(found.remove(&plan).unwrap_or_default())
+}
+
+/// The check-ins or reviews of several plans (`planned_only`: those not
+/// yet held), by plan, by due date.
+pub(in crate::staying_close) async fn meetings_of_plans(
+    db: &impl ConnectionTrait,
+    kind: Meeting,
+    plans: &[Uuid],
+    planned_only: bool,
+) -> AppResult<HashMap<Uuid, Vec<MeetingRow>>> {
+    let filter = if planned_only {
+        " AND status = 'planned'"
+    } else {
+        ""
+    };
+    grouped(
+        db,
+        kind.select(),
+        "plan_id",
+        filter,
+        "due_on, id",
+        plans,
+        meeting_row,
+        |m| m.plan_id,
+    )
+    .await
+}
+
+/// The planned (not yet held) meeting of each of several plans.
+pub(in crate::staying_close) async fn planned_meetings(
+    db: &impl ConnectionTrait,
+    kind: Meeting,
+    plans: &[Uuid],
+) -> AppResult<HashMap<Uuid, MeetingRow>> {
+    let all = meetings_of_plans(db, kind, plans, true).await?;
+    Ok(all
+        .into_iter()
+        .filter_map(|(plan, rows)| Some((plan, rows.into_iter().next()?)))
+        .collect())
+}
+
+/// The planned (not yet held) one, if any.
+pub(super) async fn planned_meeting(
+    db: &impl ConnectionTrait,
+    kind: Meeting,
+    plan: Uuid,
+) -> AppResult<Option<MeetingRow>> {
+    let rows = query(
+        db,
+        &format!(
+            "{} WHERE plan_id = $1 AND status = 'planned' ORDER BY due_on, id LIMIT 1",
+            kind.select()
+        ),
+        vec![plan.into()],
+    )
+    .await?;
+    first(rows, meeting_row)
+}
+
+pub(in crate::staying_close) async fn save_meeting(
+    db: &impl ConnectionTrait,
+    kind: Meeting,
+    m: &MeetingRow,
+) -> AppResult<()> {
+    let (sql, extra): (&str, Vec<Value>) = match kind {
+        Meeting::CheckIn => (
+            "INSERT INTO check_ins (id, plan_id, due_on, held_on, held_by_person_id, note, status, \
+             created_at, updated_at, mode) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT (id) DO UPDATE SET due_on = excluded.due_on, held_on = excluded.held_on, \
+             held_by_person_id = excluded.held_by_person_id, note = excluded.note, \
+             status = excluded.status, updated_at = excluded.updated_at, mode = excluded.mode",
+            vec![m.mode.map(|x| x.as_str().to_string()).into()],
+        ),
+        Meeting::Review => (
+            "INSERT INTO reviews (id, plan_id, due_on, held_on, held_by_person_id, note, status, \
+             created_at, updated_at, requested_by_young_person, reason) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             ON CONFLICT (id) DO UPDATE SET due_on = excluded.due_on, held_on = excluded.held_on, \
+             held_by_person_id = excluded.held_by_person_id, note = excluded.note, \
+             status = excluded.status, updated_at = excluded.updated_at, \
+             requested_by_young_person = excluded.requested_by_young_person, \
+             reason = excluded.reason",
+            vec![m.requested_by_young_person.into(), m.reason.clone().into()],
+        ),
+    };
+    let mut params: Vec<Value> = vec![
+        m.id.into(),
+        m.plan_id.into(),
+        m.due_on.into(),
+        m.held_on.into(),
+        m.held_by_person_id.into(),
+        m.note.clone().into(),
+        m.status.as_str().into(),
+        m.created_at.into(),
+        m.updated_at.into(),
+    ];
+    params.extend(extra);
+    exec(db, sql, params).await?;
+    Ok(())
+}

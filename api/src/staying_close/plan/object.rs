@@ -1,0 +1,571 @@
+//! The `StayingClosePlan` GraphQL type: its fields, read through the
+//! request's loaders, and its audited reads.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, Json, Object, SimpleObject, connection::Connection};
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use super::{
+    model::{PlanEndReason, PlanStatus},
+    store::{self, PlanRow},
+    versions,
+};
+use crate::audit::AuditAction;
+use crate::clock::today;
+use crate::graphql::reads::{self, Read};
+use crate::identity::directory;
+use crate::paging::PageRequest;
+use crate::staying_close::{
+    agreement::graphql::{PlanComment, PlanResponse},
+    claims::{
+        graphql::{Claim, Entitlement},
+        store::ClaimRow,
+    },
+    goals::{
+        self,
+        graphql::PlanGoal,
+        model::{GoalStatus, PlanSection},
+    },
+    loaders::{
+        ClaimsOf, CommentsOf, EntitlementsOf, GoalsOf, MeetingsOf, NextMeeting, RecordsOf,
+        ResponsesOf,
+    },
+    meetings::{self, graphql::PlanMeeting, store::Meeting},
+    profile::graphql::CareLeaverProfile,
+    records::{
+        self,
+        graphql::{AccommodationRecord, ActivityRecord, InTouchRecord, accommodation},
+        store::{RecordKind, RecordValue},
+    },
+};
+use crate::{
+    error::{AppError, AppResult},
+    graphql::{
+        context::RequestCtx,
+        relay::{connection, connection_cost, encode_id},
+    },
+    policy::{self, Action},
+};
+
+/// A young person's Staying Close plan.
+#[derive(Clone)]
+pub struct StayingClosePlan {
+    id: ID,
+    row: Box<PlanRow>,
+    /// The home screen's data when it was read with the plan.
+    home: Option<Arc<Preloaded>>,
+}
+
+struct Preloaded {
+    goals: Vec<goals::store::GoalRow>,
+    progress: Arc<Vec<goals::store::ProgressRow>>,
+    next_check_in: Option<meetings::store::MeetingRow>,
+    claims: Vec<ClaimRow>,
+}
+
+impl From<PlanRow> for StayingClosePlan {
+    fn from(row: PlanRow) -> Self {
+        StayingClosePlan {
+            id: encode_id("StayingClosePlan", row.id),
+            row: Box::new(row),
+            home: None,
+        }
+    }
+}
+
+impl From<store::Home> for StayingClosePlan {
+    fn from(home: store::Home) -> Self {
+        let mut plan = StayingClosePlan::from(home.plan);
+        plan.home = Some(Arc::new(Preloaded {
+            goals: home.goals,
+            progress: Arc::new(home.progress),
+            next_check_in: home.next_check_in,
+            claims: home.claims,
+        }));
+        plan
+    }
+}
+
+/// Someone's name and how to reach them about the plan.
+#[derive(SimpleObject, Clone)]
+pub(super) struct WorkerContact {
+    /// Global id (a `Person`), as used in `keyWorkerId`/`personalAdviserId`.
+    pub id: ID,
+    pub given_name: String,
+    pub family_name: String,
+    pub email: Option<String>,
+    /// The organisation they work for (the children's home, the team).
+    pub organisation: Option<String>,
+}
+
+impl From<directory::WorkerRow> for WorkerContact {
+    fn from(w: directory::WorkerRow) -> Self {
+        WorkerContact {
+            id: encode_id("Person", w.person_id),
+            given_name: w.given_name,
+            family_name: w.family_name,
+            email: w.email,
+            organisation: w.organisation,
+        }
+    }
+}
+
+/// A goal as it was in an earlier version.
+#[derive(SimpleObject, Clone, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GoalSnapshot {
+    pub section: PlanSection,
+    pub title: String,
+    pub who_helps: Option<String>,
+    pub target_date: Option<NaiveDate>,
+    pub status: GoalStatus,
+}
+
+/// The plan as it was at a version.
+#[derive(SimpleObject, Clone, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PlanSnapshot {
+    pub status: PlanStatus,
+    pub end_reason: Option<PlanEndReason>,
+    pub start_date: NaiveDate,
+    pub planned_end_date: NaiveDate,
+    pub check_in_interval_days: i32,
+    pub next_check_in_due: Option<NaiveDate>,
+    pub next_review_due: Option<NaiveDate>,
+    pub goals: Vec<GoalSnapshot>,
+}
+
+/// One version of a plan: who changed what, when, and the plan as it
+/// then was.
+#[derive(SimpleObject, Clone)]
+struct PlanVersion {
+    pub version: i32,
+    pub changed_at: DateTime<Utc>,
+    pub changed_by_name: Option<String>,
+    /// What kind of change made it (`goal.add`, `check_in.log`, ...).
+    pub summary: String,
+    /// The fields that changed, each `{field, from, to}`, or what was
+    /// added or removed.
+    pub changes: Json<serde_json::Value>,
+    pub plan: PlanSnapshot,
+}
+
+impl TryFrom<versions::VersionRow> for PlanVersion {
+    type Error = AppError;
+    fn try_from(v: versions::VersionRow) -> AppResult<Self> {
+        Ok(PlanVersion {
+            version: v.version,
+            changed_at: v.changed_at,
+            changed_by_name: v.changed_by_name,
+            summary: v.summary,
+            changes: Json(serde_json::from_str(&v.changes).map_err(AppError::internal)?),
+            plan: serde_json::from_str(&v.snapshot).map_err(AppError::internal)?,
+        })
+    }
+}
+
+#[Object]
+impl StayingClosePlan {
+    /// Global id.
+    pub async fn id(&self) -> &ID {
+        &self.id
+    }
+    async fn status(&self) -> PlanStatus {
+        self.row.status
+    }
+    async fn end_reason(&self) -> Option<PlanEndReason> {
+        self.row.end_reason
+    }
+    async fn start_date(&self) -> NaiveDate {
+        self.row.start_date
+    }
+    /// The 21st birthday by default; up to the 25th where the authority
+    /// extends support.
+    async fn planned_end_date(&self) -> NaiveDate {
+        self.row.planned_end_date
+    }
+    /// Changes name it as `expectedVersion`; a stale one is CONFLICT.
+    async fn version(&self) -> i32 {
+        self.row.version
+    }
+    /// The version shared with the young person to agree, if any.
+    async fn shared_version(&self) -> Option<i32> {
+        self.row.shared_version
+    }
+    async fn check_in_interval_days(&self) -> i32 {
+        self.row.check_in_interval_days
+    }
+    async fn next_check_in_due(&self) -> Option<NaiveDate> {
+        self.row.next_check_in_due.filter(|_| self.open())
+    }
+    async fn next_review_due(&self) -> Option<NaiveDate> {
+        self.row.next_review_due.filter(|_| self.open())
+    }
+    async fn check_in_overdue(&self) -> bool {
+        self.open()
+            && self
+                .row
+                .next_check_in_due
+                .is_some_and(|d| meetings::model::is_overdue(d, today()))
+    }
+    async fn review_overdue(&self) -> bool {
+        self.open()
+            && self
+                .row
+                .next_review_due
+                .is_some_and(|d| meetings::model::is_overdue(d, today()))
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.row.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.row.updated_at
+    }
+
+    async fn young_person(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<CareLeaverProfile>> {
+        let request = RequestCtx::get(ctx)?;
+        Ok(CareLeaverProfile::of(&request.db, self.row.person_id).await?)
+    }
+
+    /// The trusted adult from their former home, chosen by the young person.
+    async fn key_worker(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<WorkerContact>> {
+        if let Some(joined) = &self.row.key_worker {
+            return Ok(Some(joined.clone().into()));
+        }
+        worker(ctx, self.row.key_worker_id).await
+    }
+
+    async fn personal_adviser(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<WorkerContact>> {
+        if let Some(joined) = &self.row.personal_adviser {
+            return Ok(Some(joined.clone().into()));
+        }
+        worker(ctx, self.row.personal_adviser_id).await
+    }
+
+    /// Goals, in the order they were added; optionally one section's.
+    async fn goals(
+        &self,
+        ctx: &Context<'_>,
+        section: Option<PlanSection>,
+    ) -> async_graphql::Result<Vec<PlanGoal>> {
+        let (goals, progress) = match &self.home {
+            Some(home) => (home.goals.clone(), Some(home.progress.clone())),
+            None => (
+                RequestCtx::get(ctx)?
+                    .loaders
+                    .plans
+                    .load_one(GoalsOf(self.row.id))
+                    .await?
+                    .unwrap_or_default(),
+                None,
+            ),
+        };
+        Ok(goals
+            .into_iter()
+            .filter(|g| section.is_none_or(|s| g.section == s))
+            .map(|g| PlanGoal {
+                preloaded_progress: progress.clone(),
+                ..g.into()
+            })
+            .collect())
+    }
+
+    /// The next planned check-in.
+    async fn next_check_in(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PlanMeeting>> {
+        self.next_meeting(ctx, Meeting::CheckIn).await
+    }
+
+    /// The next planned review.
+    async fn next_review(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PlanMeeting>> {
+        self.next_meeting(ctx, Meeting::Review).await
+    }
+
+    /// Every check-in, planned and held, by due date.
+    async fn check_ins(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanMeeting>> {
+        self.meetings(ctx, Meeting::CheckIn).await
+    }
+
+    /// Every review, planned and held, by due date.
+    async fn reviews(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanMeeting>> {
+        self.meetings(ctx, Meeting::Review).await
+    }
+
+    async fn comments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanComment>> {
+        let loaders = &RequestCtx::get(ctx)?.loaders;
+        Ok(loaders
+            .plans
+            .load_one(CommentsOf(self.row.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| PlanComment {
+                id: encode_id("PlanComment", c.id),
+                body: c.body,
+                author_name: c.author_name,
+                plan_version: c.plan_version,
+                created_at: c.created_at,
+                updated_at: c.updated_at,
+            })
+            .collect())
+    }
+
+    /// The young person's answers to shared versions.
+    async fn responses(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanResponse>> {
+        let loaders = &RequestCtx::get(ctx)?.loaders;
+        Ok(loaders
+            .plans
+            .load_one(ResponsesOf(self.row.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| PlanResponse {
+                id: encode_id("PlanResponse", r.id),
+                plan_version: r.plan_version,
+                agrees: r.agrees,
+                words: r.words,
+                updated_at: r.updated_at,
+            })
+            .collect())
+    }
+
+    /// The young person's allowance and bursary claims, newest first.
+    async fn claims(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Claim>> {
+        if let Some(home) = &self.home {
+            return Ok(home.claims.iter().cloned().map(Into::into).collect());
+        }
+        let loaders = &RequestCtx::get(ctx)?.loaders;
+        Ok(loaders
+            .plans
+            .load_one(ClaimsOf(self.row.person_id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// What is left to claim of each allowance.
+    async fn entitlements(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Entitlement>> {
+        let loaders = &RequestCtx::get(ctx)?.loaders;
+        Ok(loaders
+            .plans
+            .load_one(EntitlementsOf(self.row.person_id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Where the young person has lived, newest first (SSDA903 codes).
+    async fn accommodation(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<AccommodationRecord>> {
+        Ok(self
+            .records(ctx, RecordKind::Accommodation)
+            .await?
+            .into_iter()
+            .filter_map(accommodation)
+            .collect())
+    }
+
+    /// Contact recorded with the young person, newest first.
+    async fn in_touch(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<InTouchRecord>> {
+        Ok(self
+            .records(ctx, RecordKind::InTouch)
+            .await?
+            .into_iter()
+            .filter_map(|r| match r.value {
+                RecordValue::InTouch(status) => Some(InTouchRecord {
+                    id: encode_id("InTouchRecord", r.id),
+                    status,
+                    contact_on: r.recorded_on,
+                }),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Main activity (education, employment, training), newest first.
+    async fn activities(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ActivityRecord>> {
+        Ok(self
+            .records(ctx, RecordKind::Activity)
+            .await?
+            .into_iter()
+            .filter_map(|r| match r.value {
+                RecordValue::Activity(code) => Some(ActivityRecord {
+                    id: encode_id("ActivityRecord", r.id),
+                    code,
+                    since: r.recorded_on,
+                }),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Every version, newest first.
+    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, PlanVersion>> {
+        let db = &RequestCtx::get(ctx)?.db;
+        let page = PageRequest::new(first, after)?;
+        let rows = versions::versions(db, self.row.id, &page).await?;
+        let rows: Vec<PlanVersion> = rows
+            .into_iter()
+            .map(PlanVersion::try_from)
+            .collect::<AppResult<_>>()?;
+        Ok(connection(&page, rows, |v| v.version.to_string(), |v| v))
+    }
+
+    /// The plan as it was at a version.
+    async fn at_version(
+        &self,
+        ctx: &Context<'_>,
+        version: i32,
+    ) -> async_graphql::Result<Option<PlanVersion>> {
+        let db = &RequestCtx::get(ctx)?.db;
+        Ok(versions::version(db, self.row.id, version)
+            .await?
+            .map(PlanVersion::try_from)
+            .transpose()?)
+    }
+}
+
+impl StayingClosePlan {
+    fn open(&self) -> bool {
+        self.row.status != PlanStatus::Ended
+    }
+
+    /// The young person's SSDA903 records of one kind, newest first.
+    async fn records(
+        &self,
+        ctx: &Context<'_>,
+        kind: RecordKind,
+    ) -> async_graphql::Result<Vec<records::store::RecordRow>> {
+        let loaders = &RequestCtx::get(ctx)?.loaders;
+        Ok(loaders
+            .plans
+            .load_one(RecordsOf(kind, self.row.person_id))
+            .await?
+            .unwrap_or_default())
+    }
+
+    async fn next_meeting(
+        &self,
+        ctx: &Context<'_>,
+        kind: Meeting,
+    ) -> async_graphql::Result<Option<PlanMeeting>> {
+        if !self.open() {
+            return Ok(None);
+        }
+        if let (Meeting::CheckIn, Some(home)) = (kind, &self.home) {
+            return Ok(home
+                .next_check_in
+                .clone()
+                .map(|m| PlanMeeting::new(kind, m, today())));
+        }
+        let loaders = &RequestCtx::get(ctx)?.loaders;
+        Ok(loaders
+            .plans
+            .load_one(NextMeeting(kind, self.row.id))
+            .await?
+            .map(|m| PlanMeeting::new(kind, m, today())))
+    }
+
+    async fn meetings(
+        &self,
+        ctx: &Context<'_>,
+        kind: Meeting,
+    ) -> async_graphql::Result<Vec<PlanMeeting>> {
+        let loaders = &RequestCtx::get(ctx)?.loaders;
+        let today = today();
+        Ok(loaders
+            .plans
+            .load_one(MeetingsOf(kind, self.row.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| PlanMeeting::new(kind, m, today))
+            .collect())
+    }
+}
+
+async fn worker(
+    ctx: &Context<'_>,
+    id: Option<Uuid>,
+) -> async_graphql::Result<Option<WorkerContact>> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let db = &RequestCtx::get(ctx)?.db;
+    Ok(directory::workers(db, &[id])
+        .await?
+        .into_iter()
+        .next()
+        .map(Into::into))
+}
+
+/// Records reads of these plans with the fields selected.
+pub(super) async fn audit_reads(
+    ctx: &Context<'_>,
+    plans: &[PlanRow],
+    path: &[&str],
+) -> AppResult<()> {
+    let mut fields = Vec::new();
+    reads::selected(ctx.field(), path, &mut fields);
+    plan_reads(RequestCtx::get(ctx)?, plans, &reads::names(&fields)).await
+}
+
+/// Records reads of these plans, these fields of each.
+pub(super) async fn plan_reads(
+    request: &RequestCtx,
+    plans: &[PlanRow],
+    fields: &[&str],
+) -> AppResult<()> {
+    reads::record(
+        request,
+        AuditAction::PlanRead,
+        "StayingClosePlan",
+        plans.iter().map(|p| Read {
+            id: p.id,
+            person: Some(p.person_id),
+            local_authority: Some(p.local_authority_id),
+            fields,
+        }),
+    )
+    .await
+}
+
+/// A plan by id within the viewer's scope, audited.
+pub async fn node(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<StayingClosePlan>> {
+    plan_at(ctx, id, &[]).await
+}
+
+/// A plan by id within the viewer's scope, audited with the fields
+/// selected at `path` below the current field.
+pub(super) async fn plan_at(
+    ctx: &Context<'_>,
+    id: Uuid,
+    path: &[&str],
+) -> AppResult<Option<StayingClosePlan>> {
+    let request = RequestCtx::get(ctx)?;
+    let scope = policy::scope(&request.viewer, Action::ReadPlan);
+    let Some(row) = store::plan(&request.db, &scope, id).await? else {
+        return Ok(None);
+    };
+    audit_reads(ctx, std::slice::from_ref(&row), path).await?;
+    Ok(Some(row.into()))
+}

@@ -1,0 +1,55 @@
+//! The care leaver: their category under the Children (Leaving Care) Act
+//! 2000, their SSDA903 child identifier, and the authority's settings.
+
+use crate::error::{AppError, AppResult};
+use crate::stored_enum;
+
+stored_enum! {
+    /// Care-leaver status under the Children (Leaving Care) Act 2000.
+    CareLeaverCategory as "CareLeaverCategory" {
+        /// Aged 16-17 and still looked after.
+        Eligible = "eligible",
+        /// Aged 16-17, left care after their 16th birthday.
+        Relevant = "relevant",
+        /// Aged 18-25, previously eligible or relevant.
+        FormerRelevant = "former_relevant",
+        /// Looked after for a shorter time, or left care under a special
+        /// guardianship order.
+        Qualifying = "qualifying",
+    }
+}
+
+/// The authority's Staying Close settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(in crate::staying_close) struct AuthoritySettings {
+    /// Support lasts to this birthday (21, or up to 25 where extended).
+    pub support_to_age: u32,
+    pub check_in_interval_days: u32,
+    pub review_interval_months: u32,
+}
+
+impl Default for AuthoritySettings {
+    fn default() -> Self {
+        AuthoritySettings {
+            support_to_age: 21,
+            check_in_interval_days: 56,
+            review_interval_months: 6,
+        }
+    }
+}
+
+/// The SSDA903 child identifier: 1 to 10 letters or digits.
+pub(super) fn child_ref(value: &str) -> AppResult<String> {
+    let v = value.trim();
+    if v.is_empty() || v.len() > 10 || !v.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(AppError::bad_input(
+            "childRef",
+            "must be the SSDA903 child identifier: 1 to 10 letters or digits",
+        ));
+    }
+    Ok(v.to_string())
+}
+
+#[cfg(test)]
+#[path = "model_tests.rs"]
+mod tests;

@@ -1,0 +1,70 @@
+//! Reading rows for Staying Close's stores: column getters, first/all
+//! of a result, batched `IN (...)` reads grouped by key, unique violations.
+
+use std::collections::HashMap;
+
+use sea_orm::{ConnectionTrait, QueryResult};
+use uuid::Uuid;
+
+use crate::{db::raw::query, error::AppResult};
+
+pub(super) fn all<T>(
+    rows: Vec<QueryResult>,
+    f: fn(&QueryResult) -> AppResult<T>,
+) -> AppResult<Vec<T>> {
+    rows.iter().map(f).collect()
+}
+
+/// Keys per `IN (...)` list: well within both backends' parameter limits.
+const KEYS_PER_STATEMENT: usize = 500;
+
+/// The rows of `select` whose `column` is one of `keys` (then `filter`:
+/// further `AND ...` conditions and any `GROUP BY`, or empty), in `order`,
+/// grouped by that key: one statement for a page of plans instead of one
+/// per plan.
+#[allow(clippy::too_many_arguments)] // one call per kind of batch below
+pub(super) async fn grouped<T>(
+    db: &impl ConnectionTrait,
+    select: &str,
+    column: &str,
+    filter: &str,
+    order: &str,
+    keys: &[Uuid],
+    map: impl Fn(&QueryResult) -> AppResult<T>,
+    key: fn(&T) -> Uuid,
+) -> AppResult<HashMap<Uuid, Vec<T>>> {
+    let mut out: HashMap<Uuid, Vec<T>> = HashMap::new();
+    for chunk in keys.chunks(KEYS_PER_STATEMENT) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "{select} WHERE {column} IN ({}){filter} ORDER BY {order}",
+            placeholders.join(", ")
+        );
+        let params = chunk.iter().map(|k| (*k).into()).collect();
+        for r in &query(db, &sql, params).await? {
+            let row = map(r)?;
+            out.entry(key(&row)).or_default().push(row);
+        }
+    }
+    Ok(out)
+}
+
+pub(super) fn first<T>(
+    rows: Vec<QueryResult>,
+    f: fn(&QueryResult) -> AppResult<T>,
+) -> AppResult<Option<T>> {
+    rows.first().map(f).transpose()
+}
+
+pub(super) fn get<T: sea_orm::TryGetable>(r: &QueryResult, col: &str) -> AppResult<T> {
+    Ok(r.try_get("", col)?)
+}
+
+/// `false` for a unique violation, the error for anything else.
+pub(super) fn unique(result: Result<sea_orm::ExecResult, sea_orm::DbErr>) -> AppResult<bool> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(err) if crate::error::is_unique_violation(&err) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
