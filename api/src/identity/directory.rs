@@ -96,17 +96,17 @@ pub async fn workers(db: &impl ConnectionTrait, ids: &[Uuid]) -> AppResult<Vec<W
         ids.iter().map(|id| (*id).into()).collect(),
     )
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(WorkerRow {
-                person_id: get(r, "id")?,
-                given_name: get(r, "given_name")?,
-                family_name: get(r, "family_name")?,
-                email: get(r, "email")?,
-                organisation: get(r, "organisation")?,
-            })
-        })
-        .collect()
+    rows.iter().map(worker_row).collect()
+}
+
+fn worker_row(r: &sea_orm::QueryResult) -> AppResult<WorkerRow> {
+    Ok(WorkerRow {
+        person_id: get(r, "id")?,
+        given_name: get(r, "given_name")?,
+        family_name: get(r, "family_name")?,
+        email: get(r, "email")?,
+        organisation: get(r, "organisation")?,
+    })
 }
 
 /// Active workers holding one of `roles` through an organisation that
@@ -139,18 +139,7 @@ pub async fn workers_for(
     )
     .await?;
     rows.iter()
-        .map(|r| {
-            Ok((
-                Role::parse(&get::<String>(r, "role")?)?,
-                WorkerRow {
-                    person_id: get(r, "id")?,
-                    given_name: get(r, "given_name")?,
-                    family_name: get(r, "family_name")?,
-                    email: get(r, "email")?,
-                    organisation: get(r, "organisation")?,
-                },
-            ))
-        })
+        .map(|r| Ok((Role::parse(&get::<String>(r, "role")?)?, worker_row(r)?)))
         .collect()
 }
 
@@ -161,7 +150,7 @@ pub async fn childrens_homes(
 ) -> AppResult<Vec<(Uuid, String)>> {
     let rows = query(
         db,
-        "SELECT id, name FROM organisations WHERE kind = 'childrens_home'          AND local_authority_id = $1 ORDER BY name",
+        "SELECT id, name FROM organisations WHERE kind = 'childrens_home' AND local_authority_id = $1 ORDER BY name",
         vec![la.into()],
     )
     .await?;
