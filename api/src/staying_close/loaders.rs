@@ -2,7 +2,8 @@
 //! caseload page that selects goals, their progress, check-ins, reviews,
 //! claims, entitlements, comments, responses or SSDA903 records costs one
 //! statement per list, not one per plan.
-//! Built per request (see `graphql::context::Loaders`), so nothing is
+//! Made per request on first use (`RequestCtx::loaders.get::<PlanLoader>()`,
+//! see `graphql::context::Loaders`), so nothing is
 //! shared between viewers; the plans themselves were authorised (and their
 //! reads audited) before these are asked for.
 
@@ -12,6 +13,7 @@ use async_graphql::dataloader::Loader;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
+use crate::graphql::context::RequestLoader;
 use crate::staying_close::{
     agreement::{
         self,
@@ -68,8 +70,14 @@ pub(super) struct ResponsesOf(pub(super) Uuid);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) struct RecordsOf(pub(super) RecordKind, pub(super) Uuid);
 
-pub struct PlanLoader {
-    pub db: DatabaseConnection,
+pub(super) struct PlanLoader {
+    db: DatabaseConnection,
+}
+
+impl RequestLoader for PlanLoader {
+    fn new(db: &DatabaseConnection) -> Self {
+        PlanLoader { db: db.clone() }
+    }
 }
 
 /// Every key answered (an empty list when there is nothing).

@@ -15,7 +15,7 @@ use super::{
 use crate::graphql::{context::RequestCtx, relay::encode_id};
 use crate::staying_close::{
     inputs::{call, id_of, maybe},
-    loaders::ProgressOf,
+    loaders::{PlanLoader, ProgressOf},
     plan::graphql::{PlanPayload, plan_payload},
 };
 
@@ -51,9 +51,8 @@ impl PlanGoal {
                 .map(Into::into)
                 .collect());
         }
-        let loaders = &RequestCtx::get(ctx)?.loaders;
-        Ok(loaders
-            .plans
+        let plans = RequestCtx::get(ctx)?.loaders.get::<PlanLoader>()?;
+        Ok(plans
             .load_one(ProgressOf(self.goal_id))
             .await?
             .unwrap_or_default()

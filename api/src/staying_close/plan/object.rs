@@ -29,8 +29,8 @@ use crate::staying_close::{
         model::{GoalStatus, PlanSection},
     },
     loaders::{
-        ClaimsOf, CommentsOf, EntitlementsOf, GoalsOf, MeetingsOf, NextMeeting, RecordsOf,
-        ResponsesOf,
+        ClaimsOf, CommentsOf, EntitlementsOf, GoalsOf, MeetingsOf, NextMeeting, PlanLoader,
+        RecordsOf, ResponsesOf,
     },
     meetings::{self, graphql::PlanMeeting, store::Meeting},
     profile::graphql::CareLeaverProfile,
@@ -261,7 +261,7 @@ impl StayingClosePlan {
             None => (
                 RequestCtx::get(ctx)?
                     .loaders
-                    .plans
+                    .get::<PlanLoader>()?
                     .load_one(GoalsOf(self.row.id))
                     .await?
                     .unwrap_or_default(),
@@ -299,9 +299,8 @@ impl StayingClosePlan {
     }
 
     async fn comments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanComment>> {
-        let loaders = &RequestCtx::get(ctx)?.loaders;
-        Ok(loaders
-            .plans
+        let plans = RequestCtx::get(ctx)?.loaders.get::<PlanLoader>()?;
+        Ok(plans
             .load_one(CommentsOf(self.row.id))
             .await?
             .unwrap_or_default()
@@ -319,9 +318,8 @@ impl StayingClosePlan {
 
     /// The young person's answers to shared versions.
     async fn responses(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanResponse>> {
-        let loaders = &RequestCtx::get(ctx)?.loaders;
-        Ok(loaders
-            .plans
+        let plans = RequestCtx::get(ctx)?.loaders.get::<PlanLoader>()?;
+        Ok(plans
             .load_one(ResponsesOf(self.row.id))
             .await?
             .unwrap_or_default()
@@ -341,9 +339,8 @@ impl StayingClosePlan {
         if let Some(home) = &self.home {
             return Ok(home.claims.iter().cloned().map(Into::into).collect());
         }
-        let loaders = &RequestCtx::get(ctx)?.loaders;
-        Ok(loaders
-            .plans
+        let plans = RequestCtx::get(ctx)?.loaders.get::<PlanLoader>()?;
+        Ok(plans
             .load_one(ClaimsOf(self.row.person_id))
             .await?
             .unwrap_or_default()
@@ -354,9 +351,8 @@ impl StayingClosePlan {
 
     /// What is left to claim of each allowance.
     async fn entitlements(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Entitlement>> {
-        let loaders = &RequestCtx::get(ctx)?.loaders;
-        Ok(loaders
-            .plans
+        let plans = RequestCtx::get(ctx)?.loaders.get::<PlanLoader>()?;
+        Ok(plans
             .load_one(EntitlementsOf(self.row.person_id))
             .await?
             .unwrap_or_default()
@@ -455,9 +451,8 @@ impl StayingClosePlan {
         ctx: &Context<'_>,
         kind: RecordKind,
     ) -> async_graphql::Result<Vec<records::store::RecordRow>> {
-        let loaders = &RequestCtx::get(ctx)?.loaders;
-        Ok(loaders
-            .plans
+        let plans = RequestCtx::get(ctx)?.loaders.get::<PlanLoader>()?;
+        Ok(plans
             .load_one(RecordsOf(kind, self.row.person_id))
             .await?
             .unwrap_or_default())
@@ -477,9 +472,8 @@ impl StayingClosePlan {
                 .clone()
                 .map(|m| PlanMeeting::new(kind, m, today())));
         }
-        let loaders = &RequestCtx::get(ctx)?.loaders;
-        Ok(loaders
-            .plans
+        let plans = RequestCtx::get(ctx)?.loaders.get::<PlanLoader>()?;
+        Ok(plans
             .load_one(NextMeeting(kind, self.row.id))
             .await?
             .map(|m| PlanMeeting::new(kind, m, today())))
@@ -490,10 +484,9 @@ impl StayingClosePlan {
         ctx: &Context<'_>,
         kind: Meeting,
     ) -> async_graphql::Result<Vec<PlanMeeting>> {
-        let loaders = &RequestCtx::get(ctx)?.loaders;
+        let plans = RequestCtx::get(ctx)?.loaders.get::<PlanLoader>()?;
         let today = today();
-        Ok(loaders
-            .plans
+        Ok(plans
             .load_one(MeetingsOf(kind, self.row.id))
             .await?
             .unwrap_or_default()
