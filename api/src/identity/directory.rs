@@ -47,6 +47,30 @@ pub async fn organisation(
         .transpose()
 }
 
+/// The names of these organisations, by id (one statement; ids that name
+/// no organisation are absent).
+pub async fn organisation_names(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, String>> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let rows = query(
+        db,
+        &format!(
+            "SELECT id, name FROM organisations WHERE id IN ({})",
+            placeholders.join(", ")
+        ),
+        ids.iter().map(|id| (*id).into()).collect(),
+    )
+    .await?;
+    rows.iter()
+        .map(|r| Ok((get(r, "id")?, get(r, "name")?)))
+        .collect()
+}
+
 /// Whether the person holds `role` through an organisation that reaches
 /// `la` (its own authority, or a commission for a provider).
 pub async fn holds_role_in(

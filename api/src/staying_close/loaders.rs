@@ -28,6 +28,7 @@ use crate::staying_close::{
         self,
         store::{Meeting, MeetingRow},
     },
+    profile::{self, graphql::CareLeaverProfile},
     records::{
         self,
         store::{RecordKind, RecordRow},
@@ -69,6 +70,10 @@ pub(super) struct ResponsesOf(pub(super) Uuid);
 /// A young person's SSDA903 records of one kind, newest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) struct RecordsOf(pub(super) RecordKind, pub(super) Uuid);
+
+/// A young person's care-leaver profile (with the children's home it names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) struct ProfileOf(pub(super) Uuid);
 
 pub(super) struct PlanLoader {
     db: DatabaseConnection,
@@ -283,5 +288,30 @@ impl Loader<RecordsOf> for PlanLoader {
             },
         )
         .await
+    }
+}
+
+impl Loader<ProfileOf> for PlanLoader {
+    type Value = CareLeaverProfile;
+    type Error = async_graphql::Error;
+
+    /// Two statements for any number of people: their profiles, then the
+    /// children's homes those name.
+    async fn load(
+        &self,
+        keys: &[ProfileOf],
+    ) -> Result<HashMap<ProfileOf, CareLeaverProfile>, Self::Error> {
+        let found = profile::store::care_leavers_by_ids(&self.db, &ids(keys, |k| k.0)).await?;
+        let mut homes: Vec<Uuid> = found.values().filter_map(|c| c.childrens_home_id).collect();
+        homes.sort_unstable();
+        homes.dedup();
+        let names = crate::identity::directory::organisation_names(&self.db, &homes).await?;
+        Ok(found
+            .into_iter()
+            .map(|(person, c)| {
+                let home = c.childrens_home_id.and_then(|h| names.get(&h).cloned());
+                (ProfileOf(person), CareLeaverProfile::from_row(c, home))
+            })
+            .collect())
     }
 }

@@ -30,7 +30,7 @@ use crate::staying_close::{
     },
     loaders::{
         ClaimsOf, CommentsOf, EntitlementsOf, GoalsOf, MeetingsOf, NextMeeting, PlanLoader,
-        RecordsOf, ResponsesOf,
+        ProfileOf, RecordsOf, ResponsesOf,
     },
     meetings::{self, graphql::PlanMeeting, store::Meeting},
     profile::graphql::CareLeaverProfile,
@@ -228,8 +228,8 @@ impl StayingClosePlan {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<CareLeaverProfile>> {
-        let request = RequestCtx::get(ctx)?;
-        Ok(CareLeaverProfile::of(&request.db, self.row.person_id).await?)
+        let plans = RequestCtx::get(ctx)?.loaders.get::<PlanLoader>()?;
+        Ok(plans.load_one(ProfileOf(self.row.person_id)).await?)
     }
 
     /// The trusted adult from their former home, chosen by the young person.
