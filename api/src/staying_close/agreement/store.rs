@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
 use crate::staying_close::{
     plan::store::{PlanRow, plan_by_id, stale},
-    rows::{get, grouped},
+    rows::{first, get, grouped},
 };
 use crate::{
     db::raw::{exec, query},
@@ -27,6 +27,22 @@ pub(in crate::staying_close) struct CommentRow {
     pub updated_at: DateTime<Utc>,
 }
 
+const COMMENT: &str = "SELECT c.id, c.plan_id, c.plan_version, c.author_person_id, \
+     p.given_name || ' ' || p.family_name AS author_name, c.body, c.created_at, c.updated_at \
+     FROM plan_comments c JOIN people p ON p.id = c.author_person_id";
+
+fn comment_row(r: &QueryResult) -> AppResult<CommentRow> {
+    Ok(CommentRow {
+        id: get(r, "id")?,
+        plan_id: get(r, "plan_id")?,
+        plan_version: get(r, "plan_version")?,
+        author_name: get(r, "author_name")?,
+        body: get(r, "body")?,
+        created_at: get(r, "created_at")?,
+        updated_at: get(r, "updated_at")?,
+    })
+}
+
 /// The comments on each of `plans`, oldest first.
 pub(in crate::staying_close) async fn comments_on_plans(
     db: &impl ConnectionTrait,
@@ -34,27 +50,24 @@ pub(in crate::staying_close) async fn comments_on_plans(
 ) -> AppResult<HashMap<Uuid, Vec<CommentRow>>> {
     grouped(
         db,
-        "SELECT c.id, c.plan_id, c.plan_version, c.author_person_id, \
-         p.given_name || ' ' || p.family_name AS author_name, c.body, c.created_at, c.updated_at \
-         FROM plan_comments c JOIN people p ON p.id = c.author_person_id",
+        COMMENT,
         "c.plan_id",
         "",
         "c.created_at, c.id",
         plans,
-        |r| {
-            Ok(CommentRow {
-                id: get(r, "id")?,
-                plan_id: get(r, "plan_id")?,
-                plan_version: get(r, "plan_version")?,
-                author_name: get(r, "author_name")?,
-                body: get(r, "body")?,
-                created_at: get(r, "created_at")?,
-                updated_at: get(r, "updated_at")?,
-            })
-        },
+        comment_row,
         |c| c.plan_id,
     )
     .await
+}
+
+/// One comment by id (unscoped: callers authorise its plan).
+pub(in crate::staying_close) async fn comment(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> AppResult<Option<CommentRow>> {
+    let rows = query(db, &format!("{COMMENT} WHERE c.id = $1"), vec![id.into()]).await?;
+    first(rows, comment_row)
 }
 
 pub(super) async fn insert_comment(
@@ -91,6 +104,20 @@ pub(in crate::staying_close) struct ResponseRow {
     pub updated_at: DateTime<Utc>,
 }
 
+const RESPONSE: &str = "SELECT id, plan_id, plan_version, agrees, words, created_at, updated_at \
+     FROM plan_responses";
+
+fn response_row(r: &QueryResult) -> AppResult<ResponseRow> {
+    Ok(ResponseRow {
+        id: get(r, "id")?,
+        plan_id: get(r, "plan_id")?,
+        plan_version: get(r, "plan_version")?,
+        agrees: get(r, "agrees")?,
+        words: get(r, "words")?,
+        updated_at: get(r, "updated_at")?,
+    })
+}
+
 /// The young person's answers to each of `plans`, by version.
 pub(in crate::staying_close) async fn responses_to_plans(
     db: &impl ConnectionTrait,
@@ -98,25 +125,24 @@ pub(in crate::staying_close) async fn responses_to_plans(
 ) -> AppResult<HashMap<Uuid, Vec<ResponseRow>>> {
     grouped(
         db,
-        "SELECT id, plan_id, plan_version, agrees, words, created_at, updated_at \
-         FROM plan_responses",
+        RESPONSE,
         "plan_id",
         "",
         "plan_version",
         plans,
-        |r| {
-            Ok(ResponseRow {
-                id: get(r, "id")?,
-                plan_id: get(r, "plan_id")?,
-                plan_version: get(r, "plan_version")?,
-                agrees: get(r, "agrees")?,
-                words: get(r, "words")?,
-                updated_at: get(r, "updated_at")?,
-            })
-        },
+        response_row,
         |r| r.plan_id,
     )
     .await
+}
+
+/// One response by id (unscoped: callers authorise its plan).
+pub(in crate::staying_close) async fn response(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> AppResult<Option<ResponseRow>> {
+    let rows = query(db, &format!("{RESPONSE} WHERE id = $1"), vec![id.into()]).await?;
+    first(rows, response_row)
 }
 
 /// Records (or replaces) the young person's response to a version.

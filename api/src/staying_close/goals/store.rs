@@ -165,6 +165,15 @@ pub(in crate::staying_close) async fn progress(
     all(rows, progress_row)
 }
 
+/// One progress update by id (unscoped: callers authorise its plan).
+pub(in crate::staying_close) async fn progress_by_id(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> AppResult<Option<ProgressRow>> {
+    let rows = query(db, &format!("{PROGRESS} WHERE g.id = $1"), vec![id.into()]).await?;
+    first(rows, progress_row)
+}
+
 /// The progress updates of several goals, by goal, oldest first.
 pub(in crate::staying_close) async fn progress_of_goals(
     db: &impl ConnectionTrait,

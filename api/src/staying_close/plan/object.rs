@@ -3,11 +3,12 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Json, Object, SimpleObject, connection::Connection};
+use async_graphql::{Context, ID, Object, SimpleObject, connection::Connection};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::{
+    history::PlanVersion,
     model::{PlanEndReason, PlanStatus},
     store::{self, PlanRow},
     versions,
@@ -23,11 +24,7 @@ use crate::staying_close::{
         graphql::{Claim, Entitlement},
         store::ClaimRow,
     },
-    goals::{
-        self,
-        graphql::PlanGoal,
-        model::{GoalStatus, PlanSection},
-    },
+    goals::{self, graphql::PlanGoal, model::PlanSection},
     loaders::{
         ClaimsOf, CommentsOf, EntitlementsOf, GoalsOf, MeetingsOf, NextMeeting, PlanLoader,
         ProfileOf, RecordsOf, ResponsesOf,
@@ -41,7 +38,7 @@ use crate::staying_close::{
     },
 };
 use crate::{
-    error::{AppError, AppResult},
+    error::AppResult,
     graphql::{
         context::RequestCtx,
         relay::{connection, connection_cost, encode_id},
@@ -109,60 +106,6 @@ impl From<directory::WorkerRow> for WorkerContact {
             email: w.email,
             organisation: w.organisation,
         }
-    }
-}
-
-/// A goal as it was in an earlier version.
-#[derive(SimpleObject, Clone, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct GoalSnapshot {
-    pub section: PlanSection,
-    pub title: String,
-    pub who_helps: Option<String>,
-    pub target_date: Option<NaiveDate>,
-    pub status: GoalStatus,
-}
-
-/// The plan as it was at a version.
-#[derive(SimpleObject, Clone, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PlanSnapshot {
-    pub status: PlanStatus,
-    pub end_reason: Option<PlanEndReason>,
-    pub start_date: NaiveDate,
-    pub planned_end_date: NaiveDate,
-    pub check_in_interval_days: i32,
-    pub next_check_in_due: Option<NaiveDate>,
-    pub next_review_due: Option<NaiveDate>,
-    pub goals: Vec<GoalSnapshot>,
-}
-
-/// One version of a plan: who changed what, when, and the plan as it
-/// then was.
-#[derive(SimpleObject, Clone)]
-struct PlanVersion {
-    pub version: i32,
-    pub changed_at: DateTime<Utc>,
-    pub changed_by_name: Option<String>,
-    /// What kind of change made it (`goal.add`, `check_in.log`, ...).
-    pub summary: String,
-    /// The fields that changed, each `{field, from, to}`, or what was
-    /// added or removed.
-    pub changes: Json<serde_json::Value>,
-    pub plan: PlanSnapshot,
-}
-
-impl TryFrom<versions::VersionRow> for PlanVersion {
-    type Error = AppError;
-    fn try_from(v: versions::VersionRow) -> AppResult<Self> {
-        Ok(PlanVersion {
-            version: v.version,
-            changed_at: v.changed_at,
-            changed_by_name: v.changed_by_name,
-            summary: v.summary,
-            changes: Json(serde_json::from_str(&v.changes).map_err(AppError::internal)?),
-            plan: serde_json::from_str(&v.snapshot).map_err(AppError::internal)?,
-        })
     }
 }
 
@@ -305,14 +248,7 @@ impl StayingClosePlan {
             .await?
             .unwrap_or_default()
             .into_iter()
-            .map(|c| PlanComment {
-                id: encode_id("PlanComment", c.id),
-                body: c.body,
-                author_name: c.author_name,
-                plan_version: c.plan_version,
-                created_at: c.created_at,
-                updated_at: c.updated_at,
-            })
+            .map(Into::into)
             .collect())
     }
 
@@ -324,13 +260,7 @@ impl StayingClosePlan {
             .await?
             .unwrap_or_default()
             .into_iter()
-            .map(|r| PlanResponse {
-                id: encode_id("PlanResponse", r.id),
-                plan_version: r.plan_version,
-                agrees: r.agrees,
-                words: r.words,
-                updated_at: r.updated_at,
-            })
+            .map(Into::into)
             .collect())
     }
 
@@ -540,6 +470,23 @@ pub(super) async fn plan_reads(
         }),
     )
     .await
+}
+
+/// The plan a nested object (a goal, its progress, a comment, a response,
+/// a version) belongs to, when the viewer may read that plan; the read is
+/// audited as reading the plan's `field` (the list the object is shown in).
+pub(in crate::staying_close) async fn readable_plan(
+    ctx: &Context<'_>,
+    id: Uuid,
+    field: &str,
+) -> AppResult<Option<PlanRow>> {
+    let request = RequestCtx::get(ctx)?;
+    let scope = policy::scope(&request.viewer, Action::ReadPlan);
+    let Some(row) = store::plan(&request.db, &scope, id).await? else {
+        return Ok(None);
+    };
+    plan_reads(request, std::slice::from_ref(&row), &[field]).await?;
+    Ok(Some(row))
 }
 
 /// A plan by id within the viewer's scope, audited.

@@ -14,6 +14,7 @@ use crate::{
 
 #[derive(Debug, Clone)]
 pub(super) struct VersionRow {
+    pub plan_id: Uuid,
     pub version: i32,
     pub changed_by_name: Option<String>,
     pub changed_at: DateTime<Utc>,
@@ -61,6 +62,7 @@ const VERSION: &str = "SELECT v.plan_id, v.version, v.changed_by_person_id, \
 
 fn version_row(r: &QueryResult) -> AppResult<VersionRow> {
     Ok(VersionRow {
+        plan_id: get(r, "plan_id")?,
         version: get(r, "version")?,
         changed_by_name: get(r, "changed_by_name")?,
         changed_at: get(r, "changed_at")?,
