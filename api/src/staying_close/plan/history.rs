@@ -37,8 +37,7 @@ pub(in crate::staying_close) fn version_of_tag(type_name: &str) -> Option<i32> {
 }
 
 /// A goal as it was in an earlier version.
-#[derive(SimpleObject, Clone, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(SimpleObject, Clone)]
 struct GoalSnapshot {
     pub section: PlanSection,
     pub title: String,
@@ -48,8 +47,7 @@ struct GoalSnapshot {
 }
 
 /// The plan as it was at a version.
-#[derive(SimpleObject, Clone, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(SimpleObject, Clone)]
 struct PlanSnapshot {
     pub status: PlanStatus,
     pub end_reason: Option<PlanEndReason>,
@@ -59,6 +57,31 @@ struct PlanSnapshot {
     pub next_check_in_due: Option<NaiveDate>,
     pub next_review_due: Option<NaiveDate>,
     pub goals: Vec<GoalSnapshot>,
+}
+
+impl From<versions::Snapshot> for PlanSnapshot {
+    fn from(s: versions::Snapshot) -> Self {
+        PlanSnapshot {
+            status: s.status,
+            end_reason: s.end_reason,
+            start_date: s.start_date,
+            planned_end_date: s.planned_end_date,
+            check_in_interval_days: s.check_in_interval_days,
+            next_check_in_due: s.next_check_in_due,
+            next_review_due: s.next_review_due,
+            goals: s
+                .goals
+                .into_iter()
+                .map(|g| GoalSnapshot {
+                    section: g.section,
+                    title: g.title,
+                    who_helps: g.who_helps,
+                    target_date: g.target_date,
+                    status: g.status,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// One version of a plan: who changed what, when, and the plan as it
@@ -88,7 +111,7 @@ impl TryFrom<versions::VersionRow> for PlanVersion {
             changed_by_name: v.changed_by_name,
             summary: v.summary,
             changes: Json(serde_json::from_str(&v.changes).map_err(AppError::internal)?),
-            plan: serde_json::from_str(&v.snapshot).map_err(AppError::internal)?,
+            plan: v.snapshot.into(),
         })
     }
 }
