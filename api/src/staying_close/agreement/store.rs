@@ -9,11 +9,12 @@ use uuid::Uuid;
 
 use crate::staying_close::{
     plan::store::{PlanRow, plan_by_id, stale},
-    rows::{first, get, grouped},
+    rows::{all, first, get, grouped},
 };
 use crate::{
     db::raw::{exec, query},
     error::{AppError, AppResult},
+    paging::PageRequest,
 };
 
 #[derive(Debug, Clone)]
@@ -59,6 +60,34 @@ pub(in crate::staying_close) async fn comments_on_plans(
         |c| c.plan_id,
     )
     .await
+}
+
+/// A page of a plan's comments, oldest first: keyed by id (a time-ordered
+/// v7 uuid, so in the order they were written).
+pub(in crate::staying_close) async fn comments_page(
+    db: &impl ConnectionTrait,
+    plan: Uuid,
+    page: &PageRequest,
+) -> AppResult<Vec<CommentRow>> {
+    let mut params = vec![plan.into(), limit(page).into()];
+    let after = match page.after_key::<Uuid>()? {
+        Some(id) => {
+            params.push(id.into());
+            " AND c.id > $3"
+        }
+        None => "",
+    };
+    let rows = query(
+        db,
+        &format!("{COMMENT} WHERE c.plan_id = $1{after} ORDER BY c.id LIMIT $2"),
+        params,
+    )
+    .await?;
+    all(rows, comment_row)
+}
+
+fn limit(page: &PageRequest) -> i64 {
+    i64::try_from(page.fetch_limit()).unwrap_or(101)
 }
 
 /// One comment by id (unscoped: callers authorise its plan).
@@ -134,6 +163,24 @@ pub(in crate::staying_close) async fn responses_to_plans(
         |r| r.plan_id,
     )
     .await
+}
+
+/// A page of the young person's answers to a plan, by version.
+pub(in crate::staying_close) async fn responses_page(
+    db: &impl ConnectionTrait,
+    plan: Uuid,
+    page: &PageRequest,
+) -> AppResult<Vec<ResponseRow>> {
+    let after = page.after_key::<i32>()?.unwrap_or(i32::MIN);
+    let rows = query(
+        db,
+        &format!(
+            "{RESPONSE} WHERE plan_id = $1 AND plan_version > $2 ORDER BY plan_version LIMIT $3"
+        ),
+        vec![plan.into(), after.into(), limit(page).into()],
+    )
+    .await?;
+    all(rows, response_row)
 }
 
 /// One response by id (unscoped: callers authorise its plan).

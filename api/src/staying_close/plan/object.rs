@@ -19,7 +19,10 @@ use crate::graphql::reads::{self, Read};
 use crate::identity::directory;
 use crate::paging::PageRequest;
 use crate::staying_close::{
-    agreement::graphql::{PlanComment, PlanResponse},
+    agreement::{
+        self,
+        graphql::{PlanComment, PlanResponse},
+    },
     claims::{
         graphql::{Claim, Entitlement},
         store::ClaimRow,
@@ -241,6 +244,10 @@ impl StayingClosePlan {
         self.meetings(ctx, Meeting::Review).await
     }
 
+    /// Every comment, oldest first.
+    #[graphql(
+        deprecation = "Use commentsConnection: a plan's comments grow without bound, so they are paged."
+    )]
     async fn comments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanComment>> {
         let plans = RequestCtx::get(ctx)?.loaders.get::<PlanLoader>()?;
         Ok(plans
@@ -252,7 +259,44 @@ impl StayingClosePlan {
             .collect())
     }
 
+    /// Comments, oldest first, a page at a time.
+    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    async fn comments_connection(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, PlanComment>> {
+        let db = &RequestCtx::get(ctx)?.db;
+        let page = PageRequest::new(first, after)?;
+        let rows = agreement::store::comments_page(db, self.row.id, &page).await?;
+        Ok(connection(&page, rows, |c| c.id.to_string(), Into::into))
+    }
+
+    /// The young person's answers to shared versions, by version, a page
+    /// at a time.
+    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    async fn responses_connection(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, PlanResponse>> {
+        let db = &RequestCtx::get(ctx)?.db;
+        let page = PageRequest::new(first, after)?;
+        let rows = agreement::store::responses_page(db, self.row.id, &page).await?;
+        Ok(connection(
+            &page,
+            rows,
+            |r| r.plan_version.to_string(),
+            Into::into,
+        ))
+    }
+
     /// The young person's answers to shared versions.
+    #[graphql(
+        deprecation = "Use responsesConnection: a plan's responses grow with every shared version, so they are paged."
+    )]
     async fn responses(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanResponse>> {
         let plans = RequestCtx::get(ctx)?.loaders.get::<PlanLoader>()?;
         Ok(plans
