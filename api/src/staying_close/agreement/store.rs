@@ -1,12 +1,13 @@
 //! Storage of comments on a plan, the version shared for agreement and
 //! the young person's responses.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::LazyLock};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
+use crate::identity::directory;
 use crate::staying_close::{
     plan::store::{PlanRow, plan_by_id, stale},
     rows::{all, first, get, grouped},
@@ -28,9 +29,17 @@ pub(in crate::staying_close) struct CommentRow {
     pub updated_at: DateTime<Utc>,
 }
 
-const COMMENT: &str = "SELECT c.id, c.plan_id, c.plan_version, c.author_person_id, \
-     p.given_name || ' ' || p.family_name AS author_name, c.body, c.created_at, c.updated_at \
-     FROM plan_comments c JOIN people p ON p.id = c.author_person_id";
+/// Comments with their author's name (identity's fragment).
+fn comment_sql() -> &'static str {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT c.id, c.plan_id, c.plan_version, c.author_person_id, {} AS author_name, \
+             c.body, c.created_at, c.updated_at FROM plan_comments c",
+            directory::person_name_sql("c.author_person_id")
+        )
+    });
+    &SQL
+}
 
 fn comment_row(r: &QueryResult) -> AppResult<CommentRow> {
     Ok(CommentRow {
@@ -51,7 +60,7 @@ pub(in crate::staying_close) async fn comments_on_plans(
 ) -> AppResult<HashMap<Uuid, Vec<CommentRow>>> {
     grouped(
         db,
-        COMMENT,
+        comment_sql(),
         "c.plan_id",
         "",
         "c.created_at, c.id",
@@ -79,7 +88,10 @@ pub(in crate::staying_close) async fn comments_page(
     };
     let rows = query(
         db,
-        &format!("{COMMENT} WHERE c.plan_id = $1{after} ORDER BY c.id LIMIT $2"),
+        &format!(
+            "{} WHERE c.plan_id = $1{after} ORDER BY c.id LIMIT $2",
+            comment_sql()
+        ),
         params,
     )
     .await?;
@@ -95,7 +107,12 @@ pub(in crate::staying_close) async fn comment(
     db: &impl ConnectionTrait,
     id: Uuid,
 ) -> AppResult<Option<CommentRow>> {
-    let rows = query(db, &format!("{COMMENT} WHERE c.id = $1"), vec![id.into()]).await?;
+    let rows = query(
+        db,
+        &format!("{} WHERE c.id = $1", comment_sql()),
+        vec![id.into()],
+    )
+    .await?;
     first(rows, comment_row)
 }
 

@@ -1,6 +1,8 @@
 //! Storage of a plan's versions: who changed what, and the plan as it
 //! then was.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, QueryResult};
 use serde::{Deserialize, Serialize};
@@ -10,6 +12,7 @@ use super::{
     model::{PlanEndReason, PlanStatus},
     store::PlanRow,
 };
+use crate::identity::directory;
 use crate::staying_close::{
     goals::{
         model::{GoalStatus, PlanSection},
@@ -140,9 +143,18 @@ pub(in crate::staying_close) async fn insert_version(
     Ok(())
 }
 
-const VERSION: &str = "SELECT v.plan_id, v.version, v.changed_by_person_id, \
-     p.given_name || ' ' || p.family_name AS changed_by_name, v.changed_at, v.summary, \
-     v.changes, v.snapshot FROM plan_versions v LEFT JOIN people p ON p.id = v.changed_by_person_id";
+/// Versions with the name of who made them (identity's fragment; `NULL`
+/// for changes no person made).
+fn version_sql() -> &'static str {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT v.plan_id, v.version, v.changed_by_person_id, {} AS changed_by_name, \
+             v.changed_at, v.summary, v.changes, v.snapshot FROM plan_versions v",
+            directory::person_name_sql("v.changed_by_person_id")
+        )
+    });
+    &SQL
+}
 
 fn version_row(r: &QueryResult) -> AppResult<VersionRow> {
     Ok(VersionRow {
@@ -166,7 +178,8 @@ pub(super) async fn versions(
     let rows = query(
         db,
         &format!(
-            "{VERSION} WHERE v.plan_id = $1 AND v.version < $2 ORDER BY v.version DESC LIMIT $3"
+            "{} WHERE v.plan_id = $1 AND v.version < $2 ORDER BY v.version DESC LIMIT $3",
+            version_sql()
         ),
         vec![
             plan.into(),
@@ -185,7 +198,7 @@ pub(super) async fn version(
 ) -> AppResult<Option<VersionRow>> {
     let rows = query(
         db,
-        &format!("{VERSION} WHERE v.plan_id = $1 AND v.version = $2"),
+        &format!("{} WHERE v.plan_id = $1 AND v.version = $2", version_sql()),
         vec![plan.into(), version.into()],
     )
     .await?;
