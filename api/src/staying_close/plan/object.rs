@@ -175,7 +175,7 @@ impl StayingClosePlan {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<CareLeaverProfile>> {
         let plans = RequestCtx::get(ctx)?.loaders.get::<PlanLoader>()?;
-        Ok(plans.load_one(ProfileOf(self.row.person_id)).await?)
+        plans.load_one(ProfileOf(self.row.person_id)).await
     }
 
     /// The trusted adult from their former home, chosen by the young person.
