@@ -1,29 +1,58 @@
 //! What every resolver can reach for the current request. Built per request
 //! (never shared across requests) so DataLoader caches never cross viewers.
 
-use std::sync::{Arc, OnceLock, atomic::AtomicBool};
+use std::{
+    any::{Any, TypeId},
+    collections::HashMap,
+    sync::{Arc, Mutex, OnceLock, PoisonError, atomic::AtomicBool},
+};
 
 use async_graphql::{Context, dataloader::DataLoader};
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    audit::reads::ReadAudit, auth::viewer::Viewer, error::AppError,
-    reference::graphql::RegionLoader, staying_close::loaders::PlanLoader,
+    audit::reads::ReadAudit,
+    auth::viewer::Viewer,
+    error::{AppError, AppResult},
 };
 
-/// Per-request DataLoaders.
+/// A batching loader a resolver can ask the request for
+/// (`RequestCtx::loaders.get::<T>()`): the module that owns the data
+/// declares it, nothing here names it.
+pub trait RequestLoader: Send + Sync + 'static {
+    /// The loader for one request, reading through `db`.
+    fn new(db: &DatabaseConnection) -> Self;
+}
+
+/// Per-request DataLoaders, each made the first time a resolver asks for
+/// it. Never shared between requests, so caches never cross viewers.
 pub struct Loaders {
-    pub regions: DataLoader<RegionLoader>,
-    /// A plan's lists (see `staying_close::loaders`).
-    pub plans: DataLoader<PlanLoader>,
+    db: DatabaseConnection,
+    made: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
 impl Loaders {
     pub fn new(db: &DatabaseConnection) -> Self {
         Loaders {
-            regions: DataLoader::new(RegionLoader { db: db.clone() }, tokio::spawn),
-            plans: DataLoader::new(PlanLoader { db: db.clone() }, tokio::spawn),
+            db: db.clone(),
+            made: Mutex::default(),
         }
+    }
+
+    /// This request's `T` loader, made on first use.
+    pub fn get<T: RequestLoader>(&self) -> AppResult<Arc<DataLoader<T>>> {
+        // A panic while the map was held cannot leave it half-written (an
+        // insert either happened or not), so a poisoned lock is still sound.
+        let mut made = self.made.lock().unwrap_or_else(PoisonError::into_inner);
+        let loader = made
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Arc::new(DataLoader::new(T::new(&self.db), tokio::spawn)));
+        Arc::clone(loader).downcast::<DataLoader<T>>().map_err(|_| {
+            AppError::internal(anyhow::anyhow!(
+                "the loader stored for {} is another type",
+                std::any::type_name::<T>()
+            ))
+        })
     }
 }
 
@@ -72,9 +101,7 @@ impl RequestCtx {
     /// A service the schema was built with (token service, rate limits,
     /// live hub, push config); its absence is a wiring bug, reported as
     /// internal.
-    pub fn service<'a, T: std::any::Any + Send + Sync>(
-        ctx: &Context<'a>,
-    ) -> Result<&'a T, AppError> {
+    pub fn service<'a, T: std::any::Any + Send + Sync>(ctx: &Context<'a>) -> AppResult<&'a T> {
         ctx.data::<T>().map_err(|_| {
             AppError::internal(anyhow::anyhow!(
                 "{} missing from the schema",
@@ -84,8 +111,40 @@ impl RequestCtx {
     }
 
     /// The request context; its absence is a wiring bug, reported as internal.
-    pub fn get<'a>(ctx: &Context<'a>) -> Result<&'a RequestCtx, AppError> {
+    pub fn get<'a>(ctx: &Context<'a>) -> AppResult<&'a RequestCtx> {
         ctx.data::<RequestCtx>()
             .map_err(|_| AppError::internal(anyhow::anyhow!("request context missing")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Counting;
+    impl RequestLoader for Counting {
+        fn new(_: &DatabaseConnection) -> Self {
+            Counting
+        }
+    }
+    struct Other;
+    impl RequestLoader for Other {
+        fn new(_: &DatabaseConnection) -> Self {
+            Other
+        }
+    }
+
+    #[tokio::test]
+    async fn a_loader_is_made_once_per_request_and_per_type() {
+        let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+        let loaders = Loaders::new(&db);
+        let first = loaders.get::<Counting>().unwrap();
+        let again = loaders.get::<Counting>().unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        loaders.get::<Other>().unwrap();
+        assert_eq!(loaders.made.lock().unwrap().len(), 2);
+        // Another request starts with none.
+        let next = Loaders::new(&db);
+        assert!(!Arc::ptr_eq(&first, &next.get::<Counting>().unwrap()));
     }
 }

@@ -47,6 +47,30 @@ pub async fn organisation(
         .transpose()
 }
 
+/// The names of these organisations, by id (one statement; ids that name
+/// no organisation are absent).
+pub async fn organisation_names(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, String>> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let rows = query(
+        db,
+        &format!(
+            "SELECT id, name FROM organisations WHERE id IN ({})",
+            placeholders.join(", ")
+        ),
+        ids.iter().map(|id| (*id).into()).collect(),
+    )
+    .await?;
+    rows.iter()
+        .map(|r| Ok((get(r, "id")?, get(r, "name")?)))
+        .collect()
+}
+
 /// Whether the person holds `role` through an organisation that reaches
 /// `la` (its own authority, or a commission for a provider).
 pub async fn holds_role_in(
@@ -266,4 +290,34 @@ pub(crate) fn people_holding(role: Role) -> SelectStatement {
         )
         .and_where(Expr::col((role_grants::Entity, role_grants::Column::Role)).eq(role.as_str()))
         .to_owned()
+}
+
+/// Scalar subquery: the full name ("given family") of the person whose id
+/// is `person`; `NULL` for no such person.
+pub(crate) fn person_name_sql(person: &str) -> String {
+    format!(
+        "(SELECT dir_p.given_name || ' ' || dir_p.family_name FROM people dir_p \
+         WHERE dir_p.id = {person})"
+    )
+}
+
+/// Select-list columns: how to reach the worker whose person id is
+/// `person`, as four scalar subqueries aliased `{prefix}_given_name`,
+/// `{prefix}_family_name`, `{prefix}_email` (their account's) and
+/// `{prefix}_organisation` (the first, by name, they hold a role through);
+/// each `NULL` when there is none. Index look-ups per row on both backends
+/// (PostgreSQL chose merge joins over whole indexes for outer joins).
+pub(crate) fn worker_contact_columns_sql(person: &str, prefix: &str) -> String {
+    format!(
+        "(SELECT dir_p.given_name FROM people dir_p WHERE dir_p.id = {person}) \
+         AS {prefix}_given_name, \
+         (SELECT dir_p.family_name FROM people dir_p WHERE dir_p.id = {person}) \
+         AS {prefix}_family_name, \
+         (SELECT dir_a.email FROM accounts dir_a WHERE dir_a.person_id = {person}) \
+         AS {prefix}_email, \
+         (SELECT MIN(dir_o.name) FROM accounts dir_a \
+          JOIN role_grants dir_g ON dir_g.account_id = dir_a.id \
+          JOIN organisations dir_o ON dir_o.id = dir_g.organisation_id \
+          WHERE dir_a.person_id = {person}) AS {prefix}_organisation"
+    )
 }

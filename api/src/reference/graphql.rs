@@ -15,7 +15,7 @@ use crate::{
     db::entities::{local_authorities, regions},
     error::AppError,
     graphql::{
-        context::RequestCtx,
+        context::{RequestCtx, RequestLoader},
         relay::{connection, connection_cost, decode_typed_id, encode_id},
     },
 };
@@ -73,9 +73,8 @@ impl From<local_authorities::Model> for LocalAuthority {
 impl LocalAuthority {
     /// The region the authority is in (batched across a page).
     async fn region(&self, ctx: &Context<'_>) -> async_graphql::Result<Region> {
-        let loaders = &RequestCtx::get(ctx)?.loaders;
-        loaders
-            .regions
+        let regions = RequestCtx::get(ctx)?.loaders.get::<RegionLoader>()?;
+        regions
             .load_one(self.region_id)
             .await?
             .ok_or_else(|| AppError::NotFound { entity: "Region" }.into())
@@ -83,8 +82,14 @@ impl LocalAuthority {
 }
 
 /// Batches region look-ups within one request.
-pub struct RegionLoader {
-    pub db: DatabaseConnection,
+struct RegionLoader {
+    db: DatabaseConnection,
+}
+
+impl RequestLoader for RegionLoader {
+    fn new(db: &DatabaseConnection) -> Self {
+        RegionLoader { db: db.clone() }
+    }
 }
 
 impl Loader<Uuid> for RegionLoader {

@@ -66,7 +66,7 @@ domains! {
     notifications: [Notification],
     jobs: [],
     push: [],
-    staying_close: [StayingClosePlan],
+    staying_close: [StayingClosePlan, PlanGoal, GoalProgress, PlanComment, PlanResponse, PlanVersion],
 }
 
 /// The `Mutation` of a domain that changes nothing through the schema.

@@ -32,7 +32,7 @@ use crate::staying_close::{
         self,
         model::{PlanEndReason, PlanStatus},
         store::NewPlan,
-        versions::NewVersion,
+        versions::{GoalSnapshot, NewVersion, Snapshot},
     },
     profile::{
         self,
@@ -277,19 +277,28 @@ pub(crate) async fn load(
                 person_id: la.personal_adviser,
                 summary: "plan.create",
                 changes: &serde_json::json!([]),
-                snapshot: &serde_json::json!({
-                    "status": status,
-                    "endReason": null,
-                    "startDate": start,
-                    "plannedEndDate": end,
-                    "checkInIntervalDays": 56,
-                    "nextCheckInDue": check_in_due,
-                    "nextReviewDue": review_due,
-                    "goals": goals.iter().map(|(section, title, helper, status)| serde_json::json!({
-                        "section": section, "title": title, "whoHelps": helper,
-                        "targetDate": null, "status": status,
-                    })).collect::<Vec<_>>(),
-                }),
+                snapshot: &Snapshot {
+                    status,
+                    end_reason: None,
+                    start_date: start,
+                    planned_end_date: end,
+                    key_worker_id: None,
+                    personal_adviser_id: None,
+                    check_in_interval_days: 56,
+                    next_check_in_due: Some(check_in_due),
+                    next_review_due: Some(review_due),
+                    goals: goals
+                        .iter()
+                        .map(|(section, title, helper, status)| GoalSnapshot {
+                            id: None,
+                            section: *section,
+                            title: (*title).into(),
+                            who_helps: helper.map(str::to_string),
+                            target_date: None,
+                            status: *status,
+                        })
+                        .collect(),
+                },
             },
         )
         .await?;

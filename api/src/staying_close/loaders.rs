@@ -2,7 +2,8 @@
 //! caseload page that selects goals, their progress, check-ins, reviews,
 //! claims, entitlements, comments, responses or SSDA903 records costs one
 //! statement per list, not one per plan.
-//! Built per request (see `graphql::context::Loaders`), so nothing is
+//! Made per request on first use (`RequestCtx::loaders.get::<PlanLoader>()`,
+//! see `graphql::context::Loaders`), so nothing is
 //! shared between viewers; the plans themselves were authorised (and their
 //! reads audited) before these are asked for.
 
@@ -12,6 +13,7 @@ use async_graphql::dataloader::Loader;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
+use crate::graphql::context::RequestLoader;
 use crate::staying_close::{
     agreement::{
         self,
@@ -26,6 +28,7 @@ use crate::staying_close::{
         self,
         store::{Meeting, MeetingRow},
     },
+    profile::{self, graphql::CareLeaverProfile},
     records::{
         self,
         store::{RecordKind, RecordRow},
@@ -68,8 +71,18 @@ pub(super) struct ResponsesOf(pub(super) Uuid);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) struct RecordsOf(pub(super) RecordKind, pub(super) Uuid);
 
-pub struct PlanLoader {
-    pub db: DatabaseConnection,
+/// A young person's care-leaver profile (with the children's home it names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) struct ProfileOf(pub(super) Uuid);
+
+pub(super) struct PlanLoader {
+    db: DatabaseConnection,
+}
+
+impl RequestLoader for PlanLoader {
+    fn new(db: &DatabaseConnection) -> Self {
+        PlanLoader { db: db.clone() }
+    }
 }
 
 /// Every key answered (an empty list when there is nothing).
@@ -275,5 +288,30 @@ impl Loader<RecordsOf> for PlanLoader {
             },
         )
         .await
+    }
+}
+
+impl Loader<ProfileOf> for PlanLoader {
+    type Value = CareLeaverProfile;
+    type Error = async_graphql::Error;
+
+    /// Two statements for any number of people: their profiles, then the
+    /// children's homes those name.
+    async fn load(
+        &self,
+        keys: &[ProfileOf],
+    ) -> Result<HashMap<ProfileOf, CareLeaverProfile>, Self::Error> {
+        let found = profile::store::care_leavers_by_ids(&self.db, &ids(keys, |k| k.0)).await?;
+        let mut homes: Vec<Uuid> = found.values().filter_map(|c| c.childrens_home_id).collect();
+        homes.sort_unstable();
+        homes.dedup();
+        let names = crate::identity::directory::organisation_names(&self.db, &homes).await?;
+        Ok(found
+            .into_iter()
+            .map(|(person, c)| {
+                let home = c.childrens_home_id.and_then(|h| names.get(&h).cloned());
+                (ProfileOf(person), CareLeaverProfile::from_row(c, home))
+            })
+            .collect())
     }
 }

@@ -17,7 +17,11 @@ use super::{
 };
 use crate::{error::AppResult, schema::Node};
 
-pub use super::plan::object::StayingClosePlan;
+pub use super::{
+    agreement::graphql::{PlanComment, PlanResponse},
+    goals::graphql::{GoalProgress, PlanGoal},
+    plan::{history::PlanVersion, object::StayingClosePlan},
+};
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "StayingCloseRoot")]
@@ -43,12 +47,28 @@ pub struct Mutation(
 /// This domain has no subscriptions.
 pub type Subscription = crate::schema::NoSubscription;
 
-/// Resolves a `Node` of this domain's types.
+/// Resolves a `Node` of this domain's types. A plan's parts resolve when
+/// the viewer may read the plan, audited as reading it.
 pub async fn node(ctx: &Context<'_>, type_name: &str, id: Uuid) -> AppResult<Option<Node>> {
-    if type_name != "StayingClosePlan" {
-        return Ok(None);
-    }
-    Ok(super::plan::object::node(ctx, id)
-        .await?
-        .map(Node::StayingClosePlan))
+    use super::{agreement::graphql as agreement, goals::graphql as goals, plan};
+    Ok(match type_name {
+        "StayingClosePlan" => plan::object::node(ctx, id)
+            .await?
+            .map(Node::StayingClosePlan),
+        "PlanGoal" => goals::goal_node(ctx, id).await?.map(Node::PlanGoal),
+        "GoalProgress" => goals::progress_node(ctx, id).await?.map(Node::GoalProgress),
+        "PlanComment" => agreement::comment_node(ctx, id)
+            .await?
+            .map(Node::PlanComment),
+        "PlanResponse" => agreement::response_node(ctx, id)
+            .await?
+            .map(Node::PlanResponse),
+        // A version's id names its plan, the version in its type tag.
+        _ => match plan::history::version_of_tag(type_name) {
+            Some(version) => plan::history::node(ctx, id, version)
+                .await?
+                .map(Node::PlanVersion),
+            None => None,
+        },
+    })
 }

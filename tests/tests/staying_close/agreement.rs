@@ -127,3 +127,48 @@ async fn the_latest_response_and_every_comment_are_kept_without_a_new_version() 
     .await;
     assert_eq!(error(&body).0, "NOT_FOUND");
 }
+
+#[tokio::test]
+async fn comments_and_responses_page_as_connections_in_the_lists_order() {
+    let (app, _smtp, adviser, jamie, id) = jamies_plan().await;
+    for body in ["One", "Two", "Three"] {
+        let input = json!({"planId": id, "body": body});
+        assert!(run(&app, &jamie, "commentOnPlan", input).await["errors"].is_null());
+    }
+    share(&app, &adviser, &id).await;
+    let answer = json!({"planId": id, "version": 1, "agrees": false, "words": "Not yet"});
+    assert!(run(&app, &jamie, "respondToPlan", answer).await["errors"].is_null());
+    let page = |first: i32, after: serde_json::Value| {
+        let (app, jamie, id) = (&app, &jamie, &id);
+        async move {
+            let (_, body) = app
+                .graphql_as(
+                    jamie,
+                    "query($id: ID!, $first: Int, $after: String) { stayingClosePlan(id: $id) { \
+                     comments { id body } responses { id planVersion words } \
+                     commentsConnection(first: $first, after: $after) { nodes { id body } \
+                       pageInfo { hasNextPage endCursor } } \
+                     responsesConnection(first: $first) { nodes { id planVersion words } \
+                       pageInfo { hasNextPage } } } }",
+                    json!({"id": id, "first": first, "after": after}),
+                )
+                .await;
+            assert!(body["errors"].is_null(), "{body}");
+            body["data"]["stayingClosePlan"].clone()
+        }
+    };
+    let first = page(2, serde_json::Value::Null).await;
+    let c = &first["commentsConnection"];
+    assert_eq!(c["pageInfo"]["hasNextPage"], true);
+    let rest = page(2, c["pageInfo"]["endCursor"].clone()).await;
+    let r = &rest["commentsConnection"];
+    assert_eq!(r["pageInfo"]["hasNextPage"], false);
+    let mut paged = c["nodes"].as_array().unwrap().clone();
+    paged.extend(r["nodes"].as_array().unwrap().iter().cloned());
+    assert_eq!(serde_json::Value::from(paged), first["comments"]);
+    assert_eq!(first["responsesConnection"]["nodes"], first["responses"]);
+    assert_eq!(
+        first["responsesConnection"]["pageInfo"]["hasNextPage"],
+        false
+    );
+}

@@ -3,15 +3,21 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::service;
-use crate::graphql::context::RequestCtx;
+use uuid::Uuid;
+
+use super::{service, store};
+use crate::error::AppResult;
+use crate::graphql::{context::RequestCtx, relay::encode_id};
 use crate::staying_close::{
     inputs::{call, id_of},
-    plan::graphql::{PlanPayload, plan_payload},
+    plan::{
+        graphql::{PlanPayload, plan_payload},
+        object::readable_plan,
+    },
 };
 
 #[derive(SimpleObject, Clone)]
-pub(in crate::staying_close) struct PlanComment {
+pub struct PlanComment {
     pub id: ID,
     pub body: String,
     pub author_name: String,
@@ -23,12 +29,67 @@ pub(in crate::staying_close) struct PlanComment {
 
 /// The young person's answer to a shared version, in their words.
 #[derive(SimpleObject, Clone)]
-pub(in crate::staying_close) struct PlanResponse {
+pub struct PlanResponse {
     pub id: ID,
     pub plan_version: i32,
     pub agrees: bool,
     pub words: String,
     pub updated_at: DateTime<Utc>,
+}
+
+impl From<store::CommentRow> for PlanComment {
+    fn from(c: store::CommentRow) -> Self {
+        PlanComment {
+            id: encode_id("PlanComment", c.id),
+            body: c.body,
+            author_name: c.author_name,
+            plan_version: c.plan_version,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+impl From<store::ResponseRow> for PlanResponse {
+    fn from(r: store::ResponseRow) -> Self {
+        PlanResponse {
+            id: encode_id("PlanResponse", r.id),
+            plan_version: r.plan_version,
+            agrees: r.agrees,
+            words: r.words,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// A comment by id, when the viewer may read its plan (audited as reading
+/// the plan's `comments`).
+pub(in crate::staying_close) async fn comment_node(
+    ctx: &Context<'_>,
+    id: Uuid,
+) -> AppResult<Option<PlanComment>> {
+    let db = &RequestCtx::get(ctx)?.db;
+    let Some(row) = store::comment(db, id).await? else {
+        return Ok(None);
+    };
+    Ok(readable_plan(ctx, row.plan_id, "comments")
+        .await?
+        .map(|_| row.into()))
+}
+
+/// A response by id, when the viewer may read its plan (audited as
+/// reading the plan's `responses`).
+pub(in crate::staying_close) async fn response_node(
+    ctx: &Context<'_>,
+    id: Uuid,
+) -> AppResult<Option<PlanResponse>> {
+    let db = &RequestCtx::get(ctx)?.db;
+    let Some(row) = store::response(db, id).await? else {
+        return Ok(None);
+    };
+    Ok(readable_plan(ctx, row.plan_id, "responses")
+        .await?
+        .map(|_| row.into()))
 }
 
 #[derive(InputObject)]

@@ -2,5 +2,6 @@
 //! response in their own words.
 
 pub(super) mod graphql;
+mod notices;
 mod service;
 pub(super) mod store;

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::store;
+use super::{notices, store};
 use crate::audit::AuditAction;
 use crate::staying_close::plan::{self, access::PlanChange, service::Done};
 use crate::{
@@ -69,9 +69,8 @@ pub(super) async fn share(call: &Call<'_>, input: ShareInput) -> AppResult<Done>
         NewNotification {
             person_id: plan.person_id,
             kind: Kind::PlanShared,
-            title: "Your plan is ready for you to look at",
-            body: "Your Staying Close plan has been updated. Have a look and say whether you agree. \
-                   You can add your own words.",
+            title: notices::PLAN_SHARED_TITLE,
+            body: notices::PLAN_SHARED_BODY,
             subject: Some(("StayingClosePlan", plan.id)),
             collapse_key: Some(&format!("plan-shared:{}", plan.id)),
         },

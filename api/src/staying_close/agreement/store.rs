@@ -1,19 +1,21 @@
 //! Storage of comments on a plan, the version shared for agreement and
 //! the young person's responses.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::LazyLock};
 
 use chrono::{DateTime, Utc};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
+use crate::identity::directory;
 use crate::staying_close::{
     plan::store::{PlanRow, plan_by_id, stale},
-    rows::{get, grouped},
+    rows::{all, first, get, grouped},
 };
 use crate::{
     db::raw::{exec, query},
     error::{AppError, AppResult},
+    paging::PageRequest,
 };
 
 #[derive(Debug, Clone)]
@@ -27,6 +29,30 @@ pub(in crate::staying_close) struct CommentRow {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Comments with their author's name (identity's fragment).
+fn comment_sql() -> &'static str {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT c.id, c.plan_id, c.plan_version, c.author_person_id, {} AS author_name, \
+             c.body, c.created_at, c.updated_at FROM plan_comments c",
+            directory::person_name_sql("c.author_person_id")
+        )
+    });
+    &SQL
+}
+
+fn comment_row(r: &QueryResult) -> AppResult<CommentRow> {
+    Ok(CommentRow {
+        id: get(r, "id")?,
+        plan_id: get(r, "plan_id")?,
+        plan_version: get(r, "plan_version")?,
+        author_name: get(r, "author_name")?,
+        body: get(r, "body")?,
+        created_at: get(r, "created_at")?,
+        updated_at: get(r, "updated_at")?,
+    })
+}
+
 /// The comments on each of `plans`, oldest first.
 pub(in crate::staying_close) async fn comments_on_plans(
     db: &impl ConnectionTrait,
@@ -34,27 +60,60 @@ pub(in crate::staying_close) async fn comments_on_plans(
 ) -> AppResult<HashMap<Uuid, Vec<CommentRow>>> {
     grouped(
         db,
-        "SELECT c.id, c.plan_id, c.plan_version, c.author_person_id, \
-         p.given_name || ' ' || p.family_name AS author_name, c.body, c.created_at, c.updated_at \
-         FROM plan_comments c JOIN people p ON p.id = c.author_person_id",
+        comment_sql(),
         "c.plan_id",
         "",
         "c.created_at, c.id",
         plans,
-        |r| {
-            Ok(CommentRow {
-                id: get(r, "id")?,
-                plan_id: get(r, "plan_id")?,
-                plan_version: get(r, "plan_version")?,
-                author_name: get(r, "author_name")?,
-                body: get(r, "body")?,
-                created_at: get(r, "created_at")?,
-                updated_at: get(r, "updated_at")?,
-            })
-        },
+        comment_row,
         |c| c.plan_id,
     )
     .await
+}
+
+/// A page of a plan's comments, oldest first: keyed by id (a time-ordered
+/// v7 uuid, so in the order they were written).
+pub(in crate::staying_close) async fn comments_page(
+    db: &impl ConnectionTrait,
+    plan: Uuid,
+    page: &PageRequest,
+) -> AppResult<Vec<CommentRow>> {
+    let mut params = vec![plan.into(), limit(page).into()];
+    let after = match page.after_key::<Uuid>()? {
+        Some(id) => {
+            params.push(id.into());
+            " AND c.id > $3"
+        }
+        None => "",
+    };
+    let rows = query(
+        db,
+        &format!(
+            "{} WHERE c.plan_id = $1{after} ORDER BY c.id LIMIT $2",
+            comment_sql()
+        ),
+        params,
+    )
+    .await?;
+    all(rows, comment_row)
+}
+
+fn limit(page: &PageRequest) -> i64 {
+    i64::try_from(page.fetch_limit()).unwrap_or(101)
+}
+
+/// One comment by id (unscoped: callers authorise its plan).
+pub(in crate::staying_close) async fn comment(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> AppResult<Option<CommentRow>> {
+    let rows = query(
+        db,
+        &format!("{} WHERE c.id = $1", comment_sql()),
+        vec![id.into()],
+    )
+    .await?;
+    first(rows, comment_row)
 }
 
 pub(super) async fn insert_comment(
@@ -91,6 +150,20 @@ pub(in crate::staying_close) struct ResponseRow {
     pub updated_at: DateTime<Utc>,
 }
 
+const RESPONSE: &str = "SELECT id, plan_id, plan_version, agrees, words, created_at, updated_at \
+     FROM plan_responses";
+
+fn response_row(r: &QueryResult) -> AppResult<ResponseRow> {
+    Ok(ResponseRow {
+        id: get(r, "id")?,
+        plan_id: get(r, "plan_id")?,
+        plan_version: get(r, "plan_version")?,
+        agrees: get(r, "agrees")?,
+        words: get(r, "words")?,
+        updated_at: get(r, "updated_at")?,
+    })
+}
+
 /// The young person's answers to each of `plans`, by version.
 pub(in crate::staying_close) async fn responses_to_plans(
     db: &impl ConnectionTrait,
@@ -98,25 +171,42 @@ pub(in crate::staying_close) async fn responses_to_plans(
 ) -> AppResult<HashMap<Uuid, Vec<ResponseRow>>> {
     grouped(
         db,
-        "SELECT id, plan_id, plan_version, agrees, words, created_at, updated_at \
-         FROM plan_responses",
+        RESPONSE,
         "plan_id",
         "",
         "plan_version",
         plans,
-        |r| {
-            Ok(ResponseRow {
-                id: get(r, "id")?,
-                plan_id: get(r, "plan_id")?,
-                plan_version: get(r, "plan_version")?,
-                agrees: get(r, "agrees")?,
-                words: get(r, "words")?,
-                updated_at: get(r, "updated_at")?,
-            })
-        },
+        response_row,
         |r| r.plan_id,
     )
     .await
+}
+
+/// A page of the young person's answers to a plan, by version.
+pub(in crate::staying_close) async fn responses_page(
+    db: &impl ConnectionTrait,
+    plan: Uuid,
+    page: &PageRequest,
+) -> AppResult<Vec<ResponseRow>> {
+    let after = page.after_key::<i32>()?.unwrap_or(i32::MIN);
+    let rows = query(
+        db,
+        &format!(
+            "{RESPONSE} WHERE plan_id = $1 AND plan_version > $2 ORDER BY plan_version LIMIT $3"
+        ),
+        vec![plan.into(), after.into(), limit(page).into()],
+    )
+    .await?;
+    all(rows, response_row)
+}
+
+/// One response by id (unscoped: callers authorise its plan).
+pub(in crate::staying_close) async fn response(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> AppResult<Option<ResponseRow>> {
+    let rows = query(db, &format!("{RESPONSE} WHERE id = $1"), vec![id.into()]).await?;
+    first(rows, response_row)
 }
 
 /// Records (or replaces) the young person's response to a version.

@@ -12,16 +12,20 @@ use super::{
     model::{GoalStatus, PlanSection},
     service, store,
 };
+use crate::error::AppResult;
 use crate::graphql::{context::RequestCtx, relay::encode_id};
 use crate::staying_close::{
     inputs::{call, id_of, maybe},
-    loaders::ProgressOf,
-    plan::graphql::{PlanPayload, plan_payload},
+    loaders::{PlanLoader, ProgressOf},
+    plan::{
+        graphql::{PlanPayload, plan_payload},
+        object::readable_plan,
+    },
 };
 
 #[derive(SimpleObject, Clone)]
 #[graphql(complex)]
-pub(in crate::staying_close) struct PlanGoal {
+pub struct PlanGoal {
     pub id: ID,
     pub section: PlanSection,
     pub title: String,
@@ -51,9 +55,8 @@ impl PlanGoal {
                 .map(Into::into)
                 .collect());
         }
-        let loaders = &RequestCtx::get(ctx)?.loaders;
-        Ok(loaders
-            .plans
+        let plans = RequestCtx::get(ctx)?.loaders.get::<PlanLoader>()?;
+        Ok(plans
             .load_one(ProgressOf(self.goal_id))
             .await?
             .unwrap_or_default()
@@ -81,7 +84,7 @@ impl From<store::GoalRow> for PlanGoal {
 }
 
 #[derive(SimpleObject, Clone)]
-pub(in crate::staying_close) struct GoalProgress {
+pub struct GoalProgress {
     pub id: ID,
     pub goal_id: ID,
     pub note: String,
@@ -101,6 +104,36 @@ impl From<store::ProgressRow> for GoalProgress {
             updated_at: p.updated_at,
         }
     }
+}
+
+/// A goal by id (removed ones too, as delta sync shows them), when the
+/// viewer may read its plan (audited as reading the plan's `goals`).
+pub(in crate::staying_close) async fn goal_node(
+    ctx: &Context<'_>,
+    id: Uuid,
+) -> AppResult<Option<PlanGoal>> {
+    let db = &RequestCtx::get(ctx)?.db;
+    let Some(row) = store::goal(db, id).await? else {
+        return Ok(None);
+    };
+    Ok(readable_plan(ctx, row.plan_id, "goals")
+        .await?
+        .map(|_| row.into()))
+}
+
+/// A progress update by id, when the viewer may read its plan (audited as
+/// reading the plan's `goals`, where progress is shown).
+pub(in crate::staying_close) async fn progress_node(
+    ctx: &Context<'_>,
+    id: Uuid,
+) -> AppResult<Option<GoalProgress>> {
+    let db = &RequestCtx::get(ctx)?.db;
+    let Some(row) = store::progress_by_id(db, id).await? else {
+        return Ok(None);
+    };
+    Ok(readable_plan(ctx, row.plan_id, "goals")
+        .await?
+        .map(|_| row.into()))
 }
 
 #[derive(InputObject)]

@@ -1,12 +1,13 @@
 //! Storage of a plan's goals and their progress updates.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::LazyLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
 use super::model::{GoalStatus, PlanSection};
+use crate::identity::directory;
 use crate::staying_close::rows::{all, first, get, grouped};
 use crate::{
     db::raw::{exec, query},
@@ -134,9 +135,17 @@ pub(in crate::staying_close) struct ProgressRow {
     pub updated_at: DateTime<Utc>,
 }
 
-const PROGRESS: &str = "SELECT g.id, g.goal_id, g.plan_id, g.author_person_id, \
-     p.given_name || ' ' || p.family_name AS author_name, g.note, g.created_at, g.updated_at \
-     FROM goal_progress g JOIN people p ON p.id = g.author_person_id";
+/// Progress updates with their author's name (identity's fragment).
+fn progress_sql() -> &'static str {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT g.id, g.goal_id, g.plan_id, g.author_person_id, {} AS author_name, g.note, \
+             g.created_at, g.updated_at FROM goal_progress g",
+            directory::person_name_sql("g.author_person_id")
+        )
+    });
+    &SQL
+}
 
 fn progress_row(r: &QueryResult) -> AppResult<ProgressRow> {
     Ok(ProgressRow {
@@ -158,11 +167,28 @@ pub(in crate::staying_close) async fn progress(
 ) -> AppResult<Vec<ProgressRow>> {
     let rows = query(
         db,
-        &format!("{PROGRESS} WHERE g.plan_id = $1 ORDER BY g.created_at, g.id"),
+        &format!(
+            "{} WHERE g.plan_id = $1 ORDER BY g.created_at, g.id",
+            progress_sql()
+        ),
         vec![plan.into()],
     )
     .await?;
     all(rows, progress_row)
+}
+
+/// One progress update by id (unscoped: callers authorise its plan).
+pub(in crate::staying_close) async fn progress_by_id(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> AppResult<Option<ProgressRow>> {
+    let rows = query(
+        db,
+        &format!("{} WHERE g.id = $1", progress_sql()),
+        vec![id.into()],
+    )
+    .await?;
+    first(rows, progress_row)
 }
 
 /// The progress updates of several goals, by goal, oldest first.
@@ -172,7 +198,7 @@ pub(in crate::staying_close) async fn progress_of_goals(
 ) -> AppResult<HashMap<Uuid, Vec<ProgressRow>>> {
     grouped(
         db,
-        PROGRESS,
+        progress_sql(),
         "g.goal_id",
         "",
         "g.created_at, g.id",

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::{
     model::PlanStatus,
     store::{self, PlanRow},
-    versions::{self, NewVersion},
+    versions::{self, NewVersion, Snapshot},
 };
 use crate::staying_close::goals::{self, store::GoalRow};
 use crate::{
@@ -117,25 +117,7 @@ impl PlanChange for Change<'_> {
     ) -> AppResult<()> {
         let row = self.refreshed(plan).await?;
         let goals = goals::store::goals(&self.txn, plan, false).await?;
-        let snapshot = serde_json::json!({
-            "status": row.status,
-            "endReason": row.end_reason,
-            "startDate": row.start_date,
-            "plannedEndDate": row.planned_end_date,
-            "keyWorkerId": row.key_worker_id,
-            "personalAdviserId": row.personal_adviser_id,
-            "checkInIntervalDays": row.check_in_interval_days,
-            "nextCheckInDue": row.next_check_in_due,
-            "nextReviewDue": row.next_review_due,
-            "goals": goals.iter().map(|g| serde_json::json!({
-                "id": g.id,
-                "section": g.section,
-                "title": g.title,
-                "whoHelps": g.helper,
-                "targetDate": g.target_date,
-                "status": g.status,
-            })).collect::<Vec<_>>(),
-        });
+        let snapshot = Snapshot::of(&row, &goals);
         versions::insert_version(
             &self.txn,
             NewVersion {

@@ -4,6 +4,7 @@
 
 pub(super) mod access;
 pub(super) mod graphql;
+pub(super) mod history;
 pub(super) mod model;
 pub(super) mod object;
 pub(super) mod service;

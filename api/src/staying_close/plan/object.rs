@@ -3,11 +3,12 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Json, Object, SimpleObject, connection::Connection};
+use async_graphql::{Context, ID, Object, SimpleObject, connection::Connection};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::{
+    history::PlanVersion,
     model::{PlanEndReason, PlanStatus},
     store::{self, PlanRow},
     versions,
@@ -18,19 +19,18 @@ use crate::graphql::reads::{self, Read};
 use crate::identity::directory;
 use crate::paging::PageRequest;
 use crate::staying_close::{
-    agreement::graphql::{PlanComment, PlanResponse},
+    agreement::{
+        self,
+        graphql::{PlanComment, PlanResponse},
+    },
     claims::{
         graphql::{Claim, Entitlement},
         store::ClaimRow,
     },
-    goals::{
-        self,
-        graphql::PlanGoal,
-        model::{GoalStatus, PlanSection},
-    },
+    goals::{self, graphql::PlanGoal, model::PlanSection},
     loaders::{
-        ClaimsOf, CommentsOf, EntitlementsOf, GoalsOf, MeetingsOf, NextMeeting, RecordsOf,
-        ResponsesOf,
+        ClaimsOf, CommentsOf, EntitlementsOf, GoalsOf, MeetingsOf, NextMeeting, PlanLoader,
+        ProfileOf, RecordsOf, ResponsesOf,
     },
     meetings::{self, graphql::PlanMeeting, store::Meeting},
     profile::graphql::CareLeaverProfile,
@@ -41,7 +41,7 @@ use crate::staying_close::{
     },
 };
 use crate::{
-    error::{AppError, AppResult},
+    error::AppResult,
     graphql::{
         context::RequestCtx,
         relay::{connection, connection_cost, encode_id},
@@ -112,60 +112,6 @@ impl From<directory::WorkerRow> for WorkerContact {
     }
 }
 
-/// A goal as it was in an earlier version.
-#[derive(SimpleObject, Clone, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct GoalSnapshot {
-    pub section: PlanSection,
-    pub title: String,
-    pub who_helps: Option<String>,
-    pub target_date: Option<NaiveDate>,
-    pub status: GoalStatus,
-}
-
-/// The plan as it was at a version.
-#[derive(SimpleObject, Clone, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PlanSnapshot {
-    pub status: PlanStatus,
-    pub end_reason: Option<PlanEndReason>,
-    pub start_date: NaiveDate,
-    pub planned_end_date: NaiveDate,
-    pub check_in_interval_days: i32,
-    pub next_check_in_due: Option<NaiveDate>,
-    pub next_review_due: Option<NaiveDate>,
-    pub goals: Vec<GoalSnapshot>,
-}
-
-/// One version of a plan: who changed what, when, and the plan as it
-/// then was.
-#[derive(SimpleObject, Clone)]
-struct PlanVersion {
-    pub version: i32,
-    pub changed_at: DateTime<Utc>,
-    pub changed_by_name: Option<String>,
-    /// What kind of change made it (`goal.add`, `check_in.log`, ...).
-    pub summary: String,
-    /// The fields that changed, each `{field, from, to}`, or what was
-    /// added or removed.
-    pub changes: Json<serde_json::Value>,
-    pub plan: PlanSnapshot,
-}
-
-impl TryFrom<versions::VersionRow> for PlanVersion {
-    type Error = AppError;
-    fn try_from(v: versions::VersionRow) -> AppResult<Self> {
-        Ok(PlanVersion {
-            version: v.version,
-            changed_at: v.changed_at,
-            changed_by_name: v.changed_by_name,
-            summary: v.summary,
-            changes: Json(serde_json::from_str(&v.changes).map_err(AppError::internal)?),
-            plan: serde_json::from_str(&v.snapshot).map_err(AppError::internal)?,
-        })
-    }
-}
-
 #[Object]
 impl StayingClosePlan {
     /// Global id.
@@ -228,8 +174,8 @@ impl StayingClosePlan {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<CareLeaverProfile>> {
-        let request = RequestCtx::get(ctx)?;
-        Ok(CareLeaverProfile::of(&request.db, self.row.person_id).await?)
+        let plans = RequestCtx::get(ctx)?.loaders.get::<PlanLoader>()?;
+        plans.load_one(ProfileOf(self.row.person_id)).await
     }
 
     /// The trusted adult from their former home, chosen by the young person.
@@ -261,7 +207,7 @@ impl StayingClosePlan {
             None => (
                 RequestCtx::get(ctx)?
                     .loaders
-                    .plans
+                    .get::<PlanLoader>()?
                     .load_one(GoalsOf(self.row.id))
                     .await?
                     .unwrap_or_default(),
@@ -298,41 +244,67 @@ impl StayingClosePlan {
         self.meetings(ctx, Meeting::Review).await
     }
 
+    /// Every comment, oldest first.
+    #[graphql(
+        deprecation = "Use commentsConnection: a plan's comments grow without bound, so they are paged."
+    )]
     async fn comments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanComment>> {
-        let loaders = &RequestCtx::get(ctx)?.loaders;
-        Ok(loaders
-            .plans
+        let plans = RequestCtx::get(ctx)?.loaders.get::<PlanLoader>()?;
+        Ok(plans
             .load_one(CommentsOf(self.row.id))
             .await?
             .unwrap_or_default()
             .into_iter()
-            .map(|c| PlanComment {
-                id: encode_id("PlanComment", c.id),
-                body: c.body,
-                author_name: c.author_name,
-                plan_version: c.plan_version,
-                created_at: c.created_at,
-                updated_at: c.updated_at,
-            })
+            .map(Into::into)
             .collect())
     }
 
+    /// Comments, oldest first, a page at a time.
+    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    async fn comments_connection(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, PlanComment>> {
+        let db = &RequestCtx::get(ctx)?.db;
+        let page = PageRequest::new(first, after)?;
+        let rows = agreement::store::comments_page(db, self.row.id, &page).await?;
+        Ok(connection(&page, rows, |c| c.id.to_string(), Into::into))
+    }
+
+    /// The young person's answers to shared versions, by version, a page
+    /// at a time.
+    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    async fn responses_connection(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, PlanResponse>> {
+        let db = &RequestCtx::get(ctx)?.db;
+        let page = PageRequest::new(first, after)?;
+        let rows = agreement::store::responses_page(db, self.row.id, &page).await?;
+        Ok(connection(
+            &page,
+            rows,
+            |r| r.plan_version.to_string(),
+            Into::into,
+        ))
+    }
+
     /// The young person's answers to shared versions.
+    #[graphql(
+        deprecation = "Use responsesConnection: a plan's responses grow with every shared version, so they are paged."
+    )]
     async fn responses(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanResponse>> {
-        let loaders = &RequestCtx::get(ctx)?.loaders;
-        Ok(loaders
-            .plans
+        let plans = RequestCtx::get(ctx)?.loaders.get::<PlanLoader>()?;
+        Ok(plans
             .load_one(ResponsesOf(self.row.id))
             .await?
             .unwrap_or_default()
             .into_iter()
-            .map(|r| PlanResponse {
-                id: encode_id("PlanResponse", r.id),
-                plan_version: r.plan_version,
-                agrees: r.agrees,
-                words: r.words,
-                updated_at: r.updated_at,
-            })
+            .map(Into::into)
             .collect())
     }
 
@@ -341,9 +313,8 @@ impl StayingClosePlan {
         if let Some(home) = &self.home {
             return Ok(home.claims.iter().cloned().map(Into::into).collect());
         }
-        let loaders = &RequestCtx::get(ctx)?.loaders;
-        Ok(loaders
-            .plans
+        let plans = RequestCtx::get(ctx)?.loaders.get::<PlanLoader>()?;
+        Ok(plans
             .load_one(ClaimsOf(self.row.person_id))
             .await?
             .unwrap_or_default()
@@ -354,9 +325,8 @@ impl StayingClosePlan {
 
     /// What is left to claim of each allowance.
     async fn entitlements(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Entitlement>> {
-        let loaders = &RequestCtx::get(ctx)?.loaders;
-        Ok(loaders
-            .plans
+        let plans = RequestCtx::get(ctx)?.loaders.get::<PlanLoader>()?;
+        Ok(plans
             .load_one(EntitlementsOf(self.row.person_id))
             .await?
             .unwrap_or_default()
@@ -455,9 +425,8 @@ impl StayingClosePlan {
         ctx: &Context<'_>,
         kind: RecordKind,
     ) -> async_graphql::Result<Vec<records::store::RecordRow>> {
-        let loaders = &RequestCtx::get(ctx)?.loaders;
-        Ok(loaders
-            .plans
+        let plans = RequestCtx::get(ctx)?.loaders.get::<PlanLoader>()?;
+        Ok(plans
             .load_one(RecordsOf(kind, self.row.person_id))
             .await?
             .unwrap_or_default())
@@ -477,9 +446,8 @@ impl StayingClosePlan {
                 .clone()
                 .map(|m| PlanMeeting::new(kind, m, today())));
         }
-        let loaders = &RequestCtx::get(ctx)?.loaders;
-        Ok(loaders
-            .plans
+        let plans = RequestCtx::get(ctx)?.loaders.get::<PlanLoader>()?;
+        Ok(plans
             .load_one(NextMeeting(kind, self.row.id))
             .await?
             .map(|m| PlanMeeting::new(kind, m, today())))
@@ -490,10 +458,9 @@ impl StayingClosePlan {
         ctx: &Context<'_>,
         kind: Meeting,
     ) -> async_graphql::Result<Vec<PlanMeeting>> {
-        let loaders = &RequestCtx::get(ctx)?.loaders;
+        let plans = RequestCtx::get(ctx)?.loaders.get::<PlanLoader>()?;
         let today = today();
-        Ok(loaders
-            .plans
+        Ok(plans
             .load_one(MeetingsOf(kind, self.row.id))
             .await?
             .unwrap_or_default()
@@ -547,6 +514,23 @@ pub(super) async fn plan_reads(
         }),
     )
     .await
+}
+
+/// The plan a nested object (a goal, its progress, a comment, a response,
+/// a version) belongs to, when the viewer may read that plan; the read is
+/// audited as reading the plan's `field` (the list the object is shown in).
+pub(in crate::staying_close) async fn readable_plan(
+    ctx: &Context<'_>,
+    id: Uuid,
+    field: &str,
+) -> AppResult<Option<PlanRow>> {
+    let request = RequestCtx::get(ctx)?;
+    let scope = policy::scope(&request.viewer, Action::ReadPlan);
+    let Some(row) = store::plan(&request.db, &scope, id).await? else {
+        return Ok(None);
+    };
+    plan_reads(request, std::slice::from_ref(&row), &[field]).await?;
+    Ok(Some(row))
 }
 
 /// A plan by id within the viewer's scope, audited.

@@ -2,6 +2,8 @@
 //! caseload, a person's plan), the app's home in one statement, and the
 //! plan's columns and version counter.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, QueryResult, Value};
 use uuid::Uuid;
@@ -16,7 +18,7 @@ use crate::staying_close::{
 use crate::{
     db::raw::{exec, query},
     error::{AppError, AppResult},
-    identity::directory::WorkerRow,
+    identity::directory::{self, WorkerRow},
     paging::PageRequest,
     policy::{Scope, Target},
 };
@@ -62,49 +64,23 @@ const PLAN: &str = "SELECT p.id, p.person_id, p.local_authority_id, p.status, p.
      p.check_in_interval_days, p.version, p.shared_version, p.next_check_in_due, \
      p.next_review_due, p.created_at, p.updated_at FROM plans p";
 
-/// A worker's contact columns (`{prefix}_given_name`, `_family_name`,
-/// `_email`, `_organisation`) for the person id in `column`, as scalar
-/// subqueries: index look-ups per plan on both backends (PostgreSQL chose
-/// merge joins over whole indexes for the equivalent outer joins).
-macro_rules! worker_columns {
-    ($prefix:literal, $column:literal) => {
-        concat!(
-            "(SELECT w.given_name FROM people w WHERE w.id = ",
-            $column,
-            ") AS ",
-            $prefix,
-            "_given_name, ",
-            "(SELECT w.family_name FROM people w WHERE w.id = ",
-            $column,
-            ") AS ",
-            $prefix,
-            "_family_name, ",
-            "(SELECT a.email FROM accounts a WHERE a.person_id = ",
-            $column,
-            ") AS ",
-            $prefix,
-            "_email, ",
-            "(SELECT MIN(o.name) FROM accounts a JOIN role_grants g ON g.account_id = a.id \
-              JOIN organisations o ON o.id = g.organisation_id WHERE a.person_id = ",
-            $column,
-            ") AS ",
-            $prefix,
-            "_organisation"
+/// A plan with its workers' contact details, in one statement: each
+/// worker's columns (`kw_*` for the key worker, `pa_*` for the personal
+/// adviser) are identity's scalar subqueries
+/// ([`directory::worker_contact_columns_sql`]).
+fn with_workers_sql() -> &'static str {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT p.id, p.person_id, p.local_authority_id, p.status, \
+             p.end_reason, p.start_date, p.planned_end_date, p.key_worker_id, p.personal_adviser_id, \
+             p.check_in_interval_days, p.version, p.shared_version, p.next_check_in_due, \
+             p.next_review_due, p.created_at, p.updated_at, {}, {} FROM plans p",
+            directory::worker_contact_columns_sql("p.key_worker_id", "kw"),
+            directory::worker_contact_columns_sql("p.personal_adviser_id", "pa"),
         )
-    };
+    });
+    &SQL
 }
-
-/// A plan with its workers' contact details, in one statement.
-const PLAN_WITH_WORKERS: &str = concat!(
-    "SELECT p.id, p.person_id, p.local_authority_id, p.status, \
-     p.end_reason, p.start_date, p.planned_end_date, p.key_worker_id, p.personal_adviser_id, \
-     p.check_in_interval_days, p.version, p.shared_version, p.next_check_in_due, \
-     p.next_review_due, p.created_at, p.updated_at, ",
-    worker_columns!("kw", "p.key_worker_id"),
-    ", ",
-    worker_columns!("pa", "p.personal_adviser_id"),
-    " FROM plans p"
-);
 
 fn joined_worker(r: &QueryResult, prefix: &str, id: Option<Uuid>) -> AppResult<Option<WorkerRow>> {
     let Some(person_id) = id else {
@@ -176,7 +152,7 @@ pub(super) async fn plan(
     };
     let rows = query(
         db,
-        &format!("{PLAN_WITH_WORKERS} WHERE p.id = $1 AND {filter}"),
+        &format!("{} WHERE p.id = $1 AND {filter}", with_workers_sql()),
         params,
     )
     .await?;
@@ -200,9 +176,10 @@ pub(in crate::staying_close) async fn current_plan(
     let rows = query(
         db,
         &format!(
-            "{PLAN_WITH_WORKERS} WHERE p.person_id = $1 \
+            "{} WHERE p.person_id = $1 \
              ORDER BY CASE WHEN p.status = 'ended' THEN 1 ELSE 0 END, p.start_date DESC, p.id DESC \
-             LIMIT 1"
+             LIMIT 1",
+            with_workers_sql()
         ),
         vec![person.into()],
     )
@@ -231,7 +208,7 @@ pub(super) async fn caseload(
     let Some(scoped) = plan_scope(scope, &mut params) else {
         return Ok(Vec::new());
     };
-    let mut sql = format!("{PLAN_WITH_WORKERS} WHERE {scoped}");
+    let mut sql = format!("{} WHERE {scoped}", with_workers_sql());
     let mut push = |params: &mut Vec<Value>, clause: &str, value: Value| {
         params.push(value);
         sql.push_str(&clause.replace('?', &format!("${}", params.len())));
@@ -462,9 +439,11 @@ pub(super) fn reads_home_in_one_statement(db: &impl ConnectionTrait) -> bool {
 /// (goals, progress, next check-in, claims) as JSON columns, in one round
 /// trip. Other backends use the per-field reads.
 pub(super) async fn home(db: &impl ConnectionTrait, person: Uuid) -> AppResult<Option<Home>> {
-    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        let with_workers = with_workers_sql();
+        let author_name = directory::person_name_sql("g.author_person_id");
         format!(
-            "WITH p AS ({PLAN_WITH_WORKERS} WHERE p.person_id = $1 \
+            "WITH p AS ({with_workers} WHERE p.person_id = $1 \
                ORDER BY CASE WHEN p.status = 'ended' THEN 1 ELSE 0 END, p.start_date DESC, p.id DESC \
                LIMIT 1) \
              SELECT p.*, \
@@ -474,8 +453,8 @@ pub(super) async fn home(db: &impl ConnectionTrait, person: Uuid) -> AppResult<O
                  AS goals_json, \
                (SELECT COALESCE(json_agg(x ORDER BY x.created_at, x.id), '[]')::text FROM \
                  (SELECT g.id, g.goal_id, g.plan_id, g.author_person_id, \
-                  a.given_name || ' ' || a.family_name AS author_name, g.note, g.created_at, \
-                  g.updated_at FROM goal_progress g JOIN people a ON a.id = g.author_person_id \
+                  {author_name} AS author_name, g.note, g.created_at, \
+                  g.updated_at FROM goal_progress g \
                   WHERE g.plan_id = p.id) x) AS progress_json, \
                (SELECT row_to_json(c)::text FROM \
                  (SELECT id, plan_id, due_on, held_on, held_by_person_id, note, status, mode, \

@@ -3,13 +3,11 @@
 
 use async_graphql::{ComplexObject, Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use uuid::Uuid;
 
 use super::{model::CareLeaverCategory, service, store};
 use crate::identity::directory;
 use crate::staying_close::inputs::{call, id_of};
 use crate::{
-    error::AppResult,
     graphql::{
         context::RequestCtx,
         relay::{decode_typed_id, encode_id},
@@ -53,30 +51,24 @@ impl CareLeaverProfile {
 }
 
 impl CareLeaverProfile {
-    /// The young person's profile, if they have one.
-    pub(in crate::staying_close) async fn of(
-        db: &impl sea_orm::ConnectionTrait,
-        person: Uuid,
-    ) -> AppResult<Option<Self>> {
-        let Some(c) = store::care_leaver(db, person).await? else {
-            return Ok(None);
-        };
-        let home = match c.childrens_home_id {
-            Some(id) => directory::organisation(db, id).await?.map(|o| o.0),
-            None => None,
-        };
-        Ok(Some(CareLeaverProfile {
+    /// The profile from its row and the name of the children's home it
+    /// names (read by the caller, batched or not).
+    pub(in crate::staying_close) fn from_row(
+        c: store::CareLeaverRow,
+        childrens_home: Option<String>,
+    ) -> Self {
+        CareLeaverProfile {
             young_person_id: encode_id("YoungPerson", c.person_id),
             given_name: c.given_name,
             family_name: c.family_name,
             child_ref: c.child_ref,
             category: c.category,
             left_care_on: c.left_care_on,
-            childrens_home: home,
+            childrens_home,
             updated_at: c.updated_at,
             target: Target::person(c.person_id, Some(c.local_authority_id)),
             born: c.date_of_birth,
-        }))
+        }
     }
 }
 

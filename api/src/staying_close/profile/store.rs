@@ -5,7 +5,7 @@ use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
 use super::model::{AuthoritySettings, CareLeaverCategory};
-use crate::staying_close::rows::{all, first, get, unique};
+use crate::staying_close::rows::{all, first, get, grouped, unique};
 use crate::{
     db::raw::{exec, query},
     error::{AppError, AppResult},
@@ -111,6 +111,30 @@ pub(in crate::staying_close) async fn care_leaver(
     )
     .await?;
     first(rows, care_leaver_row)
+}
+
+/// The profiles of these care leavers, by person (unscoped: callers
+/// authorise first), in one statement per 500 people; those without a
+/// profile are absent.
+pub(in crate::staying_close) async fn care_leavers_by_ids(
+    db: &impl ConnectionTrait,
+    people: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, CareLeaverRow>> {
+    let found = grouped(
+        db,
+        CARE_LEAVER,
+        "c.person_id",
+        "",
+        "c.person_id",
+        people,
+        care_leaver_row,
+        |c| c.person_id,
+    )
+    .await?;
+    Ok(found
+        .into_iter()
+        .filter_map(|(person, rows)| rows.into_iter().next().map(|row| (person, row)))
+        .collect())
 }
 
 /// Every care leaver of an authority (reporting), by child reference.

@@ -70,3 +70,74 @@ async fn a_caseload_page_reads_its_lists_in_one_statement_each() {
     }
     assert!(with_goals >= 2, "{plans:?}");
 }
+
+#[tokio::test]
+async fn a_caseload_page_reads_its_young_people_in_a_fixed_number_of_statements() {
+    let app = TestApp::builder()
+        .env("CLOSEKNIT_WORKER_IN_PROCESS", "false")
+        .spawn()
+        .await;
+    let manager = app.staff_token(&format!("la.manager@{N}")).await;
+    let fields = "id youngPerson { givenName familyName childRef category }";
+    let mut statements = Vec::new();
+    let mut pages = Vec::new();
+    for first in [1, 100] {
+        let mut fewest = f64::MAX;
+        for _ in 0..3 {
+            let before = app.metric("closeknit_db_statements_total", "").await;
+            let (_, body) = app
+                .graphql_as(
+                    &manager,
+                    &format!(
+                        "{{ stayingClosePlans(first: {first}) {{ edges {{ node {{ {fields} }} }} }} }}"
+                    ),
+                    json!({}),
+                )
+                .await;
+            assert!(body["errors"].is_null(), "{body}");
+            let after = app.metric("closeknit_db_statements_total", "").await;
+            fewest = fewest.min(after - before);
+            pages.push(body["data"]["stayingClosePlans"]["edges"].clone());
+        }
+        statements.push(fewest);
+    }
+    let plans = pages.last().unwrap().as_array().unwrap();
+    assert!(plans.len() >= 5, "the demo authority has several plans");
+    // Profiles, then the children's homes they name: never one per plan.
+    eprintln!(
+        "youngPerson: 1 plan {}, {} plans {}",
+        statements[0],
+        plans.len(),
+        statements[1]
+    );
+    assert!(
+        statements[1] <= statements[0] + 1.0,
+        "one plan: {} statements, {} plans: {}",
+        statements[0],
+        plans.len(),
+        statements[1]
+    );
+    for edge in plans {
+        let node = &edge["node"];
+        let (_, single) = app
+            .graphql_as(
+                &manager,
+                &format!("query($id: ID!) {{ stayingClosePlan(id: $id) {{ {fields} }} }}"),
+                json!({"id": node["id"]}),
+            )
+            .await;
+        assert_eq!(&single["data"]["stayingClosePlan"], node);
+        assert!(node["youngPerson"]["childRef"].is_string(), "{node}");
+    }
+    // Each plan's read is audited with the fields released, as before.
+    let audited = closeknit::db::raw::query(
+        &app.db,
+        "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'plan.read' \
+         AND fields = '[\"id\",\"youngPerson\"]'",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let n: i64 = audited[0].try_get("", "n").unwrap();
+    assert!(n as usize >= 4 * plans.len(), "{n} reads audited");
+}

@@ -4,4 +4,5 @@
 mod access;
 mod caseload;
 mod lifecycle;
+mod nodes;
 mod versions;
