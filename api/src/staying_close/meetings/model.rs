@@ -64,6 +64,29 @@ pub(in crate::staying_close) fn plan_overdue_sql(
     )
 }
 
+/// A meeting's status as read: a check-in still planned more than
+/// `missed_after_days` days after it was due (the authority's setting;
+/// `None` for reviews, which are never missed) was missed. Computed on
+/// read, so nothing waits for a job; the stored row stays `planned` until
+/// it is next written.
+pub(in crate::staying_close) fn status_on(
+    stored: MeetingStatus,
+    due_on: NaiveDate,
+    missed_after_days: Option<u32>,
+    today: NaiveDate,
+) -> MeetingStatus {
+    let missed = missed_after_days.is_some_and(|days| {
+        due_on
+            .checked_add_days(chrono::Days::new(u64::from(days)))
+            .is_some_and(|last_chance| today > last_chance)
+    });
+    if stored == MeetingStatus::Planned && missed {
+        MeetingStatus::Missed
+    } else {
+        stored
+    }
+}
+
 /// When the next review is due: the interval after the last review held
 /// (or after the plan started), unless one was asked for sooner.
 pub(in crate::staying_close) fn next_review_due(

@@ -71,3 +71,24 @@ async fn the_caseload_filter_and_the_objects_agree_on_overdue() {
     assert!(!plan_is_overdue(PlanStatus::Active, Some(today), today));
     assert!(!plan_is_overdue(PlanStatus::Ended, Some(yesterday), today));
 }
+
+#[test]
+fn a_check_in_not_held_is_missed_after_the_authority_s_days() {
+    let due = d(2026, 11, 1);
+    let planned = MeetingStatus::Planned;
+    // Due 1 November, 14 days: still planned on the 15th, missed on the 16th.
+    assert_eq!(status_on(planned, due, Some(14), d(2026, 11, 1)), planned);
+    assert_eq!(status_on(planned, due, Some(14), d(2026, 11, 15)), planned);
+    assert_eq!(
+        status_on(planned, due, Some(14), d(2026, 11, 16)),
+        MeetingStatus::Missed
+    );
+    assert_eq!(
+        status_on(planned, due, Some(7), d(2026, 11, 9)),
+        MeetingStatus::Missed
+    );
+    // Held stays held; reviews are never missed.
+    let held = MeetingStatus::Held;
+    assert_eq!(status_on(held, due, Some(14), d(2027, 1, 1)), held);
+    assert_eq!(status_on(planned, due, None, d(2027, 1, 1)), planned);
+}

@@ -166,6 +166,7 @@ pub(in crate::staying_close) async fn move_planned(
     due: NaiveDate,
 ) -> AppResult<MeetingRow> {
     let now = Utc::now();
+    store::record_missed(db, kind, plan).await?;
     let row = match store::planned_meeting(db, kind, plan).await? {
         Some(mut m) => {
             m.due_on = due;
@@ -195,8 +196,12 @@ pub(super) async fn schedule_check_in(call: &Call<'_>, input: ScheduleInput) -> 
             "must be within the plan's dates",
         ));
     }
+    // After a missed check-in the interval runs again from when it was due,
+    // so the next one can still be planned.
+    let missed = store::record_missed(&tx.txn, Meeting::CheckIn, plan.id).await?;
+    let since = last_held(&tx.txn, Meeting::CheckIn, &plan).await?;
     let latest = model::next_check_in_due(
-        last_held(&tx.txn, Meeting::CheckIn, &plan).await?,
+        missed.into_iter().fold(since, NaiveDate::max),
         u32::try_from(plan.check_in_interval_days).unwrap_or(56),
     );
     if input.due_on > latest {
@@ -278,6 +283,7 @@ pub(super) async fn log_meeting(
     }
     let note = text::optional_prose("note", input.note.as_deref(), 4000)?;
     let now = Utc::now();
+    store::record_missed(&tx.txn, kind, plan.id).await?;
     let mut held = store::planned_meeting(&tx.txn, kind, plan.id)
         .await?
         .unwrap_or_else(|| planned(plan.id, input.held_on, now));

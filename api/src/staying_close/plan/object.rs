@@ -204,18 +204,10 @@ impl StayingClosePlan {
         self.row.next_review_due.filter(|_| self.open())
     }
     async fn check_in_overdue(&self) -> bool {
-        self.open()
-            && self
-                .row
-                .next_check_in_due
-                .is_some_and(|d| meetings::model::is_overdue(d, today()))
+        meetings::model::plan_is_overdue(self.row.status, self.row.next_check_in_due, today())
     }
     async fn review_overdue(&self) -> bool {
-        self.open()
-            && self
-                .row
-                .next_review_due
-                .is_some_and(|d| meetings::model::is_overdue(d, today()))
+        meetings::model::plan_is_overdue(self.row.status, self.row.next_review_due, today())
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.row.created_at

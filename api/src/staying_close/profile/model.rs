@@ -29,6 +29,9 @@ pub(in crate::staying_close) struct AuthoritySettings {
     pub support_to_age: u32,
     pub check_in_interval_days: u32,
     pub review_interval_months: u32,
+    /// A planned check-in not held this many days after it was due is
+    /// missed.
+    pub check_in_missed_after_days: u32,
 }
 
 impl Default for AuthoritySettings {
@@ -37,6 +40,7 @@ impl Default for AuthoritySettings {
             support_to_age: 21,
             check_in_interval_days: 56,
             review_interval_months: 6,
+            check_in_missed_after_days: 14,
         }
     }
 }

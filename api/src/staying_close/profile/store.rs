@@ -17,8 +17,8 @@ pub(in crate::staying_close) async fn settings(
 ) -> AppResult<AuthoritySettings> {
     let rows = query(
         db,
-        "SELECT support_to_age, check_in_interval_days, review_interval_months \
-         FROM staying_close_settings WHERE local_authority_id = $1",
+        "SELECT support_to_age, check_in_interval_days, review_interval_months, \
+         check_in_missed_after_days FROM staying_close_settings WHERE local_authority_id = $1",
         vec![la.into()],
     )
     .await?;
@@ -33,6 +33,7 @@ pub(in crate::staying_close) async fn settings(
         support_to_age: n("support_to_age")?,
         check_in_interval_days: n("check_in_interval_days")?,
         review_interval_months: n("review_interval_months")?,
+        check_in_missed_after_days: n("check_in_missed_after_days")?,
     })
 }
 
@@ -41,24 +42,23 @@ pub(in crate::staying_close) async fn save_settings(
     la: Uuid,
     settings: AuthoritySettings,
 ) -> AppResult<()> {
+    let n = |v: u32| i32::try_from(v).map_err(AppError::internal);
     exec(
         db,
         "INSERT INTO staying_close_settings (local_authority_id, support_to_age, \
-         check_in_interval_days, review_interval_months, updated_at) VALUES ($1, $2, $3, $4, $5) \
+         check_in_interval_days, review_interval_months, check_in_missed_after_days, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (local_authority_id) DO UPDATE SET support_to_age = excluded.support_to_age, \
          check_in_interval_days = excluded.check_in_interval_days, \
-         review_interval_months = excluded.review_interval_months, updated_at = excluded.updated_at",
+         review_interval_months = excluded.review_interval_months, \
+         check_in_missed_after_days = excluded.check_in_missed_after_days, \
+         updated_at = excluded.updated_at",
         vec![
             la.into(),
-            i32::try_from(settings.support_to_age)
-                .unwrap_or(21)
-                .into(),
-            i32::try_from(settings.check_in_interval_days)
-                .unwrap_or(56)
-                .into(),
-            i32::try_from(settings.review_interval_months)
-                .unwrap_or(6)
-                .into(),
+            n(settings.support_to_age)?.into(),
+            n(settings.check_in_interval_days)?.into(),
+            n(settings.review_interval_months)?.into(),
+            n(settings.check_in_missed_after_days)?.into(),
             Utc::now().into(),
         ],
     )
