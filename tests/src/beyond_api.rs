@@ -84,6 +84,9 @@ pub async fn age_plan_rows(db: &DatabaseConnection, at: DateTime<Utc>) {
         "check_ins",
         "reviews",
         "claims",
+        "accommodation_records",
+        "in_touch_records",
+        "activity_records",
     ] {
         exec(
             db,

@@ -66,7 +66,14 @@ domains! {
     notifications: [Notification],
     jobs: [],
     push: [],
-    staying_close: [StayingClosePlan],
+    staying_close: [
+        StayingClosePlan,
+        PlanMeeting,
+        Claim,
+        AccommodationRecord,
+        InTouchRecord,
+        ActivityRecord,
+    ],
 }
 
 /// The `Mutation` of a domain that changes nothing through the schema.

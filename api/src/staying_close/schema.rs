@@ -17,7 +17,12 @@ use super::{
 };
 use crate::{error::AppResult, schema::Node};
 
-pub use super::plan::object::StayingClosePlan;
+pub use super::{
+    claims::graphql::Claim,
+    meetings::graphql::PlanMeeting,
+    plan::object::StayingClosePlan,
+    records::graphql::{AccommodationRecord, ActivityRecord, InTouchRecord},
+};
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "StayingCloseRoot")]
@@ -45,10 +50,27 @@ pub type Subscription = crate::schema::NoSubscription;
 
 /// Resolves a `Node` of this domain's types.
 pub async fn node(ctx: &Context<'_>, type_name: &str, id: Uuid) -> AppResult<Option<Node>> {
-    if type_name != "StayingClosePlan" {
-        return Ok(None);
-    }
-    Ok(super::plan::object::node(ctx, id)
-        .await?
-        .map(Node::StayingClosePlan))
+    use super::{claims, meetings, plan, records};
+    Ok(match type_name {
+        "StayingClosePlan" => plan::object::node(ctx, id)
+            .await?
+            .map(Node::StayingClosePlan),
+        "CheckIn" => meetings::graphql::node(ctx, meetings::store::Meeting::CheckIn, id)
+            .await?
+            .map(Node::PlanMeeting),
+        "Review" => meetings::graphql::node(ctx, meetings::store::Meeting::Review, id)
+            .await?
+            .map(Node::PlanMeeting),
+        "Claim" => claims::graphql::node(ctx, id).await?.map(Node::Claim),
+        "AccommodationRecord" => records::graphql::accommodation_node(ctx, id)
+            .await?
+            .map(Node::AccommodationRecord),
+        "InTouchRecord" => records::graphql::in_touch_node(ctx, id)
+            .await?
+            .map(Node::InTouchRecord),
+        "ActivityRecord" => records::graphql::activity_node(ctx, id)
+            .await?
+            .map(Node::ActivityRecord),
+        _ => None,
+    })
 }

@@ -144,6 +144,21 @@ pub(in crate::staying_close) async fn planned_meetings(
         .collect())
 }
 
+/// One check-in or review by id (unscoped: callers check its plan).
+pub(super) async fn meeting(
+    db: &impl ConnectionTrait,
+    kind: Meeting,
+    id: Uuid,
+) -> AppResult<Option<MeetingRow>> {
+    let rows = query(
+        db,
+        &format!("{} WHERE id = $1", kind.select()),
+        vec![id.into()],
+    )
+    .await?;
+    Ok(all(rows, meeting_row)?.into_iter().next())
+}
+
 /// The planned (not yet held, not missed) one, if any.
 pub(super) async fn planned_meeting(
     db: &impl ConnectionTrait,
