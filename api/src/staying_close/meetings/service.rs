@@ -124,6 +124,18 @@ pub(in crate::staying_close) async fn schedule_reminders(
     Ok(())
 }
 
+/// The plan's stored check-in interval; a negative one is a data bug
+/// (`INTERNAL`, logged when it reaches the response), never a default.
+fn stored_interval(plan: &PlanRow) -> AppResult<u32> {
+    u32::try_from(plan.check_in_interval_days).map_err(|err| {
+        AppError::internal(anyhow::anyhow!(
+            "plan {}: stored check-in interval {} is not a number of days: {err}",
+            plan.id,
+            plan.check_in_interval_days
+        ))
+    })
+}
+
 pub(in crate::staying_close) fn planned(
     plan: Uuid,
     due: NaiveDate,
@@ -202,7 +214,7 @@ pub(super) async fn schedule_check_in(call: &Call<'_>, input: ScheduleInput) -> 
     let since = last_held(&tx.txn, Meeting::CheckIn, &plan).await?;
     let latest = model::next_check_in_due(
         missed.into_iter().fold(since, NaiveDate::max),
-        u32::try_from(plan.check_in_interval_days).unwrap_or(56),
+        stored_interval(&plan)?,
     );
     if input.due_on > latest {
         return Err(AppError::bad_input(
@@ -298,10 +310,7 @@ pub(super) async fn log_meeting(
     let settings = profile::store::settings(&tx.txn, plan.local_authority_id).await?;
     let (next_due, field, summary, audit_action, record) = match kind {
         Meeting::CheckIn => (
-            model::next_check_in_due(
-                last,
-                u32::try_from(plan.check_in_interval_days).unwrap_or(56),
-            ),
+            model::next_check_in_due(last, stored_interval(&plan)?),
             "nextCheckInDue",
             "check_in.log",
             AuditAction::PlanCheckInLog,

@@ -55,7 +55,8 @@ pub struct ActivityRecord {
 }
 
 /// An accommodation record (`None` for a record of another kind). A stored
-/// assessment that does not parse is a data bug: logged, and `INTERNAL`.
+/// assessment that does not parse is a data bug: `INTERNAL` (logged when
+/// it reaches the response).
 pub(in crate::staying_close) fn accommodation(
     r: RecordRow,
 ) -> AppResult<Option<AccommodationRecord>> {
@@ -69,12 +70,10 @@ pub(in crate::staying_close) fn accommodation(
         return Ok(None);
     };
     let factors: Vec<FactorJudgement> = serde_json::from_str(&assessment).map_err(|err| {
-        let err = AppError::internal(anyhow::anyhow!(
+        AppError::internal(anyhow::anyhow!(
             "accommodation record {}: stored assessment does not parse: {err}",
             r.id
-        ));
-        err.log();
-        err
+        ))
     })?;
     Ok(Some(AccommodationRecord {
         id: encode_id("AccommodationRecord", r.id),
@@ -273,5 +272,37 @@ impl RecordsMutation {
         )
         .await?;
         plan_payload(ctx, input.client_mutation_id, done, "ActivityRecord").await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
+    use super::*;
+
+    fn stored(assessment: &str) -> RecordRow {
+        RecordRow {
+            id: Uuid::now_v7(),
+            person_id: Uuid::nil(),
+            local_authority_id: Uuid::nil(),
+            recorded_on: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            recorded_by_person_id: None,
+            value: RecordValue::Accommodation {
+                kind: AccommodationType::OrdinaryLodgings,
+                suitable: true,
+                assessment: assessment.into(),
+                ended_on: None,
+            },
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_stored_assessment_that_does_not_parse_is_internal_not_empty() {
+        assert!(accommodation(stored("[]")).unwrap().is_some());
+        let err = accommodation(stored("{not json")).err().unwrap();
+        assert!(matches!(err, AppError::Internal(_)), "{err:?}");
     }
 }
