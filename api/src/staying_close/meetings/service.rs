@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::{
     model::{self, CheckInMode, MeetingStatus},
+    notices,
     store::{self, Meeting, MeetingRow},
 };
 use crate::audit::AuditAction;
@@ -22,7 +23,7 @@ use crate::staying_close::{
         store::{PlanFields, PlanRow},
     },
     profile,
-    words::{change, long_date, morning},
+    words::{change, morning},
 };
 use crate::{
     change::{Audited, Call},
@@ -39,9 +40,8 @@ use crate::{
 /// How long after a young person asks for a review it falls due.
 const REQUESTED_REVIEW_WITHIN_DAYS: u64 = 28;
 
-/// (Re)schedules a plan's reminders: the young person is reminded before
-/// a check-in or review is due, the workers on the plan the day after it
-/// was due if it has not been logged. An ended plan has none.
+/// (Re)schedules a plan's reminders (when and what: `notices`). An ended
+/// plan has none.
 pub(in crate::staying_close) async fn schedule_reminders(
     db: &DatabaseTransaction,
     plan: &PlanRow,
@@ -57,9 +57,19 @@ pub(in crate::staying_close) async fn schedule_reminders(
         .into_iter()
         .flatten()
         .collect();
-    for (what, due, kind, lead_days) in [
-        ("check-in", plan.next_check_in_due, Kind::CheckInDue, 2),
-        ("review", plan.next_review_due, Kind::ReviewDue, 7),
+    for (meeting, what, due, kind) in [
+        (
+            Meeting::CheckIn,
+            "check-in",
+            plan.next_check_in_due,
+            Kind::CheckInDue,
+        ),
+        (
+            Meeting::Review,
+            "review",
+            plan.next_review_due,
+            Kind::ReviewDue,
+        ),
     ] {
         let (due_key, overdue_key) = keys(what);
         for gone in previous_workers.iter().filter(|w| !workers.contains(w)) {
@@ -72,50 +82,37 @@ pub(in crate::staying_close) async fn schedule_reminders(
             }
             continue;
         };
-        let noun = if what == "check-in" {
-            "check-in"
-        } else {
-            "plan review"
-        };
-        let remind_on = due
-            .checked_sub_days(chrono::Days::new(lead_days))
-            .unwrap_or(due);
         // Already due: the young person is not nagged; the workers are.
         if due < today() {
             reminders::cancel(db, plan.person_id, &due_key).await?;
         } else {
+            let notice = notices::coming_up(meeting, due);
             reminders::schedule(
                 db,
                 NewReminder {
                     person_id: plan.person_id,
                     kind,
-                    title: &format!("Your {noun} is coming up"),
-                    body: &format!(
-                        "Your next Staying Close {noun} is due on {}.",
-                        long_date(due)
-                    ),
+                    title: &notice.title,
+                    body: &notice.body,
                     subject: Some(("StayingClosePlan", plan.id)),
                     collapse_key: &due_key,
-                    due_at: morning(remind_on).max(Utc::now()),
+                    due_at: morning(notices::remind_on(meeting, due)).max(Utc::now()),
                 },
             )
             .await?;
         }
-        let overdue_on = due.checked_add_days(chrono::Days::new(1)).unwrap_or(due);
+        let notice = notices::overdue(meeting, due);
         for worker in &workers {
             reminders::schedule(
                 db,
                 NewReminder {
                     person_id: *worker,
                     kind,
-                    title: &format!("A {noun} is overdue"),
-                    body: &format!(
-                        "A Staying Close {noun} on your caseload was due on {} and has not been logged.",
-                        long_date(due)
-                    ),
+                    title: &notice.title,
+                    body: &notice.body,
                     subject: Some(("StayingClosePlan", plan.id)),
                     collapse_key: &overdue_key,
-                    due_at: morning(overdue_on).max(Utc::now()),
+                    due_at: morning(notices::overdue_on(due)).max(Utc::now()),
                 },
             )
             .await?;
@@ -415,6 +412,7 @@ pub(super) async fn request_review(call: &Call<'_>, input: RequestReviewInput) -
         .await?;
     let row = tx.refreshed(plan.id).await?;
     schedule_reminders(&tx.txn, &row, &[]).await?;
+    let notice = notices::review_requested(review.due_on);
     for worker in [row.key_worker_id, row.personal_adviser_id]
         .into_iter()
         .flatten()
@@ -424,12 +422,8 @@ pub(super) async fn request_review(call: &Call<'_>, input: RequestReviewInput) -
             NewNotification {
                 person_id: worker,
                 kind: Kind::ReviewDue,
-                title: "A young person asked for a plan review",
-                body: &format!(
-                    "A young person on your caseload asked for a review of their Staying Close plan. \
-                     It is now due by {}.",
-                    long_date(review.due_on)
-                ),
+                title: &notice.title,
+                body: &notice.body,
                 subject: Some(("StayingClosePlan", plan.id)),
                 collapse_key: None,
             },
