@@ -1,5 +1,7 @@
 //! Storage of care-leaver profiles and authorities' Staying Close settings.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
@@ -9,6 +11,7 @@ use crate::staying_close::rows::{all, first, get, unique};
 use crate::{
     db::raw::{exec, query},
     error::{AppError, AppResult},
+    identity::directory,
 };
 
 pub(in crate::staying_close) async fn settings(
@@ -80,9 +83,15 @@ pub(in crate::staying_close) struct CareLeaverRow {
     pub updated_at: DateTime<Utc>,
 }
 
-const CARE_LEAVER: &str = "SELECT c.person_id, c.local_authority_id, c.child_ref, c.category, \
-     c.left_care_on, c.childrens_home_id, p.given_name, p.family_name, p.date_of_birth, \
-     c.updated_at FROM care_leavers c JOIN people p ON p.id = c.person_id";
+/// A care leaver with their name and date of birth (identity's, through
+/// its fragment).
+static CARE_LEAVER: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT c.person_id, c.local_authority_id, c.child_ref, c.category, c.left_care_on, \
+         c.childrens_home_id, {}, c.updated_at FROM care_leavers c",
+        directory::person_name_and_birth_columns_sql("c.person_id")
+    )
+});
 
 fn care_leaver_row(r: &QueryResult) -> AppResult<CareLeaverRow> {
     Ok(CareLeaverRow {
@@ -106,7 +115,7 @@ pub(in crate::staying_close) async fn care_leaver(
 ) -> AppResult<Option<CareLeaverRow>> {
     let rows = query(
         db,
-        &format!("{CARE_LEAVER} WHERE c.person_id = $1"),
+        &format!("{} WHERE c.person_id = $1", *CARE_LEAVER),
         vec![person.into()],
     )
     .await?;
@@ -120,7 +129,10 @@ pub(in crate::staying_close) async fn care_leavers_of(
 ) -> AppResult<Vec<CareLeaverRow>> {
     let rows = query(
         db,
-        &format!("{CARE_LEAVER} WHERE c.local_authority_id = $1 ORDER BY c.child_ref"),
+        &format!(
+            "{} WHERE c.local_authority_id = $1 ORDER BY c.child_ref",
+            *CARE_LEAVER
+        ),
         vec![la.into()],
     )
     .await?;
