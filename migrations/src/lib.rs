@@ -18,6 +18,7 @@ mod m20261123_000007_notifications;
 mod m20261123_000008_reminders;
 mod m20261123_000009_push_devices;
 mod m20261123_000010_staying_close;
+mod m20261124_000011_check_ins_missed;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000008_reminders::Migration),
             Box::new(m20261123_000009_push_devices::Migration),
             Box::new(m20261123_000010_staying_close::Migration),
+            Box::new(m20261124_000011_check_ins_missed::Migration),
         ]
     }
 }

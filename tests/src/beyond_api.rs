@@ -84,6 +84,9 @@ pub async fn age_plan_rows(db: &DatabaseConnection, at: DateTime<Utc>) {
         "check_ins",
         "reviews",
         "claims",
+        "accommodation_records",
+        "in_touch_records",
+        "activity_records",
     ] {
         exec(
             db,
@@ -93,6 +96,25 @@ pub async fn age_plan_rows(db: &DatabaseConnection, at: DateTime<Utc>) {
         .await
         .unwrap();
     }
+}
+
+/// Moves a plan's planned check-ins (and the plan's next check-in date)
+/// to `due` (time passing: a check-in falls due weeks ago and is missed).
+pub async fn move_planned_check_ins_due(db: &DatabaseConnection, plan: Uuid, due: NaiveDate) {
+    exec(
+        db,
+        "UPDATE check_ins SET due_on = $1 WHERE plan_id = $2 AND status = 'planned'",
+        vec![due.into(), plan.into()],
+    )
+    .await
+    .unwrap();
+    exec(
+        db,
+        "UPDATE plans SET next_check_in_due = $1 WHERE id = $2",
+        vec![due.into(), plan.into()],
+    )
+    .await
+    .unwrap();
 }
 
 /// Dates every SSDA903 record (in touch, activity, accommodation) as

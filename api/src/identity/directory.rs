@@ -25,6 +25,21 @@ use crate::{
     error::AppResult,
 };
 
+/// Select-list columns `given_name`, `family_name` and `date_of_birth` of
+/// the person `person` names (an SQL expression of the caller's statement,
+/// such as `c.person_id`), as scalar subqueries aliased so: for a list
+/// that must stay one statement (Staying Close's care leavers). `NULL`s
+/// when there is no such person.
+pub(crate) fn person_name_and_birth_columns_sql(person: &str) -> String {
+    ["given_name", "family_name", "date_of_birth"]
+        .map(|column| {
+            format!(
+                "(SELECT dir_p.{column} FROM people dir_p WHERE dir_p.id = {person}) AS {column}"
+            )
+        })
+        .join(", ")
+}
+
 /// An organisation's name and kind.
 pub async fn organisation(
     db: &impl ConnectionTrait,

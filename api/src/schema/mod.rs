@@ -66,7 +66,19 @@ domains! {
     notifications: [Notification],
     jobs: [],
     push: [],
-    staying_close: [StayingClosePlan, PlanGoal, GoalProgress, PlanComment, PlanResponse, PlanVersion],
+    staying_close: [
+        StayingClosePlan,
+        PlanGoal,
+        GoalProgress,
+        PlanComment,
+        PlanResponse,
+        PlanVersion,
+        PlanMeeting,
+        Claim,
+        AccommodationRecord,
+        InTouchRecord,
+        ActivityRecord,
+    ],
 }
 
 /// The `Mutation` of a domain that changes nothing through the schema.

@@ -372,6 +372,7 @@ pub(crate) async fn load(
                     recorded_by_person_id: la.personal_adviser,
                     value,
                     created_at: now,
+                    updated_at: now,
                 },
             )
             .await?;

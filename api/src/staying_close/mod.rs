@@ -16,7 +16,8 @@
 //! - `records/`: the SSDA903 accommodation (with suitability), in-touch and activity records.
 //! - `reporting/`: the national framework indicators and the OC3 return.
 //!
-//! [`schema`] merges the capabilities' GraphQL roots; `loaders` batches a
+//! [`schema`] merges the capabilities' GraphQL roots (`nodes` decides who
+//! may fetch a nested object again by id); `loaders` batches a
 //! plan's lists per request; `rows`, `words`, `dates` and `inputs` hold
 //! the helpers they share; `demo` loads synthetic data.
 
@@ -28,6 +29,7 @@ mod goals;
 mod inputs;
 pub mod loaders;
 mod meetings;
+mod nodes;
 mod plan;
 mod profile;
 mod records;

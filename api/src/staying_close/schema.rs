@@ -19,8 +19,11 @@ use crate::{error::AppResult, schema::Node};
 
 pub use super::{
     agreement::graphql::{PlanComment, PlanResponse},
+    claims::graphql::Claim,
     goals::graphql::{GoalProgress, PlanGoal},
+    meetings::graphql::PlanMeeting,
     plan::{history::PlanVersion, object::StayingClosePlan},
+    records::graphql::{AccommodationRecord, ActivityRecord, InTouchRecord},
 };
 
 #[derive(MergedObject, Default)]
@@ -50,7 +53,9 @@ pub type Subscription = crate::schema::NoSubscription;
 /// Resolves a `Node` of this domain's types. A plan's parts resolve when
 /// the viewer may read the plan, audited as reading it.
 pub async fn node(ctx: &Context<'_>, type_name: &str, id: Uuid) -> AppResult<Option<Node>> {
-    use super::{agreement::graphql as agreement, goals::graphql as goals, plan};
+    use super::{
+        agreement::graphql as agreement, claims, goals::graphql as goals, meetings, plan, records,
+    };
     Ok(match type_name {
         "StayingClosePlan" => plan::object::node(ctx, id)
             .await?
@@ -63,6 +68,22 @@ pub async fn node(ctx: &Context<'_>, type_name: &str, id: Uuid) -> AppResult<Opt
         "PlanResponse" => agreement::response_node(ctx, id)
             .await?
             .map(Node::PlanResponse),
+        "CheckIn" => meetings::graphql::node(ctx, meetings::store::Meeting::CheckIn, id)
+            .await?
+            .map(Node::PlanMeeting),
+        "Review" => meetings::graphql::node(ctx, meetings::store::Meeting::Review, id)
+            .await?
+            .map(Node::PlanMeeting),
+        "Claim" => claims::graphql::node(ctx, id).await?.map(Node::Claim),
+        "AccommodationRecord" => records::graphql::accommodation_node(ctx, id)
+            .await?
+            .map(Node::AccommodationRecord),
+        "InTouchRecord" => records::graphql::in_touch_node(ctx, id)
+            .await?
+            .map(Node::InTouchRecord),
+        "ActivityRecord" => records::graphql::activity_node(ctx, id)
+            .await?
+            .map(Node::ActivityRecord),
         // A version's id names its plan, the version in its type tag.
         _ => match plan::history::version_of_tag(type_name) {
             Some(version) => plan::history::node(ctx, id, version)

@@ -9,6 +9,7 @@ mod claims;
 mod goals;
 mod home;
 mod meetings;
+mod nodes;
 mod plans;
 mod profile;
 mod records;

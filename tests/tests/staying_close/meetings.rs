@@ -5,7 +5,7 @@
 use chrono::Utc;
 use closeknit::db::raw::query;
 use closeknit_tests::{
-    TestApp,
+    TestApp, beyond_api,
     demo::NORTHMOOR as N,
     staying_close::{day, error, plan_of, run, today, uuid_in},
 };
@@ -176,4 +176,59 @@ async fn a_review_asked_for_is_told_to_the_workers_and_logging_plans_the_next() 
         .to_string();
     assert_eq!(next, expected);
     assert_eq!(body["data"]["logReview"]["plan"]["reviewOverdue"], false);
+}
+
+/// Riley's check-ins as the adviser reads them: (due, status) by due date.
+async fn check_ins(app: &TestApp, adviser: &str, id: &str) -> (Vec<(String, String)>, Value) {
+    let (_, body) = app
+        .graphql_as(
+            adviser,
+            "query($id: ID!) { stayingClosePlan(id: $id) { checkIns { dueOn status } nextCheckIn { dueOn status } } }",
+            json!({"id": id}),
+        )
+        .await;
+    let plan = &body["data"]["stayingClosePlan"];
+    let list = plan["checkIns"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .map(|m| {
+            (
+                m["dueOn"].as_str().unwrap().to_string(),
+                m["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    (list, plan["nextCheckIn"].clone())
+}
+
+#[tokio::test]
+async fn a_check_in_not_held_two_weeks_after_it_was_due_is_missed_and_the_next_can_be_planned() {
+    let app = TestApp::spawn().await;
+    let (adviser, riley) = rileys_plan(&app).await;
+    let id = riley["id"].as_str().unwrap();
+    let back = |days| today().checked_sub_days(chrono::Days::new(days)).unwrap();
+    // Due 14 days ago (Northmoor keeps the default): still planned.
+    beyond_api::move_planned_check_ins_due(&app.db, uuid_in(id), back(14)).await;
+    let (list, next) = check_ins(&app, &adviser, id).await;
+    assert_eq!(list.last().unwrap(), &(day(-14), "PLANNED".to_string()));
+    assert_eq!(next["status"], "PLANNED");
+    // Due 15 days ago: missed, read as such with no job having run.
+    beyond_api::move_planned_check_ins_due(&app.db, uuid_in(id), back(15)).await;
+    let (list, next) = check_ins(&app, &adviser, id).await;
+    assert_eq!(list.last().unwrap(), &(day(-15), "MISSED".to_string()));
+    assert!(next.is_null(), "{next}");
+    // The next check-in can still be planned; the miss stays on record.
+    let body = run(
+        &app,
+        &adviser,
+        "scheduleCheckIn",
+        json!({"planId": id, "dueOn": day(7)}),
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let (list, next) = check_ins(&app, &adviser, id).await;
+    assert_eq!(next["dueOn"], day(7));
+    assert_eq!(next["status"], "PLANNED");
+    assert!(list.contains(&(day(-15), "MISSED".to_string())), "{list:?}");
 }

@@ -3,6 +3,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject, connection::Connection};
 use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
 
 use super::{
     model::{self, ClaimKind, ClaimStatus},
@@ -10,10 +11,12 @@ use super::{
     store::{self, ClaimRow},
 };
 use crate::audit::AuditAction;
+use crate::error::AppResult;
 use crate::graphql::reads::{self, Read};
 use crate::paging::PageRequest;
 use crate::staying_close::{
     inputs::{call, id_of},
+    nodes::{self, Parent},
     plan::service::Done,
 };
 use crate::{
@@ -25,7 +28,7 @@ use crate::{
 };
 
 #[derive(SimpleObject, Clone)]
-pub(in crate::staying_close) struct Claim {
+pub struct Claim {
     pub id: ID,
     pub kind: ClaimKind,
     pub amount_pence: i64,
@@ -87,6 +90,22 @@ fn claim_read(c: &ClaimRow) -> Read<'static> {
         local_authority: Some(c.local_authority_id),
         fields: CLAIM_FIELDS,
     }
+}
+
+/// A claim by id, for a viewer who could read it on the young person's
+/// plan (audited as that read).
+pub(in crate::staying_close) async fn node(
+    ctx: &Context<'_>,
+    id: Uuid,
+) -> AppResult<Option<Claim>> {
+    let db = &RequestCtx::get(ctx)?.db;
+    let Some(c) = store::claim(db, id).await? else {
+        return Ok(None);
+    };
+    if !nodes::readable(ctx, Parent::Person(c.person_id), "claims").await? {
+        return Ok(None);
+    }
+    Ok(Some(c.into()))
 }
 
 #[derive(Default)]

@@ -2,21 +2,25 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
 
 use super::{
     model::{self, CheckInMode, MeetingStatus},
     service,
     store::{self, Meeting},
 };
+use crate::clock::today;
+use crate::error::AppResult;
 use crate::graphql::{context::RequestCtx, relay::encode_id};
 use crate::staying_close::{
     inputs::{call, id_of},
+    nodes::{self, Parent},
     plan::graphql::{PlanPayload, plan_payload},
 };
 
 /// A check-in or a review.
 #[derive(SimpleObject, Clone)]
-pub(in crate::staying_close) struct PlanMeeting {
+pub struct PlanMeeting {
     pub id: ID,
     pub due_on: NaiveDate,
     pub held_on: Option<NaiveDate>,
@@ -55,6 +59,27 @@ impl PlanMeeting {
             updated_at: m.updated_at,
         }
     }
+}
+
+/// A check-in (`CheckIn` id) or review (`Review` id) by id, for a viewer
+/// who could read it in its plan (audited as that read).
+pub(in crate::staying_close) async fn node(
+    ctx: &Context<'_>,
+    kind: Meeting,
+    id: Uuid,
+) -> AppResult<Option<PlanMeeting>> {
+    let db = &RequestCtx::get(ctx)?.db;
+    let Some(m) = store::meeting(db, kind, id).await? else {
+        return Ok(None);
+    };
+    let field = match kind {
+        Meeting::CheckIn => "checkIns",
+        Meeting::Review => "reviews",
+    };
+    if !nodes::readable(ctx, Parent::Plan(m.plan_id), field).await? {
+        return Ok(None);
+    }
+    Ok(Some(PlanMeeting::new(kind, m, today())))
 }
 
 #[derive(InputObject)]

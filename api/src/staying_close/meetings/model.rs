@@ -3,7 +3,10 @@
 
 use chrono::{Months, NaiveDate};
 
+use sea_orm::Value;
+
 use crate::error::{AppError, AppResult};
+use crate::staying_close::plan::model::PlanStatus;
 use crate::stored_enum;
 
 stored_enum! {
@@ -27,9 +30,61 @@ stored_enum! {
 
 /// A planned check-in or review is overdue once its due date has passed
 /// (callers check it was not held; the caseload filters apply the same
-/// rule in SQL).
+/// rule in SQL through [`plan_overdue_sql`]).
 pub(in crate::staying_close) fn is_overdue(due_on: NaiveDate, today: NaiveDate) -> bool {
     due_on < today
+}
+
+/// A plan's next check-in or review is overdue when the plan has not ended
+/// and [`is_overdue`] holds for its due date.
+pub(in crate::staying_close) fn plan_is_overdue(
+    status: PlanStatus,
+    due_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> bool {
+    status != PlanStatus::Ended && due_on.is_some_and(|due| is_overdue(due, today))
+}
+
+/// [`plan_is_overdue`] as an SQL condition on a plan's `status_column` and
+/// `due_column`, for `today`: its values are pushed onto `params` and the
+/// condition names them as `$n`, so the caseload filter and the objects
+/// decide "overdue" by the same rule.
+pub(in crate::staying_close) fn plan_overdue_sql(
+    status_column: &str,
+    due_column: &str,
+    today: NaiveDate,
+    params: &mut Vec<Value>,
+) -> String {
+    params.push(PlanStatus::Ended.as_str().into());
+    let ended = params.len();
+    params.push(today.into());
+    let today_n = params.len();
+    format!(
+        "({status_column} <> ${ended} AND {due_column} IS NOT NULL AND {due_column} < ${today_n})"
+    )
+}
+
+/// A meeting's status as read: a check-in still planned more than
+/// `missed_after_days` days after it was due (the authority's setting;
+/// `None` for reviews, which are never missed) was missed. Computed on
+/// read, so nothing waits for a job; the stored row stays `planned` until
+/// it is next written.
+pub(in crate::staying_close) fn status_on(
+    stored: MeetingStatus,
+    due_on: NaiveDate,
+    missed_after_days: Option<u32>,
+    today: NaiveDate,
+) -> MeetingStatus {
+    let missed = missed_after_days.is_some_and(|days| {
+        due_on
+            .checked_add_days(chrono::Days::new(u64::from(days)))
+            .is_some_and(|last_chance| today > last_chance)
+    });
+    if stored == MeetingStatus::Planned && missed {
+        MeetingStatus::Missed
+    } else {
+        stored
+    }
 }
 
 /// When the next review is due: the interval after the last review held

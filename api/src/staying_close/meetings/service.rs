@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::{
     model::{self, CheckInMode, MeetingStatus},
+    notices,
     store::{self, Meeting, MeetingRow},
 };
 use crate::audit::AuditAction;
@@ -22,7 +23,7 @@ use crate::staying_close::{
         store::{PlanFields, PlanRow},
     },
     profile,
-    words::{change, long_date, morning},
+    words::{change, morning},
 };
 use crate::{
     change::{Audited, Call},
@@ -39,9 +40,8 @@ use crate::{
 /// How long after a young person asks for a review it falls due.
 const REQUESTED_REVIEW_WITHIN_DAYS: u64 = 28;
 
-/// (Re)schedules a plan's reminders: the young person is reminded before
-/// a check-in or review is due, the workers on the plan the day after it
-/// was due if it has not been logged. An ended plan has none.
+/// (Re)schedules a plan's reminders (when and what: `notices`). An ended
+/// plan has none.
 pub(in crate::staying_close) async fn schedule_reminders(
     db: &DatabaseTransaction,
     plan: &PlanRow,
@@ -57,9 +57,19 @@ pub(in crate::staying_close) async fn schedule_reminders(
         .into_iter()
         .flatten()
         .collect();
-    for (what, due, kind, lead_days) in [
-        ("check-in", plan.next_check_in_due, Kind::CheckInDue, 2),
-        ("review", plan.next_review_due, Kind::ReviewDue, 7),
+    for (meeting, what, due, kind) in [
+        (
+            Meeting::CheckIn,
+            "check-in",
+            plan.next_check_in_due,
+            Kind::CheckInDue,
+        ),
+        (
+            Meeting::Review,
+            "review",
+            plan.next_review_due,
+            Kind::ReviewDue,
+        ),
     ] {
         let (due_key, overdue_key) = keys(what);
         for gone in previous_workers.iter().filter(|w| !workers.contains(w)) {
@@ -72,56 +82,55 @@ pub(in crate::staying_close) async fn schedule_reminders(
             }
             continue;
         };
-        let noun = if what == "check-in" {
-            "check-in"
-        } else {
-            "plan review"
-        };
-        let remind_on = due
-            .checked_sub_days(chrono::Days::new(lead_days))
-            .unwrap_or(due);
         // Already due: the young person is not nagged; the workers are.
         if due < today() {
             reminders::cancel(db, plan.person_id, &due_key).await?;
         } else {
+            let notice = notices::coming_up(meeting, due);
             reminders::schedule(
                 db,
                 NewReminder {
                     person_id: plan.person_id,
                     kind,
-                    title: &format!("Your {noun} is coming up"),
-                    body: &format!(
-                        "Your next Staying Close {noun} is due on {}.",
-                        long_date(due)
-                    ),
+                    title: &notice.title,
+                    body: &notice.body,
                     subject: Some(("StayingClosePlan", plan.id)),
                     collapse_key: &due_key,
-                    due_at: morning(remind_on).max(Utc::now()),
+                    due_at: morning(notices::remind_on(meeting, due)).max(Utc::now()),
                 },
             )
             .await?;
         }
-        let overdue_on = due.checked_add_days(chrono::Days::new(1)).unwrap_or(due);
+        let notice = notices::overdue(meeting, due);
         for worker in &workers {
             reminders::schedule(
                 db,
                 NewReminder {
                     person_id: *worker,
                     kind,
-                    title: &format!("A {noun} is overdue"),
-                    body: &format!(
-                        "A Staying Close {noun} on your caseload was due on {} and has not been logged.",
-                        long_date(due)
-                    ),
+                    title: &notice.title,
+                    body: &notice.body,
                     subject: Some(("StayingClosePlan", plan.id)),
                     collapse_key: &overdue_key,
-                    due_at: morning(overdue_on).max(Utc::now()),
+                    due_at: morning(notices::overdue_on(due)).max(Utc::now()),
                 },
             )
             .await?;
         }
     }
     Ok(())
+}
+
+/// The plan's stored check-in interval; a negative one is a data bug
+/// (`INTERNAL`, logged when it reaches the response), never a default.
+fn stored_interval(plan: &PlanRow) -> AppResult<u32> {
+    u32::try_from(plan.check_in_interval_days).map_err(|err| {
+        AppError::internal(anyhow::anyhow!(
+            "plan {}: stored check-in interval {} is not a number of days: {err}",
+            plan.id,
+            plan.check_in_interval_days
+        ))
+    })
 }
 
 pub(in crate::staying_close) fn planned(
@@ -166,6 +175,7 @@ pub(in crate::staying_close) async fn move_planned(
     due: NaiveDate,
 ) -> AppResult<MeetingRow> {
     let now = Utc::now();
+    store::record_missed(db, kind, plan).await?;
     let row = match store::planned_meeting(db, kind, plan).await? {
         Some(mut m) => {
             m.due_on = due;
@@ -195,9 +205,13 @@ pub(super) async fn schedule_check_in(call: &Call<'_>, input: ScheduleInput) -> 
             "must be within the plan's dates",
         ));
     }
+    // After a missed check-in the interval runs again from when it was due,
+    // so the next one can still be planned.
+    let missed = store::record_missed(&tx.txn, Meeting::CheckIn, plan.id).await?;
+    let since = last_held(&tx.txn, Meeting::CheckIn, &plan).await?;
     let latest = model::next_check_in_due(
-        last_held(&tx.txn, Meeting::CheckIn, &plan).await?,
-        u32::try_from(plan.check_in_interval_days).unwrap_or(56),
+        missed.into_iter().fold(since, NaiveDate::max),
+        stored_interval(&plan)?,
     );
     if input.due_on > latest {
         return Err(AppError::bad_input(
@@ -278,6 +292,7 @@ pub(super) async fn log_meeting(
     }
     let note = text::optional_prose("note", input.note.as_deref(), 4000)?;
     let now = Utc::now();
+    store::record_missed(&tx.txn, kind, plan.id).await?;
     let mut held = store::planned_meeting(&tx.txn, kind, plan.id)
         .await?
         .unwrap_or_else(|| planned(plan.id, input.held_on, now));
@@ -292,10 +307,7 @@ pub(super) async fn log_meeting(
     let settings = profile::store::settings(&tx.txn, plan.local_authority_id).await?;
     let (next_due, field, summary, audit_action, record) = match kind {
         Meeting::CheckIn => (
-            model::next_check_in_due(
-                last,
-                u32::try_from(plan.check_in_interval_days).unwrap_or(56),
-            ),
+            model::next_check_in_due(last, stored_interval(&plan)?),
             "nextCheckInDue",
             "check_in.log",
             AuditAction::PlanCheckInLog,
@@ -400,6 +412,7 @@ pub(super) async fn request_review(call: &Call<'_>, input: RequestReviewInput) -
         .await?;
     let row = tx.refreshed(plan.id).await?;
     schedule_reminders(&tx.txn, &row, &[]).await?;
+    let notice = notices::review_requested(review.due_on);
     for worker in [row.key_worker_id, row.personal_adviser_id]
         .into_iter()
         .flatten()
@@ -409,12 +422,8 @@ pub(super) async fn request_review(call: &Call<'_>, input: RequestReviewInput) -
             NewNotification {
                 person_id: worker,
                 kind: Kind::ReviewDue,
-                title: "A young person asked for a plan review",
-                body: &format!(
-                    "A young person on your caseload asked for a review of their Staying Close plan. \
-                     It is now due by {}.",
-                    long_date(review.due_on)
-                ),
+                title: &notice.title,
+                body: &notice.body,
                 subject: Some(("StayingClosePlan", plan.id)),
                 collapse_key: None,
             },

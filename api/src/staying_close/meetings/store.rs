@@ -6,11 +6,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, QueryResult, Value};
 use uuid::Uuid;
 
-use super::model::{CheckInMode, MeetingStatus};
-use crate::staying_close::rows::{first, get, grouped};
+use super::model::{self, CheckInMode, MeetingStatus};
+use crate::clock::today;
+use crate::staying_close::profile::model::AuthoritySettings;
+use crate::staying_close::rows::{all, get, grouped};
 use crate::{
     db::raw::{exec, query},
-    error::AppResult,
+    error::{AppError, AppResult},
 };
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -39,31 +41,42 @@ pub(in crate::staying_close) enum Meeting {
 }
 
 impl Meeting {
-    fn select(self) -> &'static str {
+    /// The meetings' columns; check-ins also carry their authority's
+    /// `missed_after_days` (the setting, or its default), reviews `NULL`.
+    fn select(self) -> String {
         match self {
-            Meeting::CheckIn => {
+            Meeting::CheckIn => format!(
                 "SELECT id, plan_id, due_on, held_on, held_by_person_id, note, status, mode, \
-                 FALSE AS requested_by_young_person, NULL AS reason, created_at, updated_at \
-                 FROM check_ins"
-            }
-            Meeting::Review => {
-                "SELECT id, plan_id, due_on, held_on, held_by_person_id, note, status, \
-                 NULL AS mode, requested_by_young_person, reason, created_at, updated_at \
-                 FROM reviews"
-            }
+                 FALSE AS requested_by_young_person, NULL AS reason, created_at, updated_at, \
+                 COALESCE((SELECT s.check_in_missed_after_days FROM staying_close_settings s \
+                 JOIN plans sp ON sp.local_authority_id = s.local_authority_id \
+                 WHERE sp.id = check_ins.plan_id), {}) AS missed_after_days \
+                 FROM check_ins",
+                AuthoritySettings::default().check_in_missed_after_days
+            ),
+            Meeting::Review => "SELECT id, plan_id, due_on, held_on, held_by_person_id, note, \
+                 status, NULL AS mode, requested_by_young_person, reason, created_at, updated_at, \
+                 NULL AS missed_after_days FROM reviews"
+                .to_string(),
         }
     }
 }
 
+/// A meeting as read: its status by [`model::status_on`] today.
 fn meeting_row(r: &QueryResult) -> AppResult<MeetingRow> {
+    let due_on = get(r, "due_on")?;
+    let missed_after = get::<Option<i32>>(r, "missed_after_days")?
+        .map(|days| u32::try_from(days).map_err(AppError::internal))
+        .transpose()?;
+    let stored = MeetingStatus::parse(&get::<String>(r, "status")?)?;
     Ok(MeetingRow {
         id: get(r, "id")?,
         plan_id: get(r, "plan_id")?,
-        due_on: get(r, "due_on")?,
+        due_on,
         held_on: get(r, "held_on")?,
         held_by_person_id: get(r, "held_by_person_id")?,
         note: get(r, "note")?,
-        status: MeetingStatus::parse(&get::<String>(r, "status")?)?,
+        status: model::status_on(stored, due_on, missed_after, today()),
         mode: get::<Option<String>>(r, "mode")?
             .map(|m| CheckInMode::parse(&m))
             .transpose()?,
@@ -85,7 +98,7 @@ pub(in crate::staying_close) async fn meetings(
 }
 
 /// The check-ins or reviews of several plans (`planned_only`: those not
-/// yet held), by plan, by due date.
+/// yet held nor missed), by plan, by due date.
 pub(in crate::staying_close) async fn meetings_of_plans(
     db: &impl ConnectionTrait,
     kind: Meeting,
@@ -97,9 +110,9 @@ pub(in crate::staying_close) async fn meetings_of_plans(
     } else {
         ""
     };
-    grouped(
+    let mut found = grouped(
         db,
-        kind.select(),
+        &kind.select(),
         "plan_id",
         filter,
         "due_on, id",
@@ -107,10 +120,18 @@ pub(in crate::staying_close) async fn meetings_of_plans(
         meeting_row,
         |m| m.plan_id,
     )
-    .await
+    .await?;
+    if planned_only {
+        // Stored as planned but missed by the rule, as read.
+        for rows in found.values_mut() {
+            rows.retain(|m| m.status == MeetingStatus::Planned);
+        }
+        found.retain(|_, rows| !rows.is_empty());
+    }
+    Ok(found)
 }
 
-/// The planned (not yet held) meeting of each of several plans.
+/// The planned (not yet held, not missed) meeting of each of several plans.
 pub(in crate::staying_close) async fn planned_meetings(
     db: &impl ConnectionTrait,
     kind: Meeting,
@@ -123,7 +144,22 @@ pub(in crate::staying_close) async fn planned_meetings(
         .collect())
 }
 
-/// The planned (not yet held) one, if any.
+/// One check-in or review by id (unscoped: callers check its plan).
+pub(super) async fn meeting(
+    db: &impl ConnectionTrait,
+    kind: Meeting,
+    id: Uuid,
+) -> AppResult<Option<MeetingRow>> {
+    let rows = query(
+        db,
+        &format!("{} WHERE id = $1", kind.select()),
+        vec![id.into()],
+    )
+    .await?;
+    Ok(all(rows, meeting_row)?.into_iter().next())
+}
+
+/// The planned (not yet held, not missed) one, if any.
 pub(super) async fn planned_meeting(
     db: &impl ConnectionTrait,
     kind: Meeting,
@@ -132,13 +168,43 @@ pub(super) async fn planned_meeting(
     let rows = query(
         db,
         &format!(
-            "{} WHERE plan_id = $1 AND status = 'planned' ORDER BY due_on, id LIMIT 1",
+            "{} WHERE plan_id = $1 AND status = 'planned' ORDER BY due_on, id",
             kind.select()
         ),
         vec![plan.into()],
     )
     .await?;
-    first(rows, meeting_row)
+    Ok(all(rows, meeting_row)?
+        .into_iter()
+        .find(|m| m.status == MeetingStatus::Planned))
+}
+
+/// Writes `missed` on the plan's meetings stored as planned that the rule
+/// says were missed (before a new one is planned, so the stored status
+/// agrees with what is read), returning their due dates.
+pub(super) async fn record_missed(
+    db: &impl ConnectionTrait,
+    kind: Meeting,
+    plan: Uuid,
+) -> AppResult<Vec<NaiveDate>> {
+    let rows = query(
+        db,
+        &format!(
+            "{} WHERE plan_id = $1 AND status = 'planned'",
+            kind.select()
+        ),
+        vec![plan.into()],
+    )
+    .await?;
+    let mut missed = Vec::new();
+    for mut m in all(rows, meeting_row)? {
+        if m.status == MeetingStatus::Missed {
+            m.updated_at = Utc::now();
+            save_meeting(db, kind, &m).await?;
+            missed.push(m.due_on);
+        }
+    }
+    Ok(missed)
 }
 
 pub(in crate::staying_close) async fn save_meeting(

@@ -22,9 +22,13 @@ use crate::staying_close::{
     goals::graphql::{GoalProgress, PlanGoal},
     inputs::{call, id_of, maybe_id},
     meetings::{self, graphql::PlanMeeting, store::Meeting},
+    records::{
+        self,
+        graphql::{AccommodationRecord, ActivityRecord, InTouchRecord},
+    },
 };
 use crate::{
-    error::AppError,
+    error::{AppError, AppResult},
     graphql::{
         context::RequestCtx,
         relay::{connection, connection_cost, decode_typed_id, encode_id},
@@ -45,6 +49,10 @@ struct PlanChanges {
     pub check_ins: Vec<PlanMeeting>,
     pub reviews: Vec<PlanMeeting>,
     pub claims: Vec<Claim>,
+    /// The young person's SSDA903 records added or changed.
+    pub accommodation: Vec<AccommodationRecord>,
+    pub in_touch: Vec<InTouchRecord>,
+    pub activities: Vec<ActivityRecord>,
 }
 
 #[derive(Default)]
@@ -93,6 +101,9 @@ impl PlanQuery {
                 check_ins: Vec::new(),
                 reviews: Vec::new(),
                 claims: Vec::new(),
+                accommodation: Vec::new(),
+                in_touch: Vec::new(),
+                activities: Vec::new(),
             });
         };
         let row = &changed.plan;
@@ -115,6 +126,24 @@ impl PlanQuery {
             check_ins: meetings(Meeting::CheckIn, changed.check_ins),
             reviews: meetings(Meeting::Review, changed.reviews),
             claims: changed.claims.into_iter().map(Into::into).collect(),
+            accommodation: changed
+                .accommodation
+                .into_iter()
+                .map(records::graphql::accommodation)
+                .collect::<AppResult<Vec<_>>>()?
+                .into_iter()
+                .flatten()
+                .collect(),
+            in_touch: changed
+                .in_touch
+                .into_iter()
+                .filter_map(records::graphql::in_touch)
+                .collect(),
+            activities: changed
+                .activities
+                .into_iter()
+                .filter_map(records::graphql::activity)
+                .collect(),
             plan: Some(changed.plan.into()),
         })
     }

@@ -36,8 +36,8 @@ use crate::staying_close::{
     profile::graphql::CareLeaverProfile,
     records::{
         self,
-        graphql::{AccommodationRecord, ActivityRecord, InTouchRecord, accommodation},
-        store::{RecordKind, RecordValue},
+        graphql::{AccommodationRecord, ActivityRecord, InTouchRecord},
+        store::RecordKind,
     },
 };
 use crate::{
@@ -150,18 +150,10 @@ impl StayingClosePlan {
         self.row.next_review_due.filter(|_| self.open())
     }
     async fn check_in_overdue(&self) -> bool {
-        self.open()
-            && self
-                .row
-                .next_check_in_due
-                .is_some_and(|d| meetings::model::is_overdue(d, today()))
+        meetings::model::plan_is_overdue(self.row.status, self.row.next_check_in_due, today())
     }
     async fn review_overdue(&self) -> bool {
-        self.open()
-            && self
-                .row
-                .next_review_due
-                .is_some_and(|d| meetings::model::is_overdue(d, today()))
+        meetings::model::plan_is_overdue(self.row.status, self.row.next_review_due, today())
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.row.created_at
@@ -340,45 +332,29 @@ impl StayingClosePlan {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<AccommodationRecord>> {
-        Ok(self
-            .records(ctx, RecordKind::Accommodation)
-            .await?
+        let rows = self.records(ctx, RecordKind::Accommodation).await?;
+        let records: AppResult<Vec<Option<AccommodationRecord>>> = rows
             .into_iter()
-            .filter_map(accommodation)
-            .collect())
+            .map(records::graphql::accommodation)
+            .collect();
+        Ok(records?.into_iter().flatten().collect())
     }
 
     /// Contact recorded with the young person, newest first.
     async fn in_touch(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<InTouchRecord>> {
-        Ok(self
-            .records(ctx, RecordKind::InTouch)
-            .await?
+        let rows = self.records(ctx, RecordKind::InTouch).await?;
+        Ok(rows
             .into_iter()
-            .filter_map(|r| match r.value {
-                RecordValue::InTouch(status) => Some(InTouchRecord {
-                    id: encode_id("InTouchRecord", r.id),
-                    status,
-                    contact_on: r.recorded_on,
-                }),
-                _ => None,
-            })
+            .filter_map(records::graphql::in_touch)
             .collect())
     }
 
     /// Main activity (education, employment, training), newest first.
     async fn activities(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ActivityRecord>> {
-        Ok(self
-            .records(ctx, RecordKind::Activity)
-            .await?
+        let rows = self.records(ctx, RecordKind::Activity).await?;
+        Ok(rows
             .into_iter()
-            .filter_map(|r| match r.value {
-                RecordValue::Activity(code) => Some(ActivityRecord {
-                    id: encode_id("ActivityRecord", r.id),
-                    code,
-                    since: r.recorded_on,
-                }),
-                _ => None,
-            })
+            .filter_map(records::graphql::activity)
             .collect())
     }
 

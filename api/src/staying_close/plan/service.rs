@@ -24,6 +24,10 @@ use crate::staying_close::{
         store::{Meeting, MeetingRow},
     },
     profile,
+    records::{
+        self,
+        store::{RecordKind, RecordRow},
+    },
     words::change,
 };
 use crate::{
@@ -382,6 +386,10 @@ pub(super) struct Changes {
     pub check_ins: Vec<MeetingRow>,
     pub reviews: Vec<MeetingRow>,
     pub claims: Vec<ClaimRow>,
+    /// The young person's SSDA903 records added or changed.
+    pub accommodation: Vec<RecordRow>,
+    pub in_touch: Vec<RecordRow>,
+    pub activities: Vec<RecordRow>,
 }
 
 /// Delta sync for an app working offline: what changed in the viewer's
@@ -406,6 +414,8 @@ pub(super) async fn plan_changes(
     ) -> Vec<T> {
         rows.into_iter().filter(|r| at(r) > after).collect()
     }
+    let person = plan.person_id;
+    let changed_records = |kind| records::store::records_changed_since(db, kind, person, after);
     Ok(Some(Changes {
         goals: newer(goals::store::goals(db, plan.id, true).await?, after, |g| {
             g.updated_at
@@ -428,6 +438,9 @@ pub(super) async fn plan_changes(
             after,
             |c| c.updated_at,
         ),
+        accommodation: changed_records(RecordKind::Accommodation).await?,
+        in_touch: changed_records(RecordKind::InTouch).await?,
+        activities: changed_records(RecordKind::Activity).await?,
         plan,
     }))
 }

@@ -12,7 +12,7 @@ use super::model::{PlanEndReason, PlanStatus};
 use crate::staying_close::{
     claims::store::ClaimRow,
     goals::store::{GoalRow, ProgressRow},
-    meetings::store::MeetingRow,
+    meetings::{model::plan_overdue_sql, store::MeetingRow},
     rows::{all, first, get, unique},
 };
 use crate::{
@@ -227,21 +227,13 @@ pub(super) async fn caseload(
         (filter.overdue_check_in, "p.next_check_in_due"),
         (filter.overdue_review, "p.next_review_due"),
     ] {
-        match wanted {
-            Some(true) => push(
-                &mut params,
-                &format!(" AND p.status <> 'ended' AND {column} < ?"),
-                today.into(),
-            ),
-            Some(false) => push(
-                &mut params,
-                &format!(
-                    " AND NOT (p.status <> 'ended' AND {column} IS NOT NULL AND {column} < ?)"
-                ),
-                today.into(),
-            ),
-            None => {}
-        }
+        let Some(wanted) = wanted else { continue };
+        let overdue = plan_overdue_sql("p.status", column, today, &mut params);
+        sql.push_str(&if wanted {
+            format!(" AND {overdue}")
+        } else {
+            format!(" AND NOT {overdue}")
+        });
     }
     params.push(i64::try_from(page.fetch_limit()).unwrap_or(101).into());
     sql.push_str(&format!(" ORDER BY p.id LIMIT ${}", params.len()));

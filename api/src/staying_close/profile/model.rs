@@ -1,7 +1,10 @@
 //! The care leaver: their category under the Children (Leaving Care) Act
 //! 2000, their SSDA903 child identifier, and the authority's settings.
 
+use chrono::NaiveDate;
+
 use crate::error::{AppError, AppResult};
+use crate::staying_close::dates;
 use crate::stored_enum;
 
 stored_enum! {
@@ -26,6 +29,9 @@ pub(in crate::staying_close) struct AuthoritySettings {
     pub support_to_age: u32,
     pub check_in_interval_days: u32,
     pub review_interval_months: u32,
+    /// A planned check-in not held this many days after it was due is
+    /// missed.
+    pub check_in_missed_after_days: u32,
 }
 
 impl Default for AuthoritySettings {
@@ -34,6 +40,7 @@ impl Default for AuthoritySettings {
             support_to_age: 21,
             check_in_interval_days: 56,
             review_interval_months: 6,
+            check_in_missed_after_days: 14,
         }
     }
 }
@@ -48,6 +55,61 @@ pub(super) fn child_ref(value: &str) -> AppResult<String> {
         ));
     }
     Ok(v.to_string())
+}
+
+/// The category's rules under the Children (Leaving Care) Act 2000, on
+/// `today`: an eligible young person is still looked after (no left-care
+/// date); relevant and former relevant young people have left (a date is
+/// needed); former relevant is 18 or over; eligible and relevant are under
+/// 18; care is not left before the 14th birthday nor in the future.
+pub(super) fn check_category(
+    category: CareLeaverCategory,
+    left_care_on: Option<NaiveDate>,
+    born: NaiveDate,
+    today: NaiveDate,
+) -> AppResult<()> {
+    let age = dates::age_on(born, today);
+    match (category, left_care_on) {
+        (CareLeaverCategory::Eligible, Some(_)) => {
+            return Err(AppError::bad_input(
+                "leftCareOn",
+                "an eligible young person is still looked after: leave it empty",
+            ));
+        }
+        (CareLeaverCategory::Relevant | CareLeaverCategory::FormerRelevant, None) => {
+            return Err(AppError::bad_input(
+                "leftCareOn",
+                "is needed for a relevant or former relevant young person",
+            ));
+        }
+        _ => {}
+    }
+    if category == CareLeaverCategory::FormerRelevant && age < 18 {
+        return Err(AppError::bad_input(
+            "category",
+            "a former relevant young person is 18 or over",
+        ));
+    }
+    if matches!(
+        category,
+        CareLeaverCategory::Eligible | CareLeaverCategory::Relevant
+    ) && age >= 18
+    {
+        return Err(AppError::bad_input(
+            "category",
+            "eligible and relevant young people are 16 or 17",
+        ));
+    }
+    if let Some(left) = left_care_on {
+        dates::not_future("leftCareOn", left, today)?;
+        if left < dates::birthday(born, 14) {
+            return Err(AppError::bad_input(
+                "leftCareOn",
+                "is before the young person's 14th birthday",
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

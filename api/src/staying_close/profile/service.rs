@@ -10,7 +10,7 @@ use super::{
 };
 use crate::audit::AuditAction;
 use crate::clock::today;
-use crate::staying_close::{dates, plan::service::Done};
+use crate::staying_close::plan::service::Done;
 use crate::{
     change::{Audited, Call},
     error::{AppError, AppResult},
@@ -58,48 +58,7 @@ pub(super) async fn save_profile(call: &Call<'_>, input: ProfileInput) -> AppRes
     let born = person.date_of_birth.ok_or_else(|| {
         AppError::bad_input("youngPersonId", "needs a date of birth on their profile")
     })?;
-    let now = today();
-    let age = dates::age_on(born, now);
-    match (input.category, input.left_care_on) {
-        (CareLeaverCategory::Eligible, Some(_)) => {
-            return Err(AppError::bad_input(
-                "leftCareOn",
-                "an eligible young person is still looked after: leave it empty",
-            ));
-        }
-        (CareLeaverCategory::Relevant | CareLeaverCategory::FormerRelevant, None) => {
-            return Err(AppError::bad_input(
-                "leftCareOn",
-                "is needed for a relevant or former relevant young person",
-            ));
-        }
-        _ => {}
-    }
-    if input.category == CareLeaverCategory::FormerRelevant && age < 18 {
-        return Err(AppError::bad_input(
-            "category",
-            "a former relevant young person is 18 or over",
-        ));
-    }
-    if matches!(
-        input.category,
-        CareLeaverCategory::Eligible | CareLeaverCategory::Relevant
-    ) && age >= 18
-    {
-        return Err(AppError::bad_input(
-            "category",
-            "eligible and relevant young people are 16 or 17",
-        ));
-    }
-    if let Some(left) = input.left_care_on {
-        dates::not_future("leftCareOn", left, now)?;
-        if left < dates::birthday(born, 14) {
-            return Err(AppError::bad_input(
-                "leftCareOn",
-                "is before the young person's 14th birthday",
-            ));
-        }
-    }
+    model::check_category(input.category, input.left_care_on, born, today())?;
     if let Some(home) = input.childrens_home {
         match directory::organisation(&tx.txn, home).await? {
             Some((_, kind, _)) if kind == "childrens_home" => {}

@@ -1,5 +1,7 @@
 //! Storage of care-leaver profiles and authorities' Staying Close settings.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
@@ -9,6 +11,7 @@ use crate::staying_close::rows::{all, first, get, grouped, unique};
 use crate::{
     db::raw::{exec, query},
     error::{AppError, AppResult},
+    identity::directory,
 };
 
 pub(in crate::staying_close) async fn settings(
@@ -17,8 +20,8 @@ pub(in crate::staying_close) async fn settings(
 ) -> AppResult<AuthoritySettings> {
     let rows = query(
         db,
-        "SELECT support_to_age, check_in_interval_days, review_interval_months \
-         FROM staying_close_settings WHERE local_authority_id = $1",
+        "SELECT support_to_age, check_in_interval_days, review_interval_months, \
+         check_in_missed_after_days FROM staying_close_settings WHERE local_authority_id = $1",
         vec![la.into()],
     )
     .await?;
@@ -33,6 +36,7 @@ pub(in crate::staying_close) async fn settings(
         support_to_age: n("support_to_age")?,
         check_in_interval_days: n("check_in_interval_days")?,
         review_interval_months: n("review_interval_months")?,
+        check_in_missed_after_days: n("check_in_missed_after_days")?,
     })
 }
 
@@ -41,24 +45,23 @@ pub(in crate::staying_close) async fn save_settings(
     la: Uuid,
     settings: AuthoritySettings,
 ) -> AppResult<()> {
+    let n = |v: u32| i32::try_from(v).map_err(AppError::internal);
     exec(
         db,
         "INSERT INTO staying_close_settings (local_authority_id, support_to_age, \
-         check_in_interval_days, review_interval_months, updated_at) VALUES ($1, $2, $3, $4, $5) \
+         check_in_interval_days, review_interval_months, check_in_missed_after_days, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (local_authority_id) DO UPDATE SET support_to_age = excluded.support_to_age, \
          check_in_interval_days = excluded.check_in_interval_days, \
-         review_interval_months = excluded.review_interval_months, updated_at = excluded.updated_at",
+         review_interval_months = excluded.review_interval_months, \
+         check_in_missed_after_days = excluded.check_in_missed_after_days, \
+         updated_at = excluded.updated_at",
         vec![
             la.into(),
-            i32::try_from(settings.support_to_age)
-                .unwrap_or(21)
-                .into(),
-            i32::try_from(settings.check_in_interval_days)
-                .unwrap_or(56)
-                .into(),
-            i32::try_from(settings.review_interval_months)
-                .unwrap_or(6)
-                .into(),
+            n(settings.support_to_age)?.into(),
+            n(settings.check_in_interval_days)?.into(),
+            n(settings.review_interval_months)?.into(),
+            n(settings.check_in_missed_after_days)?.into(),
             Utc::now().into(),
         ],
     )
@@ -80,9 +83,15 @@ pub(in crate::staying_close) struct CareLeaverRow {
     pub updated_at: DateTime<Utc>,
 }
 
-const CARE_LEAVER: &str = "SELECT c.person_id, c.local_authority_id, c.child_ref, c.category, \
-     c.left_care_on, c.childrens_home_id, p.given_name, p.family_name, p.date_of_birth, \
-     c.updated_at FROM care_leavers c JOIN people p ON p.id = c.person_id";
+/// A care leaver with their name and date of birth (identity's, through
+/// its fragment).
+static CARE_LEAVER: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT c.person_id, c.local_authority_id, c.child_ref, c.category, c.left_care_on, \
+         c.childrens_home_id, {}, c.updated_at FROM care_leavers c",
+        directory::person_name_and_birth_columns_sql("c.person_id")
+    )
+});
 
 fn care_leaver_row(r: &QueryResult) -> AppResult<CareLeaverRow> {
     Ok(CareLeaverRow {
@@ -106,7 +115,7 @@ pub(in crate::staying_close) async fn care_leaver(
 ) -> AppResult<Option<CareLeaverRow>> {
     let rows = query(
         db,
-        &format!("{CARE_LEAVER} WHERE c.person_id = $1"),
+        &format!("{} WHERE c.person_id = $1", *CARE_LEAVER),
         vec![person.into()],
     )
     .await?;
@@ -122,7 +131,7 @@ pub(in crate::staying_close) async fn care_leavers_by_ids(
 ) -> AppResult<std::collections::HashMap<Uuid, CareLeaverRow>> {
     let found = grouped(
         db,
-        CARE_LEAVER,
+        &CARE_LEAVER,
         "c.person_id",
         "",
         "c.person_id",
@@ -144,7 +153,10 @@ pub(in crate::staying_close) async fn care_leavers_of(
 ) -> AppResult<Vec<CareLeaverRow>> {
     let rows = query(
         db,
-        &format!("{CARE_LEAVER} WHERE c.local_authority_id = $1 ORDER BY c.child_ref"),
+        &format!(
+            "{} WHERE c.local_authority_id = $1 ORDER BY c.child_ref",
+            *CARE_LEAVER
+        ),
         vec![la.into()],
     )
     .await?;

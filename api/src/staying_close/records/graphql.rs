@@ -1,28 +1,31 @@
 //! GraphQL for the SSDA903 records.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
 
 use super::{
     model::{AccommodationType, Activity, FactorJudgement, InTouch, SuitabilityFactor},
     service,
-    store::{RecordRow, RecordValue},
+    store::{self, RecordKind, RecordRow, RecordValue},
 };
+use crate::error::{AppError, AppResult};
 use crate::graphql::{context::RequestCtx, relay::encode_id};
 use crate::staying_close::{
     inputs::{call, id_of},
+    nodes::{self, Parent},
     plan::graphql::{PlanPayload, plan_payload},
 };
 
 #[derive(SimpleObject, Clone)]
-pub(in crate::staying_close) struct SuitabilityJudgement {
+pub struct SuitabilityJudgement {
     pub factor: SuitabilityFactor,
     pub suitable: bool,
     pub note: Option<String>,
 }
 
 #[derive(SimpleObject, Clone)]
-pub(in crate::staying_close) struct AccommodationRecord {
+pub struct AccommodationRecord {
     pub id: ID,
     #[graphql(name = "type")]
     pub kind: AccommodationType,
@@ -32,23 +35,31 @@ pub(in crate::staying_close) struct AccommodationRecord {
     pub moved_in_on: NaiveDate,
     pub ended_on: Option<NaiveDate>,
     pub assessment: Vec<SuitabilityJudgement>,
+    pub updated_at: DateTime<Utc>,
 }
 
 #[derive(SimpleObject, Clone)]
-pub(in crate::staying_close) struct InTouchRecord {
+pub struct InTouchRecord {
     pub id: ID,
     pub status: InTouch,
     pub contact_on: NaiveDate,
+    pub updated_at: DateTime<Utc>,
 }
 
 #[derive(SimpleObject, Clone)]
-pub(in crate::staying_close) struct ActivityRecord {
+pub struct ActivityRecord {
     pub id: ID,
     pub code: Activity,
     pub since: NaiveDate,
+    pub updated_at: DateTime<Utc>,
 }
 
-pub(in crate::staying_close) fn accommodation(r: RecordRow) -> Option<AccommodationRecord> {
+/// An accommodation record (`None` for a record of another kind). A stored
+/// assessment that does not parse is a data bug: `INTERNAL` (logged when
+/// it reaches the response).
+pub(in crate::staying_close) fn accommodation(
+    r: RecordRow,
+) -> AppResult<Option<AccommodationRecord>> {
     let RecordValue::Accommodation {
         kind,
         suitable,
@@ -56,10 +67,15 @@ pub(in crate::staying_close) fn accommodation(r: RecordRow) -> Option<Accommodat
         ended_on,
     } = r.value
     else {
-        return None;
+        return Ok(None);
     };
-    let factors: Vec<FactorJudgement> = serde_json::from_str(&assessment).unwrap_or_default();
-    Some(AccommodationRecord {
+    let factors: Vec<FactorJudgement> = serde_json::from_str(&assessment).map_err(|err| {
+        AppError::internal(anyhow::anyhow!(
+            "accommodation record {}: stored assessment does not parse: {err}",
+            r.id
+        ))
+    })?;
+    Ok(Some(AccommodationRecord {
         id: encode_id("AccommodationRecord", r.id),
         kind,
         suitable,
@@ -74,7 +90,80 @@ pub(in crate::staying_close) fn accommodation(r: RecordRow) -> Option<Accommodat
                 note: f.note,
             })
             .collect(),
-    })
+        updated_at: r.updated_at,
+    }))
+}
+
+/// An in-touch record (`None` for a record of another kind).
+pub(in crate::staying_close) fn in_touch(r: RecordRow) -> Option<InTouchRecord> {
+    match r.value {
+        RecordValue::InTouch(status) => Some(InTouchRecord {
+            id: encode_id("InTouchRecord", r.id),
+            status,
+            contact_on: r.recorded_on,
+            updated_at: r.updated_at,
+        }),
+        _ => None,
+    }
+}
+
+/// An activity record (`None` for a record of another kind).
+pub(in crate::staying_close) fn activity(r: RecordRow) -> Option<ActivityRecord> {
+    match r.value {
+        RecordValue::Activity(code) => Some(ActivityRecord {
+            id: encode_id("ActivityRecord", r.id),
+            code,
+            since: r.recorded_on,
+            updated_at: r.updated_at,
+        }),
+        _ => None,
+    }
+}
+
+/// A record of `kind` by id, for a viewer who could read it on the young
+/// person's plan (audited as that read, a read of the plan's `field`).
+async fn record_node(
+    ctx: &Context<'_>,
+    kind: RecordKind,
+    id: Uuid,
+    field: &str,
+) -> AppResult<Option<RecordRow>> {
+    let db = &RequestCtx::get(ctx)?.db;
+    let Some(r) = store::record(db, kind, id).await? else {
+        return Ok(None);
+    };
+    if !nodes::readable(ctx, Parent::Person(r.person_id), field).await? {
+        return Ok(None);
+    }
+    Ok(Some(r))
+}
+
+pub(in crate::staying_close) async fn accommodation_node(
+    ctx: &Context<'_>,
+    id: Uuid,
+) -> AppResult<Option<AccommodationRecord>> {
+    match record_node(ctx, RecordKind::Accommodation, id, "accommodation").await? {
+        Some(r) => accommodation(r),
+        None => Ok(None),
+    }
+}
+
+pub(in crate::staying_close) async fn in_touch_node(
+    ctx: &Context<'_>,
+    id: Uuid,
+) -> AppResult<Option<InTouchRecord>> {
+    Ok(record_node(ctx, RecordKind::InTouch, id, "inTouch")
+        .await?
+        .and_then(in_touch))
+}
+
+pub(in crate::staying_close) async fn activity_node(
+    ctx: &Context<'_>,
+    id: Uuid,
+) -> AppResult<Option<ActivityRecord>> {
+    Ok(record_node(ctx, RecordKind::Activity, id, "activities")
+        .await?
+        .and_then(activity))
 }
 
 #[derive(InputObject)]
@@ -183,5 +272,37 @@ impl RecordsMutation {
         )
         .await?;
         plan_payload(ctx, input.client_mutation_id, done, "ActivityRecord").await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
+    use super::*;
+
+    fn stored(assessment: &str) -> RecordRow {
+        RecordRow {
+            id: Uuid::now_v7(),
+            person_id: Uuid::nil(),
+            local_authority_id: Uuid::nil(),
+            recorded_on: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            recorded_by_person_id: None,
+            value: RecordValue::Accommodation {
+                kind: AccommodationType::OrdinaryLodgings,
+                suitable: true,
+                assessment: assessment.into(),
+                ended_on: None,
+            },
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_stored_assessment_that_does_not_parse_is_internal_not_empty() {
+        assert!(accommodation(stored("[]")).unwrap().is_some());
+        let err = accommodation(stored("{not json")).err().unwrap();
+        assert!(matches!(err, AppError::Internal(_)), "{err:?}");
     }
 }

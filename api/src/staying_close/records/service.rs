@@ -113,6 +113,7 @@ pub(super) async fn record(call: &Call<'_>, person: Uuid, input: RecordInput) ->
         recorded_by_person_id: Some(tx.actor.person_id),
         value,
         created_at: now,
+        updated_at: now,
     };
     store::insert_record(&tx.txn, &row).await?;
     plan::store::touch(&tx.txn, plan.id).await?;

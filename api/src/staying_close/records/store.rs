@@ -34,6 +34,8 @@ pub(in crate::staying_close) struct RecordRow {
     pub recorded_by_person_id: Option<Uuid>,
     pub value: RecordValue,
     pub created_at: DateTime<Utc>,
+    /// When it last changed (an accommodation record when it ended).
+    pub updated_at: DateTime<Utc>,
 }
 
 /// The three SSDA903 record tables.
@@ -45,6 +47,16 @@ pub(in crate::staying_close) enum RecordKind {
 }
 
 impl RecordKind {
+    /// The columns every read takes.
+    fn select(self) -> String {
+        format!(
+            "SELECT id, person_id, local_authority_id, recorded_on, recorded_by_person_id, {}, \
+             created_at, updated_at FROM {}",
+            self.columns(),
+            self.table()
+        )
+    }
+
     fn table(self) -> &'static str {
         match self {
             RecordKind::Accommodation => "accommodation_records",
@@ -81,6 +93,7 @@ fn record_row(kind: RecordKind, r: &QueryResult) -> AppResult<RecordRow> {
         recorded_by_person_id: get(r, "recorded_by_person_id")?,
         value,
         created_at: get(r, "created_at")?,
+        updated_at: get(r, "updated_at")?,
     })
 }
 
@@ -92,12 +105,7 @@ pub(in crate::staying_close) async fn records_of_people(
 ) -> AppResult<HashMap<Uuid, Vec<RecordRow>>> {
     grouped(
         db,
-        &format!(
-            "SELECT id, person_id, local_authority_id, recorded_on, recorded_by_person_id, {}, \
-             created_at, updated_at FROM {}",
-            kind.columns(),
-            kind.table()
-        ),
+        &kind.select(),
         "person_id",
         "",
         "recorded_on DESC, created_at DESC",
@@ -106,6 +114,42 @@ pub(in crate::staying_close) async fn records_of_people(
         |r| r.person_id,
     )
     .await
+}
+
+/// One record by id (unscoped: callers check the young person's plan).
+pub(super) async fn record(
+    db: &impl ConnectionTrait,
+    kind: RecordKind,
+    id: Uuid,
+) -> AppResult<Option<RecordRow>> {
+    let rows = query(
+        db,
+        &format!("{} WHERE id = $1", kind.select()),
+        vec![id.into()],
+    )
+    .await?;
+    rows.first().map(|r| record_row(kind, r)).transpose()
+}
+
+/// Each of `people`'s records of one kind changed after `since`, newest
+/// first (delta sync).
+pub(in crate::staying_close) async fn records_changed_since(
+    db: &impl ConnectionTrait,
+    kind: RecordKind,
+    person: Uuid,
+    since: DateTime<Utc>,
+) -> AppResult<Vec<RecordRow>> {
+    let rows = query(
+        db,
+        &format!(
+            "{} WHERE person_id = $1 AND updated_at > $2 \
+             ORDER BY recorded_on DESC, created_at DESC",
+            kind.select()
+        ),
+        vec![person.into(), since.into()],
+    )
+    .await?;
+    rows.iter().map(|r| record_row(kind, r)).collect()
 }
 
 /// Records of one kind for everyone in an authority (reporting).
@@ -143,6 +187,7 @@ pub(in crate::staying_close) async fn insert_record(
         row.recorded_on.into(),
         row.recorded_by_person_id.into(),
         row.created_at.into(),
+        row.updated_at.into(),
     ];
     let (kind, extra) = match &row.value {
         RecordValue::Accommodation {
@@ -162,13 +207,13 @@ pub(in crate::staying_close) async fn insert_record(
         RecordValue::InTouch(s) => (RecordKind::InTouch, vec![s.as_str().into()]),
         RecordValue::Activity(a) => (RecordKind::Activity, vec![a.as_str().into()]),
     };
-    let placeholders: Vec<String> = (7..7 + extra.len()).map(|i| format!("${i}")).collect();
+    let placeholders: Vec<String> = (8..8 + extra.len()).map(|i| format!("${i}")).collect();
     params.extend(extra);
     exec(
         db,
         &format!(
             "INSERT INTO {} (id, person_id, local_authority_id, recorded_on, recorded_by_person_id, \
-             created_at, updated_at, {}) VALUES ($1, $2, $3, $4, $5, $6, $6, {})",
+             created_at, updated_at, {}) VALUES ($1, $2, $3, $4, $5, $6, $7, {})",
             kind.table(),
             kind.columns(),
             placeholders.join(", ")

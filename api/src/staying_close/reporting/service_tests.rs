@@ -33,6 +33,7 @@ fn record(on: NaiveDate, value: RecordValue) -> RecordRow {
         recorded_by_person_id: None,
         value,
         created_at: Utc::now(),
+        updated_at: Utc::now(),
     }
 }
 
