@@ -7,7 +7,7 @@ use closeknit::db::raw::query;
 use closeknit_tests::{
     TestApp, beyond_api,
     demo::NORTHMOOR as N,
-    staying_close::{day, error, plan_of, run, today, uuid_in},
+    staying_close::{day, error, my_plan, plan_of, run, today, uuid_in},
 };
 use serde_json::{Value, json};
 
@@ -231,4 +231,24 @@ async fn a_check_in_not_held_two_weeks_after_it_was_due_is_missed_and_the_next_c
     assert_eq!(next["dueOn"], day(7));
     assert_eq!(next["status"], "PLANNED");
     assert!(list.contains(&(day(-15), "MISSED".to_string())), "{list:?}");
+}
+
+#[tokio::test]
+async fn the_young_persons_home_applies_the_missed_rule_too() {
+    // The app's home is read in one statement on PostgreSQL: it must
+    // follow the same rule as the worker's view.
+    let (app, smtp) = TestApp::spawn_with_smtp().await;
+    let (_, riley) = rileys_plan(&app).await;
+    let id = riley["id"].as_str().unwrap();
+    let riley_token = app
+        .code_token(&smtp, &format!("young.person.two@{N}"))
+        .await;
+    let back = |days| today().checked_sub_days(chrono::Days::new(days)).unwrap();
+    beyond_api::move_planned_check_ins_due(&app.db, uuid_in(id), back(14)).await;
+    let home = my_plan(&app, &riley_token).await;
+    assert_eq!(home["nextCheckIn"]["dueOn"], day(-14), "{home}");
+    assert_eq!(home["nextCheckIn"]["overdue"], true, "{home}");
+    beyond_api::move_planned_check_ins_due(&app.db, uuid_in(id), back(15)).await;
+    let home = my_plan(&app, &riley_token).await;
+    assert!(home["nextCheckIn"].is_null(), "{home}");
 }

@@ -131,6 +131,47 @@ pub(in crate::staying_close) async fn meetings_of_plans(
     Ok(found)
 }
 
+/// For a one-statement read (the app's home on PostgreSQL): a subquery
+/// giving, as JSON text, the check-ins stored as planned of the plan whose
+/// id is `plan_id` (an SQL expression of the caller's statement), each with
+/// its `missed_after_days`. [`next_planned_from_json`] reads it.
+pub(in crate::staying_close) fn planned_check_ins_json_sql(plan_id: &str) -> String {
+    format!(
+        "(SELECT COALESCE(json_agg(c ORDER BY c.due_on, c.id), '[]')::text FROM \
+         ({} WHERE plan_id = {plan_id} AND status = 'planned') c)",
+        Meeting::CheckIn.select()
+    )
+}
+
+/// The planned (not yet held, not missed) check-in among those
+/// [`planned_check_ins_json_sql`] gave, by the same rule as every other read.
+pub(in crate::staying_close) fn next_planned_from_json(
+    text: &str,
+) -> AppResult<Option<MeetingRow>> {
+    #[derive(serde::Deserialize)]
+    struct Stored {
+        #[serde(flatten)]
+        row: MeetingRow,
+        missed_after_days: Option<i32>,
+    }
+    let stored: Vec<Stored> = serde_json::from_str(text).map_err(AppError::internal)?;
+    let today = today();
+    for Stored {
+        mut row,
+        missed_after_days,
+    } in stored
+    {
+        let missed_after = missed_after_days
+            .map(|days| u32::try_from(days).map_err(AppError::internal))
+            .transpose()?;
+        row.status = model::status_on(row.status, row.due_on, missed_after, today);
+        if row.status == MeetingStatus::Planned {
+            return Ok(Some(row));
+        }
+    }
+    Ok(None)
+}
+
 /// The planned (not yet held, not missed) meeting of each of several plans.
 pub(in crate::staying_close) async fn planned_meetings(
     db: &impl ConnectionTrait,

@@ -12,7 +12,7 @@ use super::model::{PlanEndReason, PlanStatus};
 use crate::staying_close::{
     claims::store::ClaimRow,
     goals::store::{GoalRow, ProgressRow},
-    meetings::{model::plan_overdue_sql, store::MeetingRow},
+    meetings::{self, model::plan_overdue_sql, store::MeetingRow},
     rows::{all, first, get, unique},
 };
 use crate::{
@@ -434,6 +434,7 @@ pub(super) async fn home(db: &impl ConnectionTrait, person: Uuid) -> AppResult<O
     static SQL: LazyLock<String> = LazyLock::new(|| {
         let with_workers = with_workers_sql();
         let author_name = directory::person_name_sql("g.author_person_id");
+        let check_ins = meetings::store::planned_check_ins_json_sql("p.id");
         format!(
             "WITH p AS ({with_workers} WHERE p.person_id = $1 \
                ORDER BY CASE WHEN p.status = 'ended' THEN 1 ELSE 0 END, p.start_date DESC, p.id DESC \
@@ -448,11 +449,7 @@ pub(super) async fn home(db: &impl ConnectionTrait, person: Uuid) -> AppResult<O
                   {author_name} AS author_name, g.note, g.created_at, \
                   g.updated_at FROM goal_progress g \
                   WHERE g.plan_id = p.id) x) AS progress_json, \
-               (SELECT row_to_json(c)::text FROM \
-                 (SELECT id, plan_id, due_on, held_on, held_by_person_id, note, status, mode, \
-                  FALSE AS requested_by_young_person, NULL::text AS reason, created_at, updated_at \
-                  FROM check_ins WHERE plan_id = p.id AND status = 'planned' \
-                  ORDER BY due_on, id LIMIT 1) c) AS check_in_json, \
+               {check_ins} AS check_ins_json, \
                (SELECT COALESCE(json_agg(c ORDER BY c.created_at DESC, c.id DESC), '[]')::text FROM \
                  (SELECT id, person_id, local_authority_id, kind, amount_pence, purpose, basis_date, \
                   status, decided_by_person_id, decided_at, decision_note, paid_at, created_at, \
@@ -468,14 +465,12 @@ pub(super) async fn home(db: &impl ConnectionTrait, person: Uuid) -> AppResult<O
         let text: String = get(r, column)?;
         serde_json::from_str(&text).map_err(AppError::internal)
     }
-    let check_in: Option<String> = get(r, "check_in_json")?;
+    let check_ins: String = get(r, "check_ins_json")?;
     Ok(Some(Home {
         plan: plan_with_workers(r)?,
         goals: json(r, "goals_json")?,
         progress: json(r, "progress_json")?,
-        next_check_in: check_in
-            .map(|c| serde_json::from_str(&c).map_err(AppError::internal))
-            .transpose()?,
+        next_check_in: meetings::store::next_planned_from_json(&check_ins)?,
         claims: json(r, "claims_json")?,
     }))
 }
