@@ -22,6 +22,19 @@ use crate::{
     reference::{graphql::LocalAuthority, store as reference},
 };
 
+/// A young person's date of birth as released to the viewer: the field
+/// guard every type showing it uses (FORBIDDEN for those who may open the
+/// profile but not see the date, such as key workers).
+pub(crate) fn date_of_birth(
+    ctx: &Context<'_>,
+    person: &Target,
+    born: Option<NaiveDate>,
+) -> AppResult<Option<NaiveDate>> {
+    let request = RequestCtx::get(ctx)?;
+    policy::authorize(&request.viewer, Action::ReadYoungPersonDateOfBirth, person)?;
+    Ok(born)
+}
+
 /// A young person's profile.
 #[derive(SimpleObject, Clone)]
 #[graphql(complex)]
@@ -56,13 +69,7 @@ impl YoungPerson {
     /// young person see it; others who may open the profile (key workers,
     /// social workers) get FORBIDDEN for this field.
     async fn date_of_birth(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<NaiveDate>> {
-        let request = RequestCtx::get(ctx)?;
-        policy::authorize(
-            &request.viewer,
-            Action::ReadYoungPersonDateOfBirth,
-            &self.target,
-        )?;
-        Ok(self.birth_date)
+        Ok(date_of_birth(ctx, &self.target, self.birth_date)?)
     }
 
     /// The local authority responsible for the young person.
