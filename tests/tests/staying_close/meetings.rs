@@ -252,3 +252,67 @@ async fn the_young_persons_home_applies_the_missed_rule_too() {
     let home = my_plan(&app, &riley_token).await;
     assert!(home["nextCheckIn"].is_null(), "{home}");
 }
+
+/// One page of a plan's check-ins: (due, status) pairs, and the cursor to
+/// pass next (null on the last page).
+async fn check_ins_page(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    after: Value,
+) -> (Vec<(String, String)>, Value) {
+    let (_, body) = app
+        .graphql_as(
+            token,
+            "query($id: ID!, $after: String) { stayingClosePlan(id: $id) { \
+             checkInsConnection(first: 1, after: $after) { \
+             nodes { dueOn status } pageInfo { hasNextPage endCursor } } } }",
+            json!({"id": id, "after": after}),
+        )
+        .await;
+    let page = &body["data"]["stayingClosePlan"]["checkInsConnection"];
+    let rows = page["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .map(|m| (m["dueOn"].to_string(), m["status"].to_string()))
+        .map(|(d, s)| (d.trim_matches('"').into(), s.trim_matches('"').into()))
+        .collect();
+    let next = if page["pageInfo"]["hasNextPage"] == true {
+        page["pageInfo"]["endCursor"].clone()
+    } else {
+        Value::Null
+    };
+    (rows, next)
+}
+
+#[tokio::test]
+async fn check_ins_page_by_due_date_as_the_plain_list_orders_them() {
+    let app = TestApp::spawn().await;
+    let (adviser, riley) = rileys_plan(&app).await;
+    let id = riley["id"].as_str().unwrap();
+    assert!(log_check_in(&app, &adviser, id).await["errors"].is_null());
+    let (all, _) = check_ins(&app, &adviser, id).await;
+    assert!(all.len() >= 2, "{all:?}");
+    let mut paged = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let (rows, next) = check_ins_page(&app, &adviser, id, after).await;
+        assert!(rows.len() <= 1, "{rows:?}");
+        paged.extend(rows);
+        if next.is_null() {
+            break;
+        }
+        after = next;
+    }
+    assert_eq!(paged, all);
+    // A cursor from another list is the client's mistake.
+    let (_, body) = app
+        .graphql_as(
+            &adviser,
+            "query($id: ID!) { stayingClosePlan(id: $id) { checkInsConnection(after: \"azE6eA\") { nodes { dueOn } } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(error(&body).0, "BAD_USER_INPUT", "{body}");
+}

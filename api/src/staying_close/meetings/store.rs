@@ -13,6 +13,7 @@ use crate::staying_close::rows::{all, get, grouped};
 use crate::{
     db::raw::{exec, query},
     error::{AppError, AppResult},
+    paging::PageRequest,
 };
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -129,6 +130,70 @@ pub(in crate::staying_close) async fn meetings_of_plans(
         found.retain(|_, rows| !rows.is_empty());
     }
     Ok(found)
+}
+
+/// A meeting's place in its plan's list (due date, then id): the key of
+/// the check-ins and reviews connections' cursors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(in crate::staying_close) struct MeetingKey {
+    pub due_on: NaiveDate,
+    pub id: Uuid,
+}
+
+impl MeetingKey {
+    pub(in crate::staying_close) fn of(m: &MeetingRow) -> Self {
+        MeetingKey {
+            due_on: m.due_on,
+            id: m.id,
+        }
+    }
+}
+
+impl std::fmt::Display for MeetingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}|{}", self.due_on, self.id)
+    }
+}
+
+impl std::str::FromStr for MeetingKey {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let (due_on, id) = s.split_once('|').ok_or(())?;
+        Ok(MeetingKey {
+            due_on: due_on.parse().map_err(|_| ())?,
+            id: id.parse().map_err(|_| ())?,
+        })
+    }
+}
+
+/// A page of a plan's check-ins or reviews by due date (then id), after
+/// the cursor's key: keyset paging, so rows added meanwhile do not shift it.
+pub(in crate::staying_close) async fn meetings_page(
+    db: &impl ConnectionTrait,
+    kind: Meeting,
+    plan: Uuid,
+    page: &PageRequest,
+) -> AppResult<Vec<MeetingRow>> {
+    let limit = i64::try_from(page.fetch_limit()).unwrap_or(i64::MAX);
+    let mut params: Vec<Value> = vec![plan.into(), limit.into()];
+    let after = match page.after_key::<MeetingKey>()? {
+        Some(key) => {
+            params.push(key.due_on.into());
+            params.push(key.id.into());
+            " AND (due_on > $3 OR (due_on = $3 AND id > $4))"
+        }
+        None => "",
+    };
+    let rows = query(
+        db,
+        &format!(
+            "{} WHERE plan_id = $1{after} ORDER BY due_on, id LIMIT $2",
+            kind.select()
+        ),
+        params,
+    )
+    .await?;
+    all(rows, meeting_row)
 }
 
 /// For a one-statement read (the app's home on PostgreSQL): a subquery

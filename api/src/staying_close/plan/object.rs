@@ -227,13 +227,40 @@ impl StayingClosePlan {
     }
 
     /// Every check-in, planned and held, by due date.
+    #[graphql(
+        deprecation = "Use checkInsConnection: check-ins go on for years, so they are paged."
+    )]
     async fn check_ins(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanMeeting>> {
         self.meetings(ctx, Meeting::CheckIn).await
     }
 
     /// Every review, planned and held, by due date.
+    #[graphql(deprecation = "Use reviewsConnection: reviews go on for years, so they are paged.")]
     async fn reviews(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanMeeting>> {
         self.meetings(ctx, Meeting::Review).await
+    }
+
+    /// Check-ins, planned and held, by due date, a page at a time.
+    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    async fn check_ins_connection(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, PlanMeeting>> {
+        self.meetings_page(ctx, Meeting::CheckIn, first, after)
+            .await
+    }
+
+    /// Reviews, planned and held, by due date, a page at a time.
+    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    async fn reviews_connection(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, PlanMeeting>> {
+        self.meetings_page(ctx, Meeting::Review, first, after).await
     }
 
     /// Every comment, oldest first.
@@ -427,6 +454,25 @@ impl StayingClosePlan {
             .load_one(NextMeeting(kind, self.row.id))
             .await?
             .map(|m| PlanMeeting::new(kind, m, today())))
+    }
+
+    async fn meetings_page(
+        &self,
+        ctx: &Context<'_>,
+        kind: Meeting,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, PlanMeeting>> {
+        let db = &RequestCtx::get(ctx)?.db;
+        let page = PageRequest::new(first, after)?;
+        let rows = meetings::store::meetings_page(db, kind, self.row.id, &page).await?;
+        let today = today();
+        Ok(connection(
+            &page,
+            rows,
+            |m| meetings::store::MeetingKey::of(m).to_string(),
+            |m| PlanMeeting::new(kind, m, today),
+        ))
     }
 
     async fn meetings(

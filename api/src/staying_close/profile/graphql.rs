@@ -40,7 +40,11 @@ pub(in crate::staying_close) struct CareLeaverProfile {
 impl CareLeaverProfile {
     /// Date of birth: FORBIDDEN for key workers (as on the profile).
     async fn date_of_birth(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<NaiveDate>> {
-        Ok(people::graphql::date_of_birth(ctx, &self.target, self.born)?)
+        Ok(people::graphql::date_of_birth(
+            ctx,
+            &self.target,
+            self.born,
+        )?)
     }
 }
 
