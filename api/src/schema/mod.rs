@@ -59,7 +59,7 @@ macro_rules! domains {
 }
 
 domains! {
-    identity: [YoungPerson],
+    identity: [YoungPerson, Me, OrganisationSummary],
     reference: [Region, LocalAuthority],
     audit: [],
     clients: [ApiClient],
