@@ -65,7 +65,7 @@ domains! {
     clients: [ApiClient],
     notifications: [Notification],
     jobs: [],
-    push: [],
+    push: [PushDevice],
     staying_close: [
         StayingClosePlan,
         PlanGoal,
