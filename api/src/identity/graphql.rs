@@ -7,9 +7,15 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::{model::Role, sessions, store};
+use uuid::Uuid;
+
+use super::{
+    model::{Role, may_see_organisation},
+    sessions, store,
+};
 use crate::{
     auth::tokens::TokenService,
+    db::entities::organisations,
     error::{AppError, AppResult},
     graphql::{context::RequestCtx, relay::encode_id},
     ratelimit::RateLimits,
@@ -42,6 +48,17 @@ pub struct OrganisationSummary {
     /// training_provider or charity.
     pub kind: String,
     pub updated_at: DateTime<Utc>,
+}
+
+impl From<organisations::Model> for OrganisationSummary {
+    fn from(org: organisations::Model) -> Self {
+        OrganisationSummary {
+            id: encode_id("Organisation", org.id),
+            name: org.name,
+            kind: org.kind,
+            updated_at: org.updated_at,
+        }
+    }
 }
 
 /// Tokens for a session. Keep the refresh token in the device's secure store.
@@ -95,7 +112,7 @@ pub struct RefreshSessionInput {
     pub refresh_token: String,
 }
 
-async fn load_me(ctx: &RequestCtx, account_id: uuid::Uuid) -> AppResult<Me> {
+async fn load_me(ctx: &RequestCtx, account_id: Uuid) -> AppResult<Me> {
     let account = store::account(&ctx.db, account_id)
         .await?
         .ok_or(AppError::Unauthenticated)?;
@@ -107,12 +124,7 @@ async fn load_me(ctx: &RequestCtx, account_id: uuid::Uuid) -> AppResult<Me> {
         .into_iter()
         .map(|(role, org)| RoleGrant {
             role,
-            organisation: OrganisationSummary {
-                id: encode_id("Organisation", org.id),
-                name: org.name,
-                kind: org.kind,
-                updated_at: org.updated_at,
-            },
+            organisation: org.into(),
         })
         .collect();
     Ok(Me {
@@ -123,6 +135,30 @@ async fn load_me(ctx: &RequestCtx, account_id: uuid::Uuid) -> AppResult<Me> {
         roles,
         updated_at: account.updated_at.max(person.updated_at),
     })
+}
+
+/// `node` of an `Account` id: the viewer's own account only (anyone
+/// else's, and any for an API client, is null). Like `me`, not audited.
+pub async fn me_node(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Me>> {
+    let request = RequestCtx::get(ctx)?;
+    match request.viewer.account() {
+        Ok((account_id, _)) if account_id == id => Ok(Some(load_me(request, account_id).await?)),
+        _ => Ok(None),
+    }
+}
+
+/// `node` of an `Organisation` id, when the viewer may see it
+/// ([`may_see_organisation`]). Organisations are not case records: like
+/// `me.roles` and `childrensHomes`, not audited.
+pub async fn organisation_node(
+    ctx: &Context<'_>,
+    id: Uuid,
+) -> AppResult<Option<OrganisationSummary>> {
+    let request = RequestCtx::get(ctx)?;
+    Ok(store::organisation(&request.db, id)
+        .await?
+        .filter(|org| may_see_organisation(&request.viewer, org))
+        .map(Into::into))
 }
 
 async fn payload(request: &RequestCtx, session: sessions::Session) -> AppResult<SessionPayload> {

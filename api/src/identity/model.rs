@@ -75,6 +75,33 @@ pub const MAX_FAILED_SIGN_INS: i32 = 5;
 /// How long a locked account stays locked.
 pub const LOCKOUT: chrono::Duration = chrono::Duration::minutes(15);
 
+/// Whether the viewer may see an organisation (`node` of an
+/// `Organisation` id): one they hold a role in; any, for a platform
+/// administrator; or a children's home in an authority where they may set
+/// up care leavers (as `childrensHomes(localAuthorityId)` lists them).
+pub fn may_see_organisation(
+    viewer: &crate::auth::viewer::Viewer,
+    org: &crate::db::entities::organisations::Model,
+) -> bool {
+    use crate::{
+        auth::viewer::Viewer,
+        policy::{self, Action, Target},
+    };
+    let Viewer::Account(account) = viewer else {
+        return false;
+    };
+    account.has_role(Role::PlatformAdmin)
+        || account.grants.iter().any(|g| g.organisation_id == org.id)
+        || (org.kind == "childrens_home"
+            && org.local_authority_id.is_some_and(|la| {
+                policy::allows(
+                    viewer,
+                    Action::ManageCareLeavers,
+                    &Target::local_authority(la),
+                )
+            }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,12 +18,20 @@ pub type Mutation = graphql::IdentityMutation;
 /// This domain has no subscriptions.
 pub type Subscription = crate::schema::NoSubscription;
 
+pub use graphql::{Me, OrganisationSummary};
 pub use people::graphql::YoungPerson;
 
-/// Resolves a `Node` of this domain's types.
+/// Resolves a `Node` of this domain's types: a young person within the
+/// viewer's scope (audited), the viewer's own account (`Account` ids, as
+/// `Me`), and organisations the viewer may see (`Organisation` ids, as
+/// `OrganisationSummary`, whichever type listed the id).
 pub async fn node(ctx: &Context<'_>, type_name: &str, id: Uuid) -> AppResult<Option<Node>> {
-    if type_name != "YoungPerson" {
-        return Ok(None);
-    }
-    Ok(people::graphql::node(ctx, id).await?.map(Node::YoungPerson))
+    Ok(match type_name {
+        "YoungPerson" => people::graphql::node(ctx, id).await?.map(Node::YoungPerson),
+        "Account" => graphql::me_node(ctx, id).await?.map(Node::Me),
+        "Organisation" => graphql::organisation_node(ctx, id)
+            .await?
+            .map(Node::OrganisationSummary),
+        _ => None,
+    })
 }

@@ -235,6 +235,14 @@ pub async fn principal(
     }))
 }
 
+/// An organisation by id.
+pub async fn organisation(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> AppResult<Option<organisations::Model>> {
+    Ok(organisations::Entity::find_by_id(id).one(db).await?)
+}
+
 /// An account's roles with the organisations they are held in.
 pub async fn roles(
     db: &impl ConnectionTrait,

@@ -4,13 +4,17 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use super::{
     model::Platform,
     service::{self, NewDevice, PushConfig},
     store::Device,
 };
-use crate::graphql::{context::RequestCtx, relay::encode_id};
+use crate::{
+    error::AppResult,
+    graphql::{context::RequestCtx, relay::encode_id},
+};
 
 /// An app installation or browser that receives pushes.
 #[derive(SimpleObject)]
@@ -32,6 +36,15 @@ impl From<Device> for PushDevice {
             updated_at: d.updated_at,
         }
     }
+}
+
+/// `node` of a `PushDevice` id: only a device registered to the viewer's
+/// own account. Like `pushDevices`, not audited.
+pub async fn node(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<PushDevice>> {
+    let request = RequestCtx::get(ctx)?;
+    Ok(service::own_device(&request.db, &request.viewer, id)
+        .await?
+        .map(PushDevice::from))
 }
 
 /// A browser's Web Push subscription keys (base64url).

@@ -14,7 +14,12 @@ pub type Mutation = graphql::PushMutation;
 /// This domain has no subscriptions.
 pub type Subscription = crate::schema::NoSubscription;
 
-/// This domain has no `Node` types.
-pub async fn node(_ctx: &Context<'_>, _type_name: &str, _id: Uuid) -> AppResult<Option<Node>> {
-    Ok(None)
+pub use graphql::PushDevice;
+
+/// Resolves a `Node` of this domain's types: the viewer's own devices.
+pub async fn node(ctx: &Context<'_>, type_name: &str, id: Uuid) -> AppResult<Option<Node>> {
+    if type_name != "PushDevice" {
+        return Ok(None);
+    }
+    Ok(graphql::node(ctx, id).await?.map(Node::PushDevice))
 }

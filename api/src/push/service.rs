@@ -139,6 +139,19 @@ pub async fn devices(db: &DatabaseConnection, viewer: &Viewer) -> AppResult<Vec<
     store::for_account(db, account).await
 }
 
+/// One of the viewer's own devices (`node` of a `PushDevice` id); none
+/// for anyone else's device, or for a viewer with no devices of their own.
+pub async fn own_device(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: Uuid,
+) -> AppResult<Option<Device>> {
+    let Ok((account, _)) = own_person(viewer) else {
+        return Ok(None);
+    };
+    store::device_of_account(db, id, account).await
+}
+
 /// Queues one push per current device of the person, from `run_at_ms`.
 pub async fn enqueue_pushes(
     db: &impl ConnectionTrait,

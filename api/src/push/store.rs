@@ -144,6 +144,21 @@ pub async fn device(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<Dev
     rows.first().map(row).transpose()
 }
 
+/// A device, if it is registered to this account.
+pub async fn device_of_account(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    account_id: Uuid,
+) -> AppResult<Option<Device>> {
+    let rows = query(
+        db,
+        &format!("SELECT {COLUMNS} FROM push_devices d WHERE d.id = $1 AND d.account_id = $2"),
+        vec![id.into(), account_id.into()],
+    )
+    .await?;
+    rows.first().map(row).transpose()
+}
+
 pub async fn for_account(db: &impl ConnectionTrait, account_id: Uuid) -> AppResult<Vec<Device>> {
     let rows = query(
         db,

@@ -59,13 +59,13 @@ macro_rules! domains {
 }
 
 domains! {
-    identity: [YoungPerson],
+    identity: [YoungPerson, Me, OrganisationSummary],
     reference: [Region, LocalAuthority],
     audit: [],
     clients: [ApiClient],
     notifications: [Notification],
     jobs: [],
-    push: [],
+    push: [PushDevice],
     staying_close: [
         StayingClosePlan,
         PlanGoal,

@@ -8,4 +8,5 @@
 mod access;
 mod clients;
 mod identity;
+mod nodes;
 mod sign_in_codes;

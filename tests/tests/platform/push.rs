@@ -329,3 +329,36 @@ async fn signing_out_everywhere_stops_pushes_to_every_device() {
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert!(s.fake.pushed().is_empty(), "{:?}", s.fake.pushed());
 }
+
+#[tokio::test]
+async fn a_push_device_resolves_by_id_only_for_its_own_account() {
+    let s = setup().await;
+    let token = s.app.code_token(&s.smtp, YP).await;
+    register(&s.app, &token, "FCM", "fcm-node").await;
+    let (_, body) = s
+        .app
+        .graphql_as(
+            &token,
+            "{ pushDevices { id platform appVersion timeZone updatedAt } }",
+            json!({}),
+        )
+        .await;
+    let device = body["data"]["pushDevices"][0].clone();
+    let q = "query($id: ID!) { node(id: $id) { ... on PushDevice { id platform appVersion timeZone updatedAt } } }";
+    let (_, body) = s
+        .app
+        .graphql_as(&token, q, json!({"id": device["id"]}))
+        .await;
+    assert_eq!(body["data"]["node"], device, "{body}");
+
+    let other = s.app.code_token(&s.smtp, YP2).await;
+    let staff = s.app.staff_token("la.manager@northmoor.example").await;
+    for viewer in [&other, &staff] {
+        let (_, body) = s
+            .app
+            .graphql_as(viewer, q, json!({"id": device["id"]}))
+            .await;
+        assert!(body["errors"].is_null(), "{body}");
+        assert_eq!(body["data"]["node"], Value::Null);
+    }
+}

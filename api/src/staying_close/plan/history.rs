@@ -92,6 +92,8 @@ pub struct PlanVersion {
     pub id: ID,
     pub(super) version: i32,
     changed_at: DateTime<Utc>,
+    /// When this version was made (a version never changes: `changedAt`).
+    updated_at: DateTime<Utc>,
     changed_by_name: Option<String>,
     /// What kind of change made it (`goal.add`, `check_in.log`, ...).
     summary: String,
@@ -108,6 +110,7 @@ impl TryFrom<versions::VersionRow> for PlanVersion {
             id: version_id(v.plan_id, v.version),
             version: v.version,
             changed_at: v.changed_at,
+            updated_at: v.changed_at,
             changed_by_name: v.changed_by_name,
             summary: v.summary,
             changes: Json(serde_json::from_str(&v.changes).map_err(AppError::internal)?),

@@ -13,14 +13,14 @@ const PARTS: &str = "query($id: ID!) { stayingClosePlan(id: $id) { \
     goals { id title status progress { id goalId note authorName } } \
     comments { id body authorName planVersion } \
     responses { id planVersion agrees words } \
-    history(first: 3) { nodes { id version summary changedByName } } } }";
+    history(first: 3) { nodes { id version summary changedByName changedAt updatedAt } } } }";
 
 const NODE: &str = "query($id: ID!) { node(id: $id) { id \
     ... on PlanGoal { title status progress { id goalId note authorName } } \
     ... on GoalProgress { goalId note authorName } \
     ... on PlanComment { body authorName planVersion } \
     ... on PlanResponse { planVersion agrees words } \
-    ... on PlanVersion { version summary changedByName } } }";
+    ... on PlanVersion { version summary changedByName changedAt updatedAt } } }";
 
 async fn node(app: &TestApp, token: &str, id: &Value) -> Value {
     let (_, body) = app.graphql_as(token, NODE, json!({"id": id})).await;
@@ -54,6 +54,11 @@ async fn a_plans_parts_resolve_by_node_for_its_readers_only() {
     let (_, body) = app.graphql_as(&adviser, PARTS, json!({"id": id})).await;
     let plan = &body["data"]["stayingClosePlan"];
     let goal = &plan["goals"][0];
+    let latest = &plan["history"]["nodes"][0];
+    assert_eq!(
+        latest["updatedAt"], latest["changedAt"],
+        "a version never changes"
+    );
     let parts = [
         (goal.clone(), "goals"),
         (goal["progress"][0].clone(), "goals"),
