@@ -58,6 +58,31 @@ impl PageRequest {
     }
 }
 
+/// The key of a list sorted by a date, then id (check-ins by due date,
+/// records by the day they record): `YYYY-MM-DD|uuid` inside the cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DatedKey {
+    pub on: chrono::NaiveDate,
+    pub id: uuid::Uuid,
+}
+
+impl std::fmt::Display for DatedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}|{}", self.on, self.id)
+    }
+}
+
+impl std::str::FromStr for DatedKey {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let (on, id) = s.split_once('|').ok_or(())?;
+        Ok(DatedKey {
+            on: on.parse().map_err(|_| ())?,
+            id: id.parse().map_err(|_| ())?,
+        })
+    }
+}
+
 const CURSOR_PREFIX: &str = "k1:";
 
 pub fn encode_cursor(key: &str) -> String {

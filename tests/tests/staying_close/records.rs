@@ -5,7 +5,7 @@
 use closeknit_tests::{
     TestApp,
     demo::{EASTBROOK as E, NORTHMOOR as N},
-    staying_close::{day, error, last_plan_read_fields, young_person},
+    staying_close::{day, error, last_plan_read_fields, plan_id_of, young_person},
     suitability_assessment,
 };
 use serde_json::json;
@@ -127,4 +127,41 @@ async fn in_touch_and_activity_use_the_code_lists_and_past_dates() {
         )
         .await;
     assert_eq!(error(&body).0, "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn records_page_newest_first_as_the_plain_lists_order_them() {
+    let (app, adviser, jamie) = spawn_for_jamie().await;
+    let record =
+        "mutation($input: RecordInTouchInput!) { recordInTouch(input: $input) { plan { id } } }";
+    for (status, on) in [("YES", -30), ("NO", -20), ("YES", -20), ("REFU", -10)] {
+        let input = json!({"youngPersonId": jamie, "status": status, "contactOn": day(on)});
+        let (_, body) = app
+            .graphql_as(&adviser, record, json!({"input": input}))
+            .await;
+        assert!(body["errors"].is_null(), "{body}");
+    }
+    let plan = plan_id_of(&app, &format!("young.person@{N}")).await;
+    let plan_query = "query($p: ID!, $after: String) { myPlan: stayingClosePlan(id: $p) { \
+        inTouch { id } inTouchConnection(first: 2, after: $after) { \
+        nodes { id } pageInfo { hasNextPage endCursor } } } }";
+    let mut paged = Vec::new();
+    let mut after = serde_json::Value::Null;
+    let plain = loop {
+        let (_, body) = app
+            .graphql_as(&adviser, plan_query, json!({"p": plan, "after": after}))
+            .await;
+        let plan = &body["data"]["myPlan"];
+        let page = &plan["inTouchConnection"];
+        let nodes = page["nodes"].as_array().unwrap_or_else(|| panic!("{body}"));
+        assert!(nodes.len() <= 2, "{body}");
+        paged.extend(nodes.iter().map(|n| n["id"].clone()));
+        if page["pageInfo"]["hasNextPage"] != true {
+            break plan["inTouch"].as_array().unwrap().clone();
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    };
+    let plain: Vec<_> = plain.iter().map(|n| n["id"].clone()).collect();
+    assert!(plain.len() >= 4, "{plain:?}");
+    assert_eq!(paged, plain);
 }

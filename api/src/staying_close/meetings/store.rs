@@ -13,7 +13,7 @@ use crate::staying_close::rows::{all, get, grouped};
 use crate::{
     db::raw::{exec, query},
     error::{AppError, AppResult},
-    paging::PageRequest,
+    paging::{DatedKey, PageRequest},
 };
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -134,35 +134,10 @@ pub(in crate::staying_close) async fn meetings_of_plans(
 
 /// A meeting's place in its plan's list (due date, then id): the key of
 /// the check-ins and reviews connections' cursors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(in crate::staying_close) struct MeetingKey {
-    pub due_on: NaiveDate,
-    pub id: Uuid,
-}
-
-impl MeetingKey {
-    pub(in crate::staying_close) fn of(m: &MeetingRow) -> Self {
-        MeetingKey {
-            due_on: m.due_on,
-            id: m.id,
-        }
-    }
-}
-
-impl std::fmt::Display for MeetingKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}|{}", self.due_on, self.id)
-    }
-}
-
-impl std::str::FromStr for MeetingKey {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        let (due_on, id) = s.split_once('|').ok_or(())?;
-        Ok(MeetingKey {
-            due_on: due_on.parse().map_err(|_| ())?,
-            id: id.parse().map_err(|_| ())?,
-        })
+pub(in crate::staying_close) fn meeting_key(m: &MeetingRow) -> DatedKey {
+    DatedKey {
+        on: m.due_on,
+        id: m.id,
     }
 }
 
@@ -176,9 +151,9 @@ pub(in crate::staying_close) async fn meetings_page(
 ) -> AppResult<Vec<MeetingRow>> {
     let limit = i64::try_from(page.fetch_limit()).unwrap_or(i64::MAX);
     let mut params: Vec<Value> = vec![plan.into(), limit.into()];
-    let after = match page.after_key::<MeetingKey>()? {
+    let after = match page.after_key::<DatedKey>()? {
         Some(key) => {
-            params.push(key.due_on.into());
+            params.push(key.on.into());
             params.push(key.id.into());
             " AND (due_on > $3 OR (due_on = $3 AND id > $4))"
         }

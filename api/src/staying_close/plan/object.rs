@@ -355,6 +355,7 @@ impl StayingClosePlan {
     }
 
     /// Where the young person has lived, newest first (SSDA903 codes).
+    #[graphql(deprecation = "Use accommodationConnection: records build up over the years.")]
     async fn accommodation(
         &self,
         ctx: &Context<'_>,
@@ -368,6 +369,7 @@ impl StayingClosePlan {
     }
 
     /// Contact recorded with the young person, newest first.
+    #[graphql(deprecation = "Use inTouchConnection: records build up over the years.")]
     async fn in_touch(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<InTouchRecord>> {
         let rows = self.records(ctx, RecordKind::InTouch).await?;
         Ok(rows
@@ -377,12 +379,52 @@ impl StayingClosePlan {
     }
 
     /// Main activity (education, employment, training), newest first.
+    #[graphql(deprecation = "Use activitiesConnection: records build up over the years.")]
     async fn activities(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ActivityRecord>> {
         let rows = self.records(ctx, RecordKind::Activity).await?;
         Ok(rows
             .into_iter()
             .filter_map(records::graphql::activity)
             .collect())
+    }
+
+    /// Where the young person has lived, newest first, a page at a time.
+    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    async fn accommodation_connection(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, AccommodationRecord>> {
+        let (kind, person) = (RecordKind::Accommodation, self.row.person_id);
+        let node = records::graphql::accommodation;
+        Ok(records::graphql::records_connection(ctx, kind, person, (first, after), node).await?)
+    }
+
+    /// Contact recorded with the young person, newest first, a page at a time.
+    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    async fn in_touch_connection(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, InTouchRecord>> {
+        let (kind, person) = (RecordKind::InTouch, self.row.person_id);
+        let node = |r| Ok(records::graphql::in_touch(r));
+        Ok(records::graphql::records_connection(ctx, kind, person, (first, after), node).await?)
+    }
+
+    /// Main activity, newest first, a page at a time.
+    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    async fn activities_connection(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, ActivityRecord>> {
+        let (kind, person) = (RecordKind::Activity, self.row.person_id);
+        let node = |r| Ok(records::graphql::activity(r));
+        Ok(records::graphql::records_connection(ctx, kind, person, (first, after), node).await?)
     }
 
     /// Every version, newest first.
@@ -470,7 +512,7 @@ impl StayingClosePlan {
         Ok(connection(
             &page,
             rows,
-            |m| meetings::store::MeetingKey::of(m).to_string(),
+            |m| meetings::store::meeting_key(m).to_string(),
             |m| PlanMeeting::new(kind, m, today),
         ))
     }

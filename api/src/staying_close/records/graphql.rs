@@ -1,6 +1,8 @@
 //! GraphQL for the SSDA903 records.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{
+    Context, ID, InputObject, Object, OutputType, SimpleObject, connection::Connection,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
@@ -10,7 +12,11 @@ use super::{
     store::{self, RecordKind, RecordRow, RecordValue},
 };
 use crate::error::{AppError, AppResult};
-use crate::graphql::{context::RequestCtx, relay::encode_id};
+use crate::graphql::{
+    context::RequestCtx,
+    relay::{connection, encode_id},
+};
+use crate::paging::PageRequest;
 use crate::staying_close::{
     inputs::{call, id_of},
     nodes::{self, Parent},
@@ -118,6 +124,29 @@ pub(in crate::staying_close) fn activity(r: RecordRow) -> Option<ActivityRecord>
         }),
         _ => None,
     }
+}
+
+/// A page of a young person's records of `kind`, newest first, each made
+/// into its GraphQL type by `node` (the `accommodation`, `in_touch` or
+/// `activity` above).
+pub(in crate::staying_close) async fn records_connection<N: OutputType>(
+    ctx: &Context<'_>,
+    kind: RecordKind,
+    person: Uuid,
+    (first, after): (Option<i32>, Option<String>),
+    node: impl Fn(RecordRow) -> AppResult<Option<N>>,
+) -> AppResult<Connection<String, N>> {
+    let db = &RequestCtx::get(ctx)?.db;
+    let page = PageRequest::new(first, after)?;
+    let mut shown = Vec::new();
+    for row in store::records_page(db, kind, person, &page).await? {
+        let key = store::record_key(&row).to_string();
+        // Every row of the kind's table is of that kind.
+        if let Some(n) = node(row)? {
+            shown.push((key, n));
+        }
+    }
+    Ok(connection(&page, shown, |(key, _)| key.clone(), |(_, n)| n))
 }
 
 /// A record of `kind` by id, for a viewer who could read it on the young

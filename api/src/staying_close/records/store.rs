@@ -11,6 +11,7 @@ use crate::staying_close::rows::{get, grouped};
 use crate::{
     db::raw::{exec, query},
     error::AppResult,
+    paging::{DatedKey, PageRequest},
 };
 
 #[derive(Debug, Clone)]
@@ -114,6 +115,44 @@ pub(in crate::staying_close) async fn records_of_people(
         |r| r.person_id,
     )
     .await
+}
+
+/// A page of a young person's records of one kind, newest first (by the
+/// day recorded, then id), after the cursor's key (keyset paging).
+pub(in crate::staying_close) async fn records_page(
+    db: &impl ConnectionTrait,
+    kind: RecordKind,
+    person: Uuid,
+    page: &PageRequest,
+) -> AppResult<Vec<RecordRow>> {
+    let limit = i64::try_from(page.fetch_limit()).unwrap_or(i64::MAX);
+    let mut params: Vec<Value> = vec![person.into(), limit.into()];
+    let after = match page.after_key::<DatedKey>()? {
+        Some(key) => {
+            params.push(key.on.into());
+            params.push(key.id.into());
+            " AND (recorded_on < $3 OR (recorded_on = $3 AND id < $4))"
+        }
+        None => "",
+    };
+    let rows = query(
+        db,
+        &format!(
+            "{} WHERE person_id = $1{after} ORDER BY recorded_on DESC, id DESC LIMIT $2",
+            kind.select()
+        ),
+        params,
+    )
+    .await?;
+    rows.iter().map(|r| record_row(kind, r)).collect()
+}
+
+/// A record's place in its list: the key of the records connections' cursors.
+pub(in crate::staying_close) fn record_key(r: &RecordRow) -> DatedKey {
+    DatedKey {
+        on: r.recorded_on,
+        id: r.id,
+    }
 }
 
 /// One record by id (unscoped: callers check the young person's plan).
