@@ -57,7 +57,7 @@ pub async fn node(ctx: &Context<'_>, type_name: &str, id: Uuid) -> AppResult<Opt
         agreement::graphql as agreement, claims, goals::graphql as goals, meetings, plan, records,
     };
     Ok(match type_name {
-        "StayingClosePlan" => plan::object::node(ctx, id)
+        "StayingClosePlan" => plan::reads::node(ctx, id)
             .await?
             .map(Node::StayingClosePlan),
         "PlanGoal" => goals::goal_node(ctx, id).await?.map(Node::PlanGoal),

@@ -12,7 +12,7 @@ use crate::staying_close::{
     inputs::{call, id_of},
     plan::{
         graphql::{PlanPayload, plan_payload},
-        object::readable_plan,
+        reads::readable_plan,
     },
 };
 

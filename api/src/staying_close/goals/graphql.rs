@@ -19,7 +19,7 @@ use crate::staying_close::{
     loaders::{PlanLoader, ProgressOf},
     plan::{
         graphql::{PlanPayload, plan_payload},
-        object::readable_plan,
+        reads::readable_plan,
     },
 };
 

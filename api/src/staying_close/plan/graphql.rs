@@ -9,7 +9,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
     model::{PlanEndReason, PlanStatus},
-    object::{StayingClosePlan, WorkerContact, audit_reads, node, plan_at, plan_reads},
+    object::{StayingClosePlan, WorkerContact},
+    reads::{audit_reads, node, plan_at, plan_reads},
     service::{self, Done, OwnPlan},
     store::{self, CaseloadFilter},
 };

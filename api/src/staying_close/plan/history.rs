@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{
     model::{PlanEndReason, PlanStatus},
-    object::readable_plan,
+    reads::readable_plan,
     versions,
 };
 use crate::{

@@ -7,6 +7,7 @@ pub(super) mod graphql;
 pub(super) mod history;
 pub(super) mod model;
 pub(super) mod object;
+pub(super) mod reads;
 pub(super) mod service;
 pub(super) mod store;
 pub(super) mod versions;

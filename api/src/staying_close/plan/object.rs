@@ -13,9 +13,7 @@ use super::{
     store::{self, PlanRow},
     versions,
 };
-use crate::audit::AuditAction;
 use crate::clock::today;
-use crate::graphql::reads::{self, Read};
 use crate::identity::directory;
 use crate::paging::PageRequest;
 use crate::staying_close::{
@@ -46,7 +44,6 @@ use crate::{
         context::RequestCtx,
         relay::{connection, connection_cost, encode_id},
     },
-    policy::{self, Action},
 };
 
 /// A young person's Staying Close plan.
@@ -547,73 +544,4 @@ async fn worker(
         .into_iter()
         .next()
         .map(Into::into))
-}
-
-/// Records reads of these plans with the fields selected.
-pub(super) async fn audit_reads(
-    ctx: &Context<'_>,
-    plans: &[PlanRow],
-    path: &[&str],
-) -> AppResult<()> {
-    let mut fields = Vec::new();
-    reads::selected(ctx.field(), path, &mut fields);
-    plan_reads(RequestCtx::get(ctx)?, plans, &reads::names(&fields)).await
-}
-
-/// Records reads of these plans, these fields of each.
-pub(super) async fn plan_reads(
-    request: &RequestCtx,
-    plans: &[PlanRow],
-    fields: &[&str],
-) -> AppResult<()> {
-    reads::record(
-        request,
-        AuditAction::PlanRead,
-        "StayingClosePlan",
-        plans.iter().map(|p| Read {
-            id: p.id,
-            person: Some(p.person_id),
-            local_authority: Some(p.local_authority_id),
-            fields,
-        }),
-    )
-    .await
-}
-
-/// The plan a nested object (a goal, its progress, a comment, a response,
-/// a version) belongs to, when the viewer may read that plan; the read is
-/// audited as reading the plan's `field` (the list the object is shown in).
-pub(in crate::staying_close) async fn readable_plan(
-    ctx: &Context<'_>,
-    id: Uuid,
-    field: &str,
-) -> AppResult<Option<PlanRow>> {
-    let request = RequestCtx::get(ctx)?;
-    let scope = policy::scope(&request.viewer, Action::ReadPlan);
-    let Some(row) = store::plan(&request.db, &scope, id).await? else {
-        return Ok(None);
-    };
-    plan_reads(request, std::slice::from_ref(&row), &[field]).await?;
-    Ok(Some(row))
-}
-
-/// A plan by id within the viewer's scope, audited.
-pub async fn node(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<StayingClosePlan>> {
-    plan_at(ctx, id, &[]).await
-}
-
-/// A plan by id within the viewer's scope, audited with the fields
-/// selected at `path` below the current field.
-pub(super) async fn plan_at(
-    ctx: &Context<'_>,
-    id: Uuid,
-    path: &[&str],
-) -> AppResult<Option<StayingClosePlan>> {
-    let request = RequestCtx::get(ctx)?;
-    let scope = policy::scope(&request.viewer, Action::ReadPlan);
-    let Some(row) = store::plan(&request.db, &scope, id).await? else {
-        return Ok(None);
-    };
-    audit_reads(ctx, std::slice::from_ref(&row), path).await?;
-    Ok(Some(row.into()))
 }
