@@ -6,7 +6,11 @@ use std::collections::HashMap;
 use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
-use crate::{db::raw::query, error::AppResult};
+use crate::{
+    db::raw::query,
+    error::AppResult,
+    paging::{DatedKey, PageRequest},
+};
 
 pub(super) fn all<T>(
     rows: Vec<QueryResult>,
@@ -67,4 +71,45 @@ pub(super) fn unique(result: Result<sea_orm::ExecResult, sea_orm::DbErr>) -> App
         Err(err) if crate::error::is_unique_violation(&err) => Ok(false),
         Err(err) => Err(err.into()),
     }
+}
+
+/// Which way a date-sorted list runs.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Order {
+    OldestFirst,
+    NewestFirst,
+}
+
+/// A keyset page of the rows of `select` whose `owner` column is `id`,
+/// sorted by the `date` column then `id` (a cursor's key is a
+/// [`DatedKey`]), so rows added meanwhile do not shift the page.
+pub(super) async fn dated_page(
+    db: &impl ConnectionTrait,
+    select: &str,
+    (owner, id): (&str, Uuid),
+    (date, order): (&str, Order),
+    page: &PageRequest,
+) -> AppResult<Vec<QueryResult>> {
+    let (after_op, direction) = match order {
+        Order::OldestFirst => (">", ""),
+        Order::NewestFirst => ("<", " DESC"),
+    };
+    let limit = i64::try_from(page.fetch_limit()).unwrap_or(i64::MAX);
+    let mut params: Vec<sea_orm::Value> = vec![id.into(), limit.into()];
+    let after = match page.after_key::<DatedKey>()? {
+        Some(key) => {
+            params.push(key.on.into());
+            params.push(key.id.into());
+            format!(" AND ({date} {after_op} $3 OR ({date} = $3 AND id {after_op} $4))")
+        }
+        None => String::new(),
+    };
+    Ok(query(
+        db,
+        &format!(
+            "{select} WHERE {owner} = $1{after} ORDER BY {date}{direction}, id{direction} LIMIT $2"
+        ),
+        params,
+    )
+    .await?)
 }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::model::{self, CheckInMode, MeetingStatus};
 use crate::clock::today;
 use crate::staying_close::profile::model::AuthoritySettings;
-use crate::staying_close::rows::{all, get, grouped};
+use crate::staying_close::rows::{Order, all, dated_page, get, grouped};
 use crate::{
     db::raw::{exec, query},
     error::{AppError, AppResult},
@@ -149,25 +149,8 @@ pub(in crate::staying_close) async fn meetings_page(
     plan: Uuid,
     page: &PageRequest,
 ) -> AppResult<Vec<MeetingRow>> {
-    let limit = i64::try_from(page.fetch_limit()).unwrap_or(i64::MAX);
-    let mut params: Vec<Value> = vec![plan.into(), limit.into()];
-    let after = match page.after_key::<DatedKey>()? {
-        Some(key) => {
-            params.push(key.on.into());
-            params.push(key.id.into());
-            " AND (due_on > $3 OR (due_on = $3 AND id > $4))"
-        }
-        None => "",
-    };
-    let rows = query(
-        db,
-        &format!(
-            "{} WHERE plan_id = $1{after} ORDER BY due_on, id LIMIT $2",
-            kind.select()
-        ),
-        params,
-    )
-    .await?;
+    let by_due = ("due_on", Order::OldestFirst);
+    let rows = dated_page(db, &kind.select(), ("plan_id", plan), by_due, page).await?;
     all(rows, meeting_row)
 }
 

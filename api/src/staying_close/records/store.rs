@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, QueryResult, Value};
 use uuid::Uuid;
 
 use super::model::{AccommodationType, Activity, InTouch};
-use crate::staying_close::rows::{get, grouped};
+use crate::staying_close::rows::{Order, dated_page, get, grouped};
 use crate::{
     db::raw::{exec, query},
     error::AppResult,
@@ -125,25 +125,8 @@ pub(in crate::staying_close) async fn records_page(
     person: Uuid,
     page: &PageRequest,
 ) -> AppResult<Vec<RecordRow>> {
-    let limit = i64::try_from(page.fetch_limit()).unwrap_or(i64::MAX);
-    let mut params: Vec<Value> = vec![person.into(), limit.into()];
-    let after = match page.after_key::<DatedKey>()? {
-        Some(key) => {
-            params.push(key.on.into());
-            params.push(key.id.into());
-            " AND (recorded_on < $3 OR (recorded_on = $3 AND id < $4))"
-        }
-        None => "",
-    };
-    let rows = query(
-        db,
-        &format!(
-            "{} WHERE person_id = $1{after} ORDER BY recorded_on DESC, id DESC LIMIT $2",
-            kind.select()
-        ),
-        params,
-    )
-    .await?;
+    let newest = ("recorded_on", Order::NewestFirst);
+    let rows = dated_page(db, &kind.select(), ("person_id", person), newest, page).await?;
     rows.iter().map(|r| record_row(kind, r)).collect()
 }
 
