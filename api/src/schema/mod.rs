@@ -78,6 +78,7 @@ domains! {
         AccommodationRecord,
         InTouchRecord,
         ActivityRecord,
+        WorkerContact,
     ],
 }
 

@@ -22,7 +22,10 @@ pub use super::{
     claims::graphql::Claim,
     goals::graphql::{GoalProgress, PlanGoal},
     meetings::graphql::PlanMeeting,
-    plan::{history::PlanVersion, object::StayingClosePlan},
+    plan::{
+        history::PlanVersion,
+        object::{StayingClosePlan, WorkerContact},
+    },
     records::graphql::{AccommodationRecord, ActivityRecord, InTouchRecord},
 };
 
@@ -60,6 +63,9 @@ pub async fn node(ctx: &Context<'_>, type_name: &str, id: Uuid) -> AppResult<Opt
         "StayingClosePlan" => plan::reads::node(ctx, id)
             .await?
             .map(Node::StayingClosePlan),
+        "Person" => plan::reads::worker_node(ctx, id)
+            .await?
+            .map(Node::WorkerContact),
         "PlanGoal" => goals::goal_node(ctx, id).await?.map(Node::PlanGoal),
         "GoalProgress" => goals::progress_node(ctx, id).await?.map(Node::GoalProgress),
         "PlanComment" => agreement::comment_node(ctx, id)

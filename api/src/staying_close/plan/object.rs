@@ -87,7 +87,7 @@ impl From<store::Home> for StayingClosePlan {
 
 /// Someone's name and how to reach them about the plan.
 #[derive(SimpleObject, Clone)]
-pub(super) struct WorkerContact {
+pub struct WorkerContact {
     /// Global id (a `Person`), as used in `keyWorkerId`/`personalAdviserId`.
     pub id: ID,
     pub given_name: String,

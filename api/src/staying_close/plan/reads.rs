@@ -6,11 +6,12 @@ use async_graphql::Context;
 use uuid::Uuid;
 
 use super::{
-    object::StayingClosePlan,
+    object::{StayingClosePlan, WorkerContact},
     store::{self, PlanRow},
 };
 use crate::audit::AuditAction;
 use crate::graphql::reads::{self, Read};
+use crate::identity::directory;
 use crate::{
     error::AppResult,
     graphql::context::RequestCtx,
@@ -84,4 +85,32 @@ pub(super) async fn plan_at(
     };
     audit_reads(ctx, std::slice::from_ref(&row), path).await?;
     Ok(Some(row.into()))
+}
+
+/// A worker as a plan shows them (`WorkerContact`, a `Person` id), for a
+/// viewer who may read a plan on which they are the key worker or personal
+/// adviser; audited as reading that plan's `keyWorker` or `personalAdviser`.
+pub(in crate::staying_close) async fn worker_node(
+    ctx: &Context<'_>,
+    person: Uuid,
+) -> AppResult<Option<WorkerContact>> {
+    let request = RequestCtx::get(ctx)?;
+    let scope = policy::scope(&request.viewer, Action::ReadPlan);
+    let Some(row) = store::plan_of_worker(&request.db, &scope, person).await? else {
+        return Ok(None);
+    };
+    let (field, joined) = if row.key_worker_id == Some(person) {
+        ("keyWorker", row.key_worker.clone())
+    } else {
+        ("personalAdviser", row.personal_adviser.clone())
+    };
+    plan_reads(request, std::slice::from_ref(&row), &[field]).await?;
+    let contact = match joined {
+        Some(worker) => Some(worker),
+        None => directory::workers(&request.db, &[person])
+            .await?
+            .into_iter()
+            .next(),
+    };
+    Ok(contact.map(Into::into))
 }

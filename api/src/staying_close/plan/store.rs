@@ -159,6 +159,30 @@ pub(super) async fn plan(
     first(rows, plan_with_workers)
 }
 
+/// A plan the scope reaches on which `person` is the key worker or the
+/// personal adviser (the first by id), if any.
+pub(super) async fn plan_of_worker(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    person: Uuid,
+) -> AppResult<Option<PlanRow>> {
+    let mut params = vec![person.into()];
+    let Some(filter) = plan_scope(scope, &mut params) else {
+        return Ok(None);
+    };
+    let rows = query(
+        db,
+        &format!(
+            "{} WHERE (p.key_worker_id = $1 OR p.personal_adviser_id = $1) AND {filter} \
+             ORDER BY p.id LIMIT 1",
+            with_workers_sql()
+        ),
+        params,
+    )
+    .await?;
+    first(rows, plan_with_workers)
+}
+
 /// A plan, unscoped (inside a change, after authorisation).
 pub(in crate::staying_close) async fn plan_by_id(
     db: &impl ConnectionTrait,

@@ -80,3 +80,36 @@ async fn a_plans_parts_resolve_by_node_for_its_readers_only() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_plans_workers_resolve_by_node_for_readers_of_a_plan_they_are_on() {
+    let app = TestApp::spawn().await;
+    let adviser = app.staff_token(&format!("personal.adviser@{N}")).await;
+    let id = plan_id_of(&app, &format!("young.person@{N}")).await;
+    let workers = "query($id: ID!) { stayingClosePlan(id: $id) { \
+        keyWorker { id givenName familyName email organisation } \
+        personalAdviser { id givenName familyName email organisation } } }";
+    let (_, body) = app.graphql_as(&adviser, workers, json!({"id": id})).await;
+    let plan = &body["data"]["stayingClosePlan"];
+    let fetch = "query($id: ID!) { node(id: $id) { id \
+        ... on WorkerContact { givenName familyName email organisation } } }";
+    for (field, worker) in [
+        ("keyWorker", &plan["keyWorker"]),
+        ("personalAdviser", &plan["personalAdviser"]),
+    ] {
+        assert!(worker["id"].is_string(), "{body}");
+        let (_, found) = app
+            .graphql_as(&adviser, fetch, json!({"id": worker["id"]}))
+            .await;
+        assert_eq!(&found["data"]["node"], worker, "{found}");
+        let fields = last_plan_read_fields(&app).await;
+        assert!(fields.contains(field), "{fields}");
+    }
+    // Another authority's manager reads no plan these workers are on.
+    let other = app.staff_token("la.manager@eastbrook.example").await;
+    let (_, found) = app
+        .graphql_as(&other, fetch, json!({"id": plan["keyWorker"]["id"]}))
+        .await;
+    assert!(found["errors"].is_null(), "{found}");
+    assert!(found["data"]["node"].is_null(), "{found}");
+}
