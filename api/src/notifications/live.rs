@@ -229,6 +229,10 @@ impl LiveHub {
                 _ = self.shutdown.cancelled() => return,
                 _ = tick.tick() => {}
             }
+            // Session endings first: a notification made after a logout and
+            // found in the same tick must meet closed sockets, never be
+            // delivered to the session that ended.
+            ended.poll(&self, &db).await;
             let rows = query(
                 &db,
                 "SELECT id, person_id, created_at FROM notifications WHERE created_at > $1 \
@@ -263,7 +267,6 @@ impl LiveHub {
             }
             let horizon = watermark - OVERLAP - OVERLAP;
             seen.retain(|_, created| *created >= horizon);
-            ended.poll(&self, &db).await;
         }
     }
 }
