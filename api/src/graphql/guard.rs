@@ -167,14 +167,20 @@ fn is_limit_message(message: &str) -> bool {
         || message.starts_with("recursion limit exceeded")
 }
 
-/// A document that does not parse, or nests past the parser's limit.
-fn parse_error(e: ServerError) -> ServerError {
+/// An error of a phase before execution: `QUERY_TOO_COMPLEX` when it is
+/// one of the built-in limits, else the phase's own code.
+fn classify(e: ServerError, phase: ErrorCode) -> ServerError {
     let code = if is_limit_message(&e.message) {
         ErrorCode::QueryTooComplex
     } else {
-        ErrorCode::GraphqlParseFailed
+        phase
     };
     with_code(e, code)
+}
+
+/// A document that does not parse, or nests past the parser's limit.
+fn parse_error(e: ServerError) -> ServerError {
+    classify(e, ErrorCode::GraphqlParseFailed)
 }
 
 #[async_trait::async_trait]
@@ -271,14 +277,7 @@ impl Extension for GuardRun {
     ) -> ServerResult<ExecutableDocument> {
         // The document was parsed in `prepare_request`; this runs the
         // built-in recursion and directive limits on it.
-        next.run(ctx, query, variables).await.map_err(|e| {
-            let code = if is_limit_message(&e.message) {
-                ErrorCode::QueryTooComplex
-            } else {
-                ErrorCode::GraphqlParseFailed
-            };
-            with_code(e, code)
-        })
+        next.run(ctx, query, variables).await.map_err(parse_error)
     }
 
     async fn validation(
@@ -289,14 +288,7 @@ impl Extension for GuardRun {
         let result = next.run(ctx).await.map_err(|errors| {
             errors
                 .into_iter()
-                .map(|e| {
-                    let code = if is_limit_message(&e.message) {
-                        ErrorCode::QueryTooComplex
-                    } else {
-                        ErrorCode::GraphqlValidationFailed
-                    };
-                    with_code(e, code)
-                })
+                .map(|e| classify(e, ErrorCode::GraphqlValidationFailed))
                 .collect::<Vec<_>>()
         })?;
         // A valid document, but variables that do not fit it (or, for a
