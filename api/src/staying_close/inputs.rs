@@ -8,6 +8,7 @@ use crate::{
     change::Call,
     error::AppResult,
     graphql::{context::RequestCtx, relay::decode_typed_id},
+    policy::{self, Action, Target},
 };
 
 pub(super) fn call<'a>(request: &'a RequestCtx, client_mutation_id: Option<&'a str>) -> Call<'a> {
@@ -21,6 +22,18 @@ pub(super) fn call<'a>(request: &'a RequestCtx, client_mutation_id: Option<&'a s
 
 pub(super) fn id_of(field: &str, id: &ID, type_name: &str) -> AppResult<Uuid> {
     decode_typed_id(field, id, type_name)
+}
+
+/// The authority a picker (workers, children's homes) is asked for, once
+/// the viewer may set up care leavers there.
+pub(super) fn managed_authority(request: &RequestCtx, id: &ID) -> AppResult<Uuid> {
+    let la = id_of("localAuthorityId", id, "LocalAuthority")?;
+    policy::authorize(
+        &request.viewer,
+        Action::ManageCareLeavers,
+        &Target::local_authority(la),
+    )?;
+    Ok(la)
 }
 
 pub(super) fn maybe<T: Clone>(value: &MaybeUndefined<T>) -> Option<Option<T>> {

@@ -7,14 +7,13 @@
 use async_graphql::Context;
 use uuid::Uuid;
 
-use super::plan::store::{PlanRow, current_plan, plan_by_id};
+use super::plan::{
+    reads::plan_reads,
+    store::{PlanRow, current_plan, plan_by_id},
+};
 use crate::{
-    audit::AuditAction,
     error::AppResult,
-    graphql::{
-        context::RequestCtx,
-        reads::{self, Read},
-    },
+    graphql::context::RequestCtx,
     policy::{self, Action},
 };
 
@@ -39,18 +38,6 @@ pub(super) async fn readable(ctx: &Context<'_>, parent: Parent, field: &str) -> 
     if !policy::scope(&request.viewer, Action::ReadPlan).covers(&plan.target()) {
         return Ok(false);
     }
-    let fields = [field];
-    reads::record(
-        request,
-        AuditAction::PlanRead,
-        "StayingClosePlan",
-        [Read {
-            id: plan.id,
-            person: Some(plan.person_id),
-            local_authority: Some(plan.local_authority_id),
-            fields: &fields,
-        }],
-    )
-    .await?;
+    plan_reads(request, std::slice::from_ref(&plan), &[field]).await?;
     Ok(true)
 }

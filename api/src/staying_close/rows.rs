@@ -60,9 +60,7 @@ pub(super) fn first<T>(
     rows.first().map(f).transpose()
 }
 
-pub(super) fn get<T: sea_orm::TryGetable>(r: &QueryResult, col: &str) -> AppResult<T> {
-    Ok(r.try_get("", col)?)
-}
+pub(super) use crate::db::rows::get;
 
 /// `false` for a unique violation, the error for anything else.
 pub(super) fn unique(result: Result<sea_orm::ExecResult, sea_orm::DbErr>) -> AppResult<bool> {

@@ -21,7 +21,7 @@ use crate::paging::PageRequest;
 use crate::staying_close::{
     claims::graphql::Claim,
     goals::graphql::{GoalProgress, PlanGoal},
-    inputs::{call, id_of, maybe_id},
+    inputs::{call, id_of, managed_authority, maybe_id},
     meetings::{self, graphql::PlanMeeting, store::Meeting},
     records::{
         self,
@@ -34,7 +34,7 @@ use crate::{
         context::RequestCtx,
         relay::{connection, connection_cost, decode_typed_id, encode_id},
     },
-    policy::{self, Action, Target},
+    policy::{self, Action},
 };
 
 /// Changes to the viewer's plan since a moment, for an app working offline.
@@ -206,12 +206,7 @@ impl PlanQuery {
         local_authority_id: ID,
     ) -> async_graphql::Result<Vec<StayingCloseWorker>> {
         let request = RequestCtx::get(ctx)?;
-        let la = decode_typed_id("localAuthorityId", &local_authority_id, "LocalAuthority")?;
-        policy::authorize(
-            &request.viewer,
-            Action::ManageCareLeavers,
-            &Target::local_authority(la),
-        )?;
+        let la = managed_authority(request, &local_authority_id)?;
         let roles = [Role::KeyWorker, Role::PersonalAdviser];
         directory::workers_for(&request.db, la, &roles)
             .await?

@@ -11,7 +11,6 @@ use super::{
 };
 use crate::audit::AuditAction;
 use crate::graphql::reads::{self, Read};
-use crate::identity::directory;
 use crate::{
     error::AppResult,
     graphql::context::RequestCtx,
@@ -30,7 +29,7 @@ pub(super) async fn audit_reads(
 }
 
 /// Records reads of these plans, these fields of each.
-pub(super) async fn plan_reads(
+pub(in crate::staying_close) async fn plan_reads(
     request: &RequestCtx,
     plans: &[PlanRow],
     fields: &[&str],
@@ -105,12 +104,7 @@ pub(in crate::staying_close) async fn worker_node(
         ("personalAdviser", row.personal_adviser.clone())
     };
     plan_reads(request, std::slice::from_ref(&row), &[field]).await?;
-    let contact = match joined {
-        Some(worker) => Some(worker),
-        None => directory::workers(&request.db, &[person])
-            .await?
-            .into_iter()
-            .next(),
-    };
-    Ok(contact.map(Into::into))
+    // The plan's read joins the worker's contact; it is absent only when
+    // the person has no record, and then there is nothing to show.
+    Ok(joined.map(Into::into))
 }

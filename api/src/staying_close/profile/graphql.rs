@@ -6,13 +6,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{model::CareLeaverCategory, service, store};
 use crate::identity::{directory, people};
-use crate::staying_close::inputs::{call, id_of};
+use crate::staying_close::inputs::{call, id_of, managed_authority};
 use crate::{
-    graphql::{
-        context::RequestCtx,
-        relay::{decode_typed_id, encode_id},
-    },
-    policy::{self, Action, Target},
+    graphql::{context::RequestCtx, relay::encode_id},
+    policy::Target,
 };
 
 /// The young person's care-leaver profile.
@@ -91,12 +88,7 @@ impl ProfileQuery {
         local_authority_id: ID,
     ) -> async_graphql::Result<Vec<ChildrensHome>> {
         let request = RequestCtx::get(ctx)?;
-        let la = decode_typed_id("localAuthorityId", &local_authority_id, "LocalAuthority")?;
-        policy::authorize(
-            &request.viewer,
-            Action::ManageCareLeavers,
-            &Target::local_authority(la),
-        )?;
+        let la = managed_authority(request, &local_authority_id)?;
         Ok(directory::childrens_homes(&request.db, la)
             .await?
             .into_iter()
