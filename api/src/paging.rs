@@ -56,6 +56,11 @@ impl PageRequest {
     pub fn fetch_limit(&self) -> u64 {
         self.first + 1
     }
+
+    /// [`PageRequest::fetch_limit`] as an SQL `LIMIT` parameter.
+    pub fn sql_limit(&self) -> i64 {
+        i64::try_from(self.fetch_limit()).unwrap_or(i64::MAX)
+    }
 }
 
 /// The key of a list sorted by a date, then id (check-ins by due date,

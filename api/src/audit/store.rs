@@ -89,7 +89,7 @@ async fn page_where(
         params.push(after.into());
         conditions.push(format!("e.id < ${}", params.len()));
     }
-    params.push(i64::try_from(page.fetch_limit()).unwrap_or(i64::MAX).into());
+    params.push(page.sql_limit().into());
     let sql = format!(
         "{} WHERE {} ORDER BY e.id DESC LIMIT ${}",
         select(),

@@ -149,7 +149,7 @@ pub async fn clients_page(
     page: &PageRequest,
 ) -> AppResult<Vec<ApiClientRow>> {
     let after = page.after_key::<Uuid>()?;
-    let limit = i64::try_from(page.fetch_limit()).unwrap_or(i64::MAX);
+    let limit = page.sql_limit();
     let rows = match after {
         Some(after) => query(
             db,

@@ -129,7 +129,7 @@ pub async fn page(
         params.push(after.into());
         sql.push_str(&format!(" AND id < ${}", params.len()));
     }
-    params.push(i64::try_from(page.fetch_limit()).unwrap_or(i64::MAX).into());
+    params.push(page.sql_limit().into());
     sql.push_str(&format!(" ORDER BY id DESC LIMIT ${}", params.len()));
     let rows = query(db, &sql, params).await?;
     rows.iter().map(row).collect()

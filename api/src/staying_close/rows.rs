@@ -92,7 +92,7 @@ pub(super) async fn dated_page(
         Order::OldestFirst => (">", ""),
         Order::NewestFirst => ("<", " DESC"),
     };
-    let limit = i64::try_from(page.fetch_limit()).unwrap_or(i64::MAX);
+    let limit = page.sql_limit();
     let mut params: Vec<sea_orm::Value> = vec![id.into(), limit.into()];
     let after = match page.after_key::<DatedKey>()? {
         Some(key) => {

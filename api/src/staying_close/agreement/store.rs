@@ -78,7 +78,7 @@ pub(in crate::staying_close) async fn comments_page(
     plan: Uuid,
     page: &PageRequest,
 ) -> AppResult<Vec<CommentRow>> {
-    let mut params = vec![plan.into(), limit(page).into()];
+    let mut params = vec![plan.into(), page.sql_limit().into()];
     let after = match page.after_key::<Uuid>()? {
         Some(id) => {
             params.push(id.into());
@@ -96,10 +96,6 @@ pub(in crate::staying_close) async fn comments_page(
     )
     .await?;
     all(rows, comment_row)
-}
-
-fn limit(page: &PageRequest) -> i64 {
-    i64::try_from(page.fetch_limit()).unwrap_or(101)
 }
 
 /// One comment by id (unscoped: callers authorise its plan).
@@ -194,7 +190,7 @@ pub(in crate::staying_close) async fn responses_page(
         &format!(
             "{RESPONSE} WHERE plan_id = $1 AND plan_version > $2 ORDER BY plan_version LIMIT $3"
         ),
-        vec![plan.into(), after.into(), limit(page).into()],
+        vec![plan.into(), after.into(), page.sql_limit().into()],
     )
     .await?;
     all(rows, response_row)

@@ -102,7 +102,7 @@ pub(super) async fn open_claims(
     let after = page.after_key::<Uuid>()?.unwrap_or(Uuid::nil());
     params.push(after.into());
     let a = params.len();
-    params.push(i64::try_from(page.fetch_limit()).unwrap_or(101).into());
+    params.push(page.sql_limit().into());
     let rows = query(
         db,
         &format!(

@@ -259,7 +259,7 @@ pub(super) async fn caseload(
             format!(" AND NOT {overdue}")
         });
     }
-    params.push(i64::try_from(page.fetch_limit()).unwrap_or(101).into());
+    params.push(page.sql_limit().into());
     sql.push_str(&format!(" ORDER BY p.id LIMIT ${}", params.len()));
     all(query(db, &sql, params).await?, plan_with_workers)
 }

@@ -181,11 +181,7 @@ pub(super) async fn versions(
             "{} WHERE v.plan_id = $1 AND v.version < $2 ORDER BY v.version DESC LIMIT $3",
             version_sql()
         ),
-        vec![
-            plan.into(),
-            before.into(),
-            i64::try_from(page.fetch_limit()).unwrap_or(101).into(),
-        ],
+        vec![plan.into(), before.into(), page.sql_limit().into()],
     )
     .await?;
     all(rows, version_row)
