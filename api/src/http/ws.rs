@@ -23,7 +23,7 @@ use axum::{
         ws::{CloseFrame, Message, WebSocket},
     },
     http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use futures::{SinkExt, StreamExt, stream::SplitSink};
 use tower_http::request_id::RequestId;
@@ -134,16 +134,12 @@ fn same_host(origin: &str, host: &str) -> bool {
 }
 
 fn forbidden_origin() -> Response {
-    let body = serde_json::json!({"errors": [{
-        "message": "This page's origin may not open a subscription socket.",
-        "extensions": {"code": crate::error::ErrorCode::Forbidden.as_str()},
-    }]});
-    (
+    super::graphql::coded_error(
         StatusCode::FORBIDDEN,
-        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-        body.to_string(),
+        super::graphql::MediaType::Json,
+        crate::error::ErrorCode::Forbidden,
+        "This page's origin may not open a subscription socket.",
     )
-        .into_response()
 }
 
 pub async fn subscriptions(

@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{model::Email, sessions, store};
+use crate::identity::model::AccountStatus;
 use crate::{
     auth::{constant_time_eq, tokens::TokenService},
     db::{
@@ -65,7 +66,8 @@ pub async fn request_code(db: &DatabaseConnection, email: &str, request_id: &str
         store::security_event(db, "sign_in_code_unknown_email", None, "", request_id).await?;
         return Ok(());
     };
-    let passwordless = account.password_hash.is_none() && account.status == "active";
+    let passwordless =
+        account.password_hash.is_none() && account.status == AccountStatus::Active.as_str();
     if !passwordless {
         store::security_event(
             db,
@@ -153,7 +155,9 @@ pub async fn sign_in_with_code(
     let stored: String = get(row, "code_hash")?;
     let attempts: i32 = get(row, "attempts")?;
     let expires_at: chrono::DateTime<Utc> = get(row, "expires_at")?;
-    let usable = attempts < MAX_ATTEMPTS && expires_at > now && account.status == "active";
+    let usable = attempts < MAX_ATTEMPTS
+        && expires_at > now
+        && account.status == AccountStatus::Active.as_str();
     if !usable
         || !constant_time_eq(
             stored.as_bytes(),

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::{model::Email, password, store};
 use crate::audit::AuditAction;
+use crate::identity::model::AccountStatus;
 use crate::{
     audit::{self, AuditEntry},
     auth::tokens::{SubjectKind, TokenService},
@@ -95,7 +96,7 @@ pub async fn sign_in_with_password(
     let txn = begin_write(db).await?;
     let refusal = match &account {
         None => Some("unknown email"),
-        Some(a) if a.status != "active" => Some("account disabled"),
+        Some(a) if a.status != AccountStatus::Active.as_str() => Some("account disabled"),
         Some(a) if a.locked_until.is_some_and(|until| until > now) => Some("account locked"),
         Some(_) if !matches => Some("wrong password"),
         Some(_) => None,
@@ -203,7 +204,7 @@ pub async fn refresh(
     }
     let active = store::account(&txn, row.account_id)
         .await?
-        .is_some_and(|a| a.status == "active");
+        .is_some_and(|a| a.status == AccountStatus::Active.as_str());
     if !active {
         return Err(AppError::Unauthenticated);
     }
