@@ -18,7 +18,7 @@
 //!
 //! [`schema`] merges the capabilities' GraphQL roots (`nodes` decides who
 //! may fetch a nested object again by id); `loaders` batches a
-//! plan's lists per request; `rows`, `words`, `dates` and `inputs` hold
+//! plan's lists per request; `words`, `dates` and `inputs` hold
 //! the helpers they share; `demo` loads synthetic data.
 
 mod agreement;
@@ -34,6 +34,5 @@ mod plan;
 mod profile;
 mod records;
 pub mod reporting;
-mod rows;
 pub mod schema;
 mod words;

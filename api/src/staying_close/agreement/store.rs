@@ -8,12 +8,10 @@ use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
 use crate::identity::directory;
-use crate::staying_close::{
-    plan::store::{PlanRow, plan_by_id, stale},
-    rows::{all, first, get, grouped},
-};
+use crate::staying_close::plan::store::{PlanRow, plan_by_id, stale};
 use crate::{
     db::raw::{exec, query},
+    db::rows::{all, first, get, grouped},
     error::{AppError, AppResult},
     paging::PageRequest,
 };

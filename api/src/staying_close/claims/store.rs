@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, QueryResult, Value};
 use uuid::Uuid;
 
 use super::model::{Cap, ClaimKind, ClaimStatus, Claimed};
-use crate::staying_close::rows::{all, first, get, grouped};
+use crate::db::rows::{all, first, get, grouped};
 use crate::{
     db::raw::{exec, query},
     error::AppResult,

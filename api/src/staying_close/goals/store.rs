@@ -7,8 +7,8 @@ use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
 use super::model::{GoalStatus, PlanSection};
+use crate::db::rows::{all, first, get, grouped};
 use crate::identity::directory;
-use crate::staying_close::rows::{all, first, get, grouped};
 use crate::{
     db::raw::{exec, query},
     error::AppResult,

@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 use super::model::{self, CheckInMode, MeetingStatus};
 use crate::clock::today;
+use crate::db::rows::{Order, all, dated_page, get, grouped};
 use crate::staying_close::profile::model::AuthoritySettings;
-use crate::staying_close::rows::{Order, all, dated_page, get, grouped};
 use crate::{
     db::raw::{exec, query},
     error::{AppError, AppResult},

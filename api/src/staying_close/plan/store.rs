@@ -13,10 +13,10 @@ use crate::staying_close::{
     claims::store::ClaimRow,
     goals::store::{GoalRow, ProgressRow},
     meetings::{self, model::plan_overdue_sql, store::MeetingRow},
-    rows::{all, first, get, unique},
 };
 use crate::{
     db::raw::{exec, query},
+    db::rows::{all, first, get, unique},
     error::{AppError, AppResult},
     identity::directory::{self, WorkerRow},
     paging::PageRequest,

@@ -13,15 +13,13 @@ use super::{
     store::PlanRow,
 };
 use crate::identity::directory;
-use crate::staying_close::{
-    goals::{
-        model::{GoalStatus, PlanSection},
-        store::GoalRow,
-    },
-    rows::{all, first, get},
+use crate::staying_close::goals::{
+    model::{GoalStatus, PlanSection},
+    store::GoalRow,
 };
 use crate::{
     db::raw::{exec, query},
+    db::rows::{all, first, get},
     error::{AppError, AppResult},
     paging::PageRequest,
 };

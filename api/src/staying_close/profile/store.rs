@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
 use super::model::{AuthoritySettings, CareLeaverCategory};
-use crate::staying_close::rows::{all, first, get, grouped, unique};
+use crate::db::rows::{all, first, get, grouped, unique};
 use crate::{
     db::raw::{exec, query},
     error::{AppError, AppResult},

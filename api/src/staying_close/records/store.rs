@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, QueryResult, Value};
 use uuid::Uuid;
 
 use super::model::{AccommodationType, Activity, InTouch};
-use crate::staying_close::rows::{Order, dated_page, get, grouped};
+use crate::db::rows::{Order, dated_page, get, grouped};
 use crate::{
     db::raw::{exec, query},
     error::AppResult,
