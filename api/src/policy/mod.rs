@@ -58,10 +58,30 @@ pub enum Action {
     DecideClaims,
     /// Row-level statutory returns (SSDA903 OC3) for an authority.
     ReadCareLeaverReturns,
+    /// Ask for an advocate: for oneself, or (staff) for a child of the
+    /// authority, instructed or non-instructed.
+    RequestAdvocacy,
+    /// See that an advocacy request exists, its kind, status and
+    /// timescales: never what the child said (the authority's managers, the
+    /// provider's managers, the assigned advocate).
+    ReadAdvocacyStatus,
+    /// Read what is in an advocacy request: what the child said, the
+    /// advocate's records (the provider's managers, the assigned advocate).
+    ReadAdvocacyContent,
+    /// The young person's own requests and what was recorded with them.
+    ReadOwnAdvocacy,
+    /// Withdraw one's own (instructed) request.
+    WithdrawOwnAdvocacy,
+    /// Triage, assign, reassign, withdraw and close requests (the
+    /// provider's managers).
+    ManageAdvocacy,
+    /// Work a request: first contact, progress, records, closing (the
+    /// assigned advocate, and the provider's managers).
+    WorkAdvocacy,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 23] = [
         Action::ReadYoungPerson,
         Action::ReadYoungPersonDateOfBirth,
         Action::ReadAuditTrail,
@@ -78,6 +98,13 @@ impl Action {
         Action::ContributeToOwnPlan,
         Action::DecideClaims,
         Action::ReadCareLeaverReturns,
+        Action::RequestAdvocacy,
+        Action::ReadAdvocacyStatus,
+        Action::ReadAdvocacyContent,
+        Action::ReadOwnAdvocacy,
+        Action::WithdrawOwnAdvocacy,
+        Action::ManageAdvocacy,
+        Action::WorkAdvocacy,
     ];
 }
 
@@ -100,8 +127,11 @@ pub struct Target {
     pub person: Option<Uuid>,
     pub local_authority: Option<Uuid>,
     /// The workers assigned to the record (a plan's key worker and
-    /// personal adviser).
+    /// personal adviser, a request's advocate).
     pub workers: [Option<Uuid>; 2],
+    /// The commissioned provider organisation that holds the record (an
+    /// advocacy request's provider).
+    pub provider: Option<Uuid>,
 }
 
 impl Target {
@@ -109,7 +139,7 @@ impl Target {
         Target {
             person: Some(person),
             local_authority,
-            workers: [None, None],
+            ..Target::default()
         }
     }
 
@@ -119,14 +149,30 @@ impl Target {
             person: Some(person),
             local_authority: Some(local_authority),
             workers,
+            provider: None,
+        }
+    }
+
+    /// A record about a person held by a commissioned provider for an
+    /// authority, with the provider's worker assigned to it (if any).
+    pub fn provided(
+        person: Uuid,
+        local_authority: Uuid,
+        provider: Uuid,
+        worker: Option<Uuid>,
+    ) -> Self {
+        Target {
+            person: Some(person),
+            local_authority: Some(local_authority),
+            workers: [worker, None],
+            provider: Some(provider),
         }
     }
 
     pub fn local_authority(local_authority: Uuid) -> Self {
         Target {
-            person: None,
             local_authority: Some(local_authority),
-            workers: [None, None],
+            ..Target::default()
         }
     }
 
@@ -149,6 +195,9 @@ pub struct Scope {
     /// adviser), held by one of `assigned_authorities`.
     pub assigned_worker: Option<Uuid>,
     pub assigned_authorities: BTreeSet<Uuid>,
+    /// Records a provider holds for an authority that commissions it:
+    /// (provider organisation, local authority).
+    pub provided: BTreeSet<(Uuid, Uuid)>,
 }
 
 impl Scope {
@@ -157,6 +206,7 @@ impl Scope {
             && self.own_person.is_none()
             && self.local_authorities.is_empty()
             && (self.assigned_worker.is_none() || self.assigned_authorities.is_empty())
+            && self.provided.is_empty()
     }
 
     pub fn covers(&self, target: &Target) -> bool {
@@ -172,7 +222,11 @@ impl Scope {
             && target
                 .local_authority
                 .is_some_and(|la| self.assigned_authorities.contains(&la));
-        own || authority || assigned
+        let provided = target
+            .provider
+            .zip(target.local_authority)
+            .is_some_and(|pair| self.provided.contains(&pair));
+        own || authority || assigned || provided
     }
 
     /// The SQL filter for this scope in hand-written SQL, over a table's
@@ -186,6 +240,30 @@ impl Scope {
         workers: Option<[&str; 2]>,
         params: &mut Vec<sea_orm::Value>,
     ) -> Option<String> {
+        self.sql_for(
+            ScopeColumns {
+                person,
+                authority,
+                workers,
+                provider: None,
+            },
+            params,
+        )
+    }
+
+    /// [`Scope::sql`] for a table that also names the provider holding
+    /// each record.
+    pub fn sql_for(
+        &self,
+        columns: ScopeColumns<'_>,
+        params: &mut Vec<sea_orm::Value>,
+    ) -> Option<String> {
+        let ScopeColumns {
+            person,
+            authority,
+            workers,
+            provider,
+        } = columns;
         if self.everything {
             return Some("TRUE".into());
         }
@@ -214,6 +292,14 @@ impl Scope {
             params.push(me.into());
             let n = params.len();
             any.push(format!("({within} AND ({a} = ${n} OR {b} = ${n}))"));
+        }
+        if let Some(provider) = provider {
+            for (organisation, la) in &self.provided {
+                params.push((*organisation).into());
+                params.push((*la).into());
+                let n = params.len();
+                any.push(format!("({provider} = ${} AND {authority} = ${n})", n - 1));
+            }
         }
         (!any.is_empty()).then(|| format!("({})", any.join(" OR ")))
     }
@@ -250,6 +336,17 @@ impl Scope {
     }
 }
 
+/// The columns a hand-written statement filters by a [`Scope`]:
+/// `workers` for records with assigned workers, `provider` for records a
+/// commissioned provider holds.
+#[derive(Debug, Clone, Copy)]
+pub struct ScopeColumns<'a> {
+    pub person: &'a str,
+    pub authority: &'a str,
+    pub workers: Option<[&'a str; 2]>,
+    pub provider: Option<&'a str>,
+}
+
 /// Which part of a grant an action reaches.
 enum Reach {
     Nothing,
@@ -257,6 +354,9 @@ enum Reach {
     GrantAuthorities,
     /// Records in the grant's authorities that the viewer is assigned to.
     AssignedInGrantAuthorities,
+    /// Records the grant's organisation holds as a provider for the
+    /// grant's authorities (those that commission it).
+    ProvidedInGrantAuthorities,
     Everything,
 }
 
@@ -282,6 +382,19 @@ fn account_reach(role: Role, action: Action) -> Reach {
         (ReadPlan | EditPlan, KeyWorker | PersonalAdviser) => Reach::AssignedInGrantAuthorities,
         (ReadPlan | DecideClaims | ReadCareLeaverReturns, LaManager) => Reach::GrantAuthorities,
         (ManageCareLeavers, PersonalAdviser | LaManager) => Reach::GrantAuthorities,
+        (RequestAdvocacy, YoungPerson) => Reach::OwnPerson,
+        (RequestAdvocacy, KeyWorker | PersonalAdviser | Referrer | LaManager) => {
+            Reach::GrantAuthorities
+        }
+        (ReadAdvocacyStatus, LaManager) => Reach::GrantAuthorities,
+        (ReadAdvocacyStatus | ReadAdvocacyContent | WorkAdvocacy, Advocate) => {
+            Reach::AssignedInGrantAuthorities
+        }
+        (
+            ReadAdvocacyStatus | ReadAdvocacyContent | ManageAdvocacy | WorkAdvocacy,
+            AdvocacyManager,
+        ) => Reach::ProvidedInGrantAuthorities,
+        (ReadOwnAdvocacy | WithdrawOwnAdvocacy, YoungPerson) => Reach::OwnPerson,
         _ => Reach::Nothing,
     }
 }
@@ -311,6 +424,12 @@ fn account_scope(viewer: &AccountViewer, action: Action) -> Scope {
                     .assigned_authorities
                     .extend(grant.local_authorities.iter().copied());
             }
+            Reach::ProvidedInGrantAuthorities => scope.provided.extend(
+                grant
+                    .local_authorities
+                    .iter()
+                    .map(|la| (grant.organisation_id, *la)),
+            ),
             Reach::Everything => scope.everything = true,
         }
     }

@@ -17,6 +17,10 @@ struct World {
     other_la_person: Uuid,
     la: Uuid,
     other_la: Uuid,
+    /// The organisation every test account's grant is in (a provider
+    /// commissioned by `la`, for the provider's roles).
+    org: Uuid,
+    other_org: Uuid,
 }
 
 impl World {
@@ -27,11 +31,13 @@ impl World {
             other_la_person: Uuid::now_v7(),
             la: Uuid::now_v7(),
             other_la: Uuid::now_v7(),
+            org: Uuid::now_v7(),
+            other_org: Uuid::now_v7(),
         }
     }
 
     /// The targets, each with its letter in the expected table.
-    fn targets(&self) -> [(char, Target); 8] {
+    fn targets(&self) -> [(char, Target); 12] {
         [
             ('S', Target::person(self.me, Some(self.la))),
             ('P', Target::person(self.same_la_person, Some(self.la))),
@@ -52,6 +58,25 @@ impl World {
                 'B',
                 Target::assigned(self.other_la_person, self.other_la, [None, Some(self.me)]),
             ),
+            // Records a provider holds for an authority: my organisation's
+            // in my authority, unassigned and assigned to me; another
+            // provider's in my authority; mine in another authority.
+            (
+                'R',
+                Target::provided(self.same_la_person, self.la, self.org, None),
+            ),
+            (
+                'V',
+                Target::provided(self.same_la_person, self.la, self.org, Some(self.me)),
+            ),
+            (
+                'W',
+                Target::provided(self.same_la_person, self.la, self.other_org, None),
+            ),
+            (
+                'O',
+                Target::provided(self.other_la_person, self.other_la, self.org, None),
+            ),
         ]
     }
 
@@ -69,7 +94,7 @@ impl World {
             person_id: self.me,
             grants: vec![Grant {
                 role,
-                organisation_id: Uuid::now_v7(),
+                organisation_id: self.org,
                 local_authorities,
             }],
         }))
@@ -91,20 +116,29 @@ fn expected(action: Action, role: Role) -> &'static str {
     use Role::*;
     match (action, role) {
         (ReadYoungPerson, YoungPerson) => "S",
-        (ReadYoungPerson, KeyWorker | PersonalAdviser | Referrer | LaManager) => "SPLA",
+        (ReadYoungPerson, KeyWorker | PersonalAdviser | Referrer | LaManager) => "SPLARVW",
         (ReadYoungPersonDateOfBirth, YoungPerson) => "S",
-        (ReadYoungPersonDateOfBirth, PersonalAdviser | LaManager) => "SPLA",
-        (ReadAuditTrail, LaManager) => "SPLA",
+        (ReadYoungPersonDateOfBirth, PersonalAdviser | LaManager) => "SPLARVW",
+        (ReadAuditTrail, LaManager) => "SPLARVW",
         (ReadActivityLog, YoungPerson | KinshipCarer) => "S",
-        (ManageApiClients | ManageJobs, PlatformAdmin) => "SPQLMXAB",
+        (ManageApiClients | ManageJobs, PlatformAdmin) => "SPQLMXABRVWO",
         (ManageOwnNotifications, _) => "S",
-        (ReadDashboard, LaManager) => "SPLA",
-        (ReadTraining | BookTraining, TrainingCoordinator) => "SPLA",
+        (ReadDashboard, LaManager) => "SPLARVW",
+        (ReadTraining | BookTraining, TrainingCoordinator) => "SPLARVW",
         (ReadTraining | BookTraining, KinshipCarer) => "S",
         (ReadPlan | ContributeToOwnPlan, YoungPerson) => "S",
-        (ReadPlan | EditPlan, KeyWorker | PersonalAdviser) => "A",
-        (ReadPlan | DecideClaims | ReadCareLeaverReturns, LaManager) => "SPLA",
-        (ManageCareLeavers, PersonalAdviser | LaManager) => "SPLA",
+        (ReadPlan | EditPlan, KeyWorker | PersonalAdviser) => "AV",
+        (ReadPlan | DecideClaims | ReadCareLeaverReturns, LaManager) => "SPLARVW",
+        (ManageCareLeavers, PersonalAdviser | LaManager) => "SPLARVW",
+        (RequestAdvocacy, YoungPerson) => "S",
+        (RequestAdvocacy, KeyWorker | PersonalAdviser | Referrer | LaManager) => "SPLARVW",
+        (ReadAdvocacyStatus, LaManager) => "SPLARVW",
+        (ReadAdvocacyStatus | ReadAdvocacyContent | WorkAdvocacy, Advocate) => "AV",
+        (
+            ReadAdvocacyStatus | ReadAdvocacyContent | ManageAdvocacy | WorkAdvocacy,
+            AdvocacyManager,
+        ) => "RV",
+        (ReadOwnAdvocacy | WithdrawOwnAdvocacy, YoungPerson) => "S",
         _ => "",
     }
 }
@@ -147,12 +181,16 @@ fn clients_reach_their_authorities_only_through_their_scopes() {
     };
     for action in Action::ALL {
         let everything = world.client(&ClientScope::ALL);
-        let want = if needs(action).is_some() { "SPLA" } else { "" };
+        let want = if needs(action).is_some() {
+            "SPLARVW"
+        } else {
+            ""
+        };
         assert_eq!(reach(&world, &everything, action), want, "{action:?}");
         for scope in ClientScope::ALL {
             let one = world.client(&[scope]);
             let want = if needs(action) == Some(scope) {
-                "SPLA"
+                "SPLARVW"
             } else {
                 ""
             };
@@ -198,8 +236,8 @@ fn grants_add_up_across_roles() {
     // Training reaches the coordinator's authority only; audit the
     // manager's authority only: one grant's reach never leaks into another
     // action.
-    assert_eq!(reach(&world, &viewer, Action::ReadTraining), "SPLA");
-    assert_eq!(reach(&world, &viewer, Action::ReadAuditTrail), "QMB");
+    assert_eq!(reach(&world, &viewer, Action::ReadTraining), "SPLARVW");
+    assert_eq!(reach(&world, &viewer, Action::ReadAuditTrail), "QMBO");
 }
 
 #[test]
@@ -293,5 +331,34 @@ fn hand_written_sql_filters_follow_the_scope() {
     assert_eq!(
         both.sql("p.person_id", "p.la", None, &mut params).unwrap(),
         "(p.person_id = $2 OR p.la IN ($3))"
+    );
+}
+
+#[test]
+fn a_provider_reaches_what_it_holds_for_the_authorities_that_commission_it() {
+    let (provider, la, other) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let scope = Scope {
+        provided: [(provider, la)].into(),
+        ..Scope::default()
+    };
+    assert!(scope.covers(&Target::provided(other, la, provider, None)));
+    assert!(!scope.covers(&Target::provided(other, other, provider, None)));
+    assert!(!scope.covers(&Target::provided(other, la, other, None)));
+    let columns = ScopeColumns {
+        person: "r.person_id",
+        authority: "r.la",
+        workers: None,
+        provider: Some("r.provider_id"),
+    };
+    let mut params = Vec::new();
+    assert_eq!(
+        scope.sql_for(columns, &mut params).unwrap(),
+        "((r.provider_id = $1 AND r.la = $2))"
+    );
+    // Without a provider column a provider scope shows nothing.
+    assert!(
+        scope
+            .sql("r.person_id", "r.la", None, &mut Vec::new())
+            .is_none()
     );
 }
