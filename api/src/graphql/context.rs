@@ -110,6 +110,17 @@ impl RequestCtx {
         })
     }
 
+    /// This request as the caller of a change (`client_mutation_id` keys a
+    /// retry to the first result).
+    pub fn call<'a>(&'a self, client_mutation_id: Option<&'a str>) -> crate::change::Call<'a> {
+        crate::change::Call {
+            db: &self.db,
+            viewer: &self.viewer,
+            request_id: &self.request_id,
+            client_mutation_id,
+        }
+    }
+
     /// The request context; its absence is a wiring bug, reported as internal.
     pub fn get<'a>(ctx: &Context<'a>) -> AppResult<&'a RequestCtx> {
         ctx.data::<RequestCtx>()

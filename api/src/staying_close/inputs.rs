@@ -1,24 +1,14 @@
-//! From GraphQL inputs to service calls: the call, typed ids and fields
-//! that may be left out, set or cleared.
+//! From GraphQL inputs to service calls: typed ids and fields that may be
+//! left out, set or cleared.
 
 use async_graphql::{ID, MaybeUndefined};
 use uuid::Uuid;
 
 use crate::{
-    change::Call,
     error::AppResult,
     graphql::{context::RequestCtx, relay::decode_typed_id},
     policy::{self, Action, Target},
 };
-
-pub(super) fn call<'a>(request: &'a RequestCtx, client_mutation_id: Option<&'a str>) -> Call<'a> {
-    Call {
-        db: &request.db,
-        viewer: &request.viewer,
-        request_id: &request.request_id,
-        client_mutation_id,
-    }
-}
 
 pub(super) fn id_of(field: &str, id: &ID, type_name: &str) -> AppResult<Uuid> {
     decode_typed_id(field, id, type_name)

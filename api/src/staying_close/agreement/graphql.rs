@@ -9,7 +9,7 @@ use super::{service, store};
 use crate::error::AppResult;
 use crate::graphql::{context::RequestCtx, relay::encode_id};
 use crate::staying_close::{
-    inputs::{call, id_of},
+    inputs::id_of,
     plan::{
         graphql::{PlanPayload, plan_payload},
         reads::readable_plan,
@@ -129,7 +129,7 @@ impl AgreementMutation {
     ) -> async_graphql::Result<PlanPayload> {
         let request = RequestCtx::get(ctx)?;
         let done = service::comment(
-            &call(request, input.client_mutation_id.as_deref()),
+            &request.call(input.client_mutation_id.as_deref()),
             service::CommentInput {
                 plan: id_of("planId", &input.plan_id, "StayingClosePlan")?,
                 body: input.body,
@@ -147,7 +147,7 @@ impl AgreementMutation {
     ) -> async_graphql::Result<PlanPayload> {
         let request = RequestCtx::get(ctx)?;
         let done = service::share(
-            &call(request, input.client_mutation_id.as_deref()),
+            &request.call(input.client_mutation_id.as_deref()),
             service::ShareInput {
                 plan: id_of("planId", &input.plan_id, "StayingClosePlan")?,
                 expected_version: input.expected_version,
@@ -165,7 +165,7 @@ impl AgreementMutation {
     ) -> async_graphql::Result<PlanPayload> {
         let request = RequestCtx::get(ctx)?;
         let done = service::respond(
-            &call(request, input.client_mutation_id.as_deref()),
+            &request.call(input.client_mutation_id.as_deref()),
             service::RespondInput {
                 plan: id_of("planId", &input.plan_id, "StayingClosePlan")?,
                 version: input.version,

@@ -15,7 +15,7 @@ use crate::error::AppResult;
 use crate::graphql::reads::{self, Read};
 use crate::paging::PageRequest;
 use crate::staying_close::{
-    inputs::{call, id_of},
+    inputs::id_of,
     nodes::{self, Parent},
     plan::service::Done,
 };
@@ -197,7 +197,7 @@ impl ClaimsMutation {
     ) -> async_graphql::Result<ClaimPayload> {
         let request = RequestCtx::get(ctx)?;
         let done = service::request_claim(
-            &call(request, input.client_mutation_id.as_deref()),
+            &request.call(input.client_mutation_id.as_deref()),
             service::ClaimInput {
                 kind: input.kind,
                 amount_pence: input.amount_pence,
@@ -217,7 +217,7 @@ impl ClaimsMutation {
     ) -> async_graphql::Result<ClaimPayload> {
         let request = RequestCtx::get(ctx)?;
         let done = service::decide_claim(
-            &call(request, input.client_mutation_id.as_deref()),
+            &request.call(input.client_mutation_id.as_deref()),
             service::DecideInput {
                 claim: id_of("claimId", &input.claim_id, "Claim")?,
                 status: input.status,

@@ -15,7 +15,7 @@ use super::{
 use crate::error::AppResult;
 use crate::graphql::{context::RequestCtx, relay::encode_id};
 use crate::staying_close::{
-    inputs::{call, id_of, maybe},
+    inputs::{id_of, maybe},
     loaders::{PlanLoader, ProgressOf},
     plan::{
         graphql::{PlanPayload, plan_payload},
@@ -183,7 +183,7 @@ impl GoalsMutation {
     ) -> async_graphql::Result<PlanPayload> {
         let request = RequestCtx::get(ctx)?;
         let done = service::add_goal(
-            &call(request, input.client_mutation_id.as_deref()),
+            &request.call(input.client_mutation_id.as_deref()),
             service::AddGoalInput {
                 plan: id_of("planId", &input.plan_id, "StayingClosePlan")?,
                 expected_version: input.expected_version,
@@ -204,7 +204,7 @@ impl GoalsMutation {
     ) -> async_graphql::Result<PlanPayload> {
         let request = RequestCtx::get(ctx)?;
         let done = service::update_goal(
-            &call(request, input.client_mutation_id.as_deref()),
+            &request.call(input.client_mutation_id.as_deref()),
             service::UpdateGoalInput {
                 goal: id_of("goalId", &input.goal_id, "PlanGoal")?,
                 expected_version: input.expected_version,
@@ -228,7 +228,7 @@ impl GoalsMutation {
     ) -> async_graphql::Result<PlanPayload> {
         let request = RequestCtx::get(ctx)?;
         let done = service::add_progress(
-            &call(request, input.client_mutation_id.as_deref()),
+            &request.call(input.client_mutation_id.as_deref()),
             service::ProgressInput {
                 goal: id_of("goalId", &input.goal_id, "PlanGoal")?,
                 note: input.note,

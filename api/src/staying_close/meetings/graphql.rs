@@ -13,7 +13,7 @@ use crate::clock::today;
 use crate::error::AppResult;
 use crate::graphql::{context::RequestCtx, relay::encode_id};
 use crate::staying_close::{
-    inputs::{call, id_of},
+    inputs::id_of,
     nodes::{self, Parent},
     plan::graphql::{PlanPayload, plan_payload},
 };
@@ -130,7 +130,7 @@ impl MeetingsMutation {
     ) -> async_graphql::Result<PlanPayload> {
         let request = RequestCtx::get(ctx)?;
         let done = service::schedule_check_in(
-            &call(request, input.client_mutation_id.as_deref()),
+            &request.call(input.client_mutation_id.as_deref()),
             service::ScheduleInput {
                 plan: id_of("planId", &input.plan_id, "StayingClosePlan")?,
                 due_on: input.due_on,
@@ -149,7 +149,7 @@ impl MeetingsMutation {
     ) -> async_graphql::Result<PlanPayload> {
         let request = RequestCtx::get(ctx)?;
         let done = service::log_meeting(
-            &call(request, input.client_mutation_id.as_deref()),
+            &request.call(input.client_mutation_id.as_deref()),
             Meeting::CheckIn,
             service::LogMeetingInput {
                 plan: id_of("planId", &input.plan_id, "StayingClosePlan")?,
@@ -171,7 +171,7 @@ impl MeetingsMutation {
     ) -> async_graphql::Result<PlanPayload> {
         let request = RequestCtx::get(ctx)?;
         let done = service::log_meeting(
-            &call(request, input.client_mutation_id.as_deref()),
+            &request.call(input.client_mutation_id.as_deref()),
             Meeting::Review,
             service::LogMeetingInput {
                 plan: id_of("planId", &input.plan_id, "StayingClosePlan")?,
@@ -193,7 +193,7 @@ impl MeetingsMutation {
     ) -> async_graphql::Result<PlanPayload> {
         let request = RequestCtx::get(ctx)?;
         let done = service::request_review(
-            &call(request, input.client_mutation_id.as_deref()),
+            &request.call(input.client_mutation_id.as_deref()),
             service::RequestReviewInput {
                 plan: id_of("planId", &input.plan_id, "StayingClosePlan")?,
                 reason: input.reason,

@@ -21,7 +21,7 @@ use crate::paging::PageRequest;
 use crate::staying_close::{
     claims::graphql::Claim,
     goals::graphql::{GoalProgress, PlanGoal},
-    inputs::{call, id_of, managed_authority, maybe_id},
+    inputs::{id_of, managed_authority, maybe_id},
     meetings::{self, graphql::PlanMeeting, store::Meeting},
     records::{
         self,
@@ -327,7 +327,7 @@ impl PlanMutation {
     ) -> async_graphql::Result<PlanPayload> {
         let request = RequestCtx::get(ctx)?;
         let done = service::start_plan(
-            &call(request, input.client_mutation_id.as_deref()),
+            &request.call(input.client_mutation_id.as_deref()),
             service::StartPlanInput {
                 person: id_of("youngPersonId", &input.young_person_id, "YoungPerson")?,
                 start_date: input.start_date,
@@ -357,7 +357,7 @@ impl PlanMutation {
     ) -> async_graphql::Result<PlanPayload> {
         let request = RequestCtx::get(ctx)?;
         let done = service::update_plan(
-            &call(request, input.client_mutation_id.as_deref()),
+            &request.call(input.client_mutation_id.as_deref()),
             service::UpdatePlanInput {
                 plan: id_of("planId", &input.plan_id, "StayingClosePlan")?,
                 expected_version: input.expected_version,
@@ -384,7 +384,7 @@ impl PlanMutation {
     ) -> async_graphql::Result<PlanPayload> {
         let request = RequestCtx::get(ctx)?;
         let done = service::end_plan(
-            &call(request, input.client_mutation_id.as_deref()),
+            &request.call(input.client_mutation_id.as_deref()),
             service::EndPlanInput {
                 plan: id_of("planId", &input.plan_id, "StayingClosePlan")?,
                 expected_version: input.expected_version,

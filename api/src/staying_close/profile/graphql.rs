@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{model::CareLeaverCategory, service, store};
 use crate::identity::{directory, people};
-use crate::staying_close::inputs::{call, id_of, managed_authority};
+use crate::staying_close::inputs::{id_of, managed_authority};
 use crate::{
     graphql::{context::RequestCtx, relay::encode_id},
     policy::Target,
@@ -133,7 +133,7 @@ impl ProfileMutation {
         let request = RequestCtx::get(ctx)?;
         let person = id_of("youngPersonId", &input.young_person_id, "YoungPerson")?;
         service::save_profile(
-            &call(request, input.client_mutation_id.as_deref()),
+            &request.call(input.client_mutation_id.as_deref()),
             service::ProfileInput {
                 person,
                 child_ref: input.child_ref,

@@ -18,7 +18,7 @@ use crate::graphql::{
 };
 use crate::paging::PageRequest;
 use crate::staying_close::{
-    inputs::{call, id_of},
+    inputs::id_of,
     nodes::{self, Parent},
     plan::graphql::{PlanPayload, plan_payload},
 };
@@ -243,7 +243,7 @@ impl RecordsMutation {
         let request = RequestCtx::get(ctx)?;
         let person = id_of("youngPersonId", &input.young_person_id, "YoungPerson")?;
         let done = service::record(
-            &call(request, input.client_mutation_id.as_deref()),
+            &request.call(input.client_mutation_id.as_deref()),
             person,
             service::RecordInput::Accommodation {
                 kind: input.kind,
@@ -272,7 +272,7 @@ impl RecordsMutation {
         let request = RequestCtx::get(ctx)?;
         let person = id_of("youngPersonId", &input.young_person_id, "YoungPerson")?;
         let done = service::record(
-            &call(request, input.client_mutation_id.as_deref()),
+            &request.call(input.client_mutation_id.as_deref()),
             person,
             service::RecordInput::InTouch {
                 status: input.status,
@@ -292,7 +292,7 @@ impl RecordsMutation {
         let request = RequestCtx::get(ctx)?;
         let person = id_of("youngPersonId", &input.young_person_id, "YoungPerson")?;
         let done = service::record(
-            &call(request, input.client_mutation_id.as_deref()),
+            &request.call(input.client_mutation_id.as_deref()),
             person,
             service::RecordInput::Activity {
                 code: input.code,
