@@ -114,6 +114,18 @@ impl AppError {
         }
     }
 
+    /// CONFLICT for a change made against an older version of a record
+    /// (`record`: "plan", "request"), with the current version in `details`.
+    pub fn stale(record: &str, current: i32) -> Self {
+        AppError::Conflict {
+            message: format!(
+                "This {record} has changed since you loaded it: it is now at version {current}. \
+                 Reload it and make your change again."
+            ),
+            details: Some(serde_json::json!({ "currentVersion": current })),
+        }
+    }
+
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
         AppError::Internal(err.into())
     }

@@ -1,6 +1,7 @@
 //! Closeknit: a GraphQL platform for Staying Close support plans, advocacy
 //! requests and kinship carers' training. See README.md for the map.
 
+pub mod advocacy;
 pub mod audit;
 pub mod auth;
 pub mod calendar;

@@ -142,18 +142,23 @@ pub async fn demo(db: &DatabaseConnection) -> AppResult<()> {
         },
     )
     .await?;
-    account(
-        &txn,
-        Demo {
-            email: "advocate@brightvoice.example",
-            names: ("Sam", "Advocate"),
-            hash,
-            date_of_birth: None,
-            local_authority: None,
-            roles: &[(Role::Advocate, advocacy)],
-        },
-    )
-    .await?;
+    for (email, names) in [
+        ("advocate@brightvoice.example", ("Sam", "Advocate")),
+        ("advocate.two@brightvoice.example", ("Jo", "Speaker")),
+    ] {
+        account(
+            &txn,
+            Demo {
+                email,
+                names,
+                hash,
+                date_of_birth: None,
+                local_authority: None,
+                roles: &[(Role::Advocate, advocacy)],
+            },
+        )
+        .await?;
+    }
     account(
         &txn,
         Demo {

@@ -7,6 +7,8 @@
 //!   a data bug, logged and reported as `INTERNAL` (never a silent default);
 //! - `from_code`, for a code that came from outside (a token's scopes, say):
 //!   `None` when unknown, for the caller to refuse;
+//! - `join` and `parse_set`, for a set of values stored in one column as
+//!   comma-separated codes (sorted, no repeats);
 //! - serde using the stored codes, and, with `as "Name"`, a GraphQL enum of
 //!   that name.
 //!
@@ -63,6 +65,28 @@ macro_rules! stored_enum {
             }
         }
 
+        impl $name {
+            /// A set of values as one stored column: their codes in
+            /// declaration order, each once, comma-separated.
+            pub fn join(set: &[Self]) -> String {
+                Self::ALL
+                    .into_iter()
+                    .filter(|v| set.contains(v))
+                    .map(Self::as_str)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            }
+
+            /// A stored set ([`Self::join`]); an unknown code is `INTERNAL`.
+            pub fn parse_set(stored: &str) -> $crate::error::AppResult<Vec<Self>> {
+                stored
+                    .split(',')
+                    .filter(|code| !code.is_empty())
+                    .map(Self::parse)
+                    .collect()
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -93,5 +117,17 @@ mod tests {
             serde_json::to_string(&Colour::Dark).unwrap(),
             "\"dark_blue\""
         );
+    }
+
+    #[test]
+    fn sets_are_stored_in_order_once_and_read_back() {
+        let stored = Colour::join(&[Colour::Dark, Colour::Red, Colour::Dark]);
+        assert_eq!(stored, "red,dark_blue");
+        assert_eq!(
+            Colour::parse_set(&stored).unwrap(),
+            vec![Colour::Red, Colour::Dark]
+        );
+        assert_eq!(Colour::parse_set("").unwrap(), vec![]);
+        assert!(Colour::parse_set("red,green").is_err());
     }
 }

@@ -19,6 +19,8 @@ mod m20261123_000008_reminders;
 mod m20261123_000009_push_devices;
 mod m20261123_000010_staying_close;
 mod m20261124_000011_check_ins_missed;
+mod m20261207_000013_advocacy;
+mod util;
 
 pub struct Migrator;
 
@@ -37,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_push_devices::Migration),
             Box::new(m20261123_000010_staying_close::Migration),
             Box::new(m20261124_000011_check_ins_missed::Migration),
+            Box::new(m20261207_000013_advocacy::Migration),
         ]
     }
 }

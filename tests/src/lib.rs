@@ -4,6 +4,7 @@
 //! spawned on `127.0.0.1:0`, an HTTP client, and an SMTP sink on loopback.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod advocacy;
 pub mod bench;
 pub mod beyond_api;
 pub mod proxy;

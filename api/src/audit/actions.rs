@@ -44,6 +44,15 @@ crate::stored_enum! {
         ReportIndicators = "report.indicators",
         ReportOc3 = "report.oc3",
         ReportOc3Export = "report.oc3.export",
+        AdvocacySubmit = "advocacy.submit",
+        AdvocacyTriage = "advocacy.triage",
+        AdvocacyAssign = "advocacy.assign",
+        AdvocacyFirstContact = "advocacy.first_contact",
+        AdvocacyProgress = "advocacy.progress",
+        AdvocacyClose = "advocacy.close",
+        AdvocacyWithdraw = "advocacy.withdraw",
+        AdvocacyKindChange = "advocacy.kind_change",
+        AdvocacyRead = "advocacy.read",
     }
 }
 
@@ -99,6 +108,19 @@ impl AuditAction {
             AuditAction::ReportOc3Export => {
                 "included you in the yearly care leavers return to the Department for Education."
             }
+            AuditAction::AdvocacySubmit => "asked for an advocate.",
+            AuditAction::AdvocacyTriage => "decided whether an advocacy service can help you.",
+            AuditAction::AdvocacyAssign => "chose an advocate to help you.",
+            AuditAction::AdvocacyFirstContact => "noted that your advocate first got in touch.",
+            AuditAction::AdvocacyProgress => "noted that your advocate is working on your request.",
+            AuditAction::AdvocacyClose => {
+                "closed your advocacy request and wrote down what happened."
+            }
+            AuditAction::AdvocacyWithdraw => "stopped your advocacy request.",
+            AuditAction::AdvocacyKindChange => {
+                "changed whether your advocate takes instructions from you."
+            }
+            AuditAction::AdvocacyRead => "looked at your advocacy request.",
         }
     }
 }

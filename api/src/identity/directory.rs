@@ -107,6 +107,54 @@ pub async fn holds_role_in(
     Ok(!rows.is_empty())
 }
 
+/// Whether the person holds `role` in `organisation` with an active
+/// account (an advocate of this provider, say).
+pub async fn holds_role_at(
+    db: &impl ConnectionTrait,
+    person: Uuid,
+    role: Role,
+    organisation: Uuid,
+) -> AppResult<bool> {
+    let rows = query(
+        db,
+        "SELECT 1 FROM accounts a JOIN role_grants g ON g.account_id = a.id \
+         WHERE a.person_id = $1 AND g.role = $2 AND g.organisation_id = $3 AND a.status = 'active'",
+        vec![person.into(), role.as_str().into(), organisation.into()],
+    )
+    .await?;
+    Ok(!rows.is_empty())
+}
+
+/// Whether the person has an active account (someone a notification can
+/// reach; young children have none).
+pub async fn has_active_account(db: &impl ConnectionTrait, person: Uuid) -> AppResult<bool> {
+    let rows = query(
+        db,
+        &active_accounts_of_person_sql("$1"),
+        vec![person.into()],
+    )
+    .await?;
+    Ok(!rows.is_empty())
+}
+
+/// The providers commissioned by `la` for `service` on `on`, by name.
+pub async fn commissioned_providers(
+    db: &impl ConnectionTrait,
+    la: Uuid,
+    service: &str,
+    on: chrono::NaiveDate,
+) -> AppResult<Vec<Uuid>> {
+    let rows = query(
+        db,
+        "SELECT o.id FROM commissions c JOIN organisations o ON o.id = c.organisation_id \
+         WHERE c.local_authority_id = $1 AND c.service = $2 AND c.starts_on <= $3 \
+         AND (c.ends_on IS NULL OR c.ends_on >= $3) ORDER BY o.name, o.id",
+        vec![la.into(), service.into(), on.into()],
+    )
+    .await?;
+    rows.iter().map(|r| get(r, "id")).collect()
+}
+
 /// A worker's name, email and organisation, for contact details.
 #[derive(Debug, Clone)]
 pub struct WorkerRow {

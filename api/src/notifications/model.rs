@@ -20,6 +20,9 @@ crate::stored_enum! {
         TrainingReminder = "training_reminder",
         /// An advocacy request is close to its timescale.
         AdvocacyTimescale = "advocacy_timescale",
+        /// An advocacy request was received, assigned or moved on (never
+        /// what it says).
+        AdvocacyUpdate = "advocacy_update",
         /// Something about a child's safety. Never waits for quiet hours.
         Safeguarding = "safeguarding",
         /// Something about the person's account. Never waits for quiet hours.

@@ -80,6 +80,7 @@ domains! {
         ActivityRecord,
         WorkerContact,
     ],
+    advocacy: [AdvocacyRequest],
 }
 
 /// The `Mutation` of a domain that changes nothing through the schema.

@@ -366,13 +366,7 @@ pub(super) async fn next_version(
 
 /// The `CONFLICT` for a stale version, with the current one in the error.
 pub(in crate::staying_close) fn stale(current: i32) -> AppError {
-    AppError::Conflict {
-        message: format!(
-            "This plan has changed since you loaded it: it is now at version {current}. \
-             Reload it and make your change again."
-        ),
-        details: Some(serde_json::json!({ "currentVersion": current })),
-    }
+    AppError::stale("plan", current)
 }
 
 /// Plan fields a change can set (each `None` leaves the field alone).

@@ -1,0 +1,23 @@
+//! Advocacy: children and young people asking for an advocate (instructed),
+//! and professionals referring very young or non-verbal children who
+//! cannot give instructions (non-instructed). Requests go to the advocacy
+//! provider the child's authority commissions; its managers triage and
+//! assign them; advocates work them. What the child said is confidential
+//! to their advocate and the provider's managers: everyone else sees at
+//! most that a request exists, its kind, status and timescales
+//! ([`access::reach`], the one rule every read path asks).
+//!
+//! One folder per capability:
+//! - `requests/`: asking and referring, what a request says, reading requests.
+//! - `lifecycle/`: triage, assignment, first contact, work, closing, withdrawal, kind changes.
+//!
+//! [`schema`] merges the capabilities' GraphQL roots; `loaders` batches
+//! what a page of requests shows; `notices` holds what advocacy tells
+//! people (never content).
+
+pub mod access;
+pub mod lifecycle;
+pub mod loaders;
+mod notices;
+pub mod requests;
+pub mod schema;

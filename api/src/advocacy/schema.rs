@@ -1,0 +1,33 @@
+//! Advocacy's part of the schema, registered in `crate::schema`: the roots
+//! merged from its capabilities, and its `Node` types.
+
+use async_graphql::{Context, MergedObject};
+use uuid::Uuid;
+
+use super::{
+    lifecycle::graphql::LifecycleMutation,
+    requests::graphql::{RequestsMutation, RequestsQuery, request_at},
+};
+use crate::{error::AppResult, schema::Node};
+
+pub use super::requests::object::AdvocacyRequest;
+
+#[derive(MergedObject, Default)]
+#[graphql(name = "AdvocacyRoot")]
+pub struct Query(RequestsQuery);
+
+#[derive(MergedObject, Default)]
+#[graphql(name = "AdvocacyMutationRoot")]
+pub struct Mutation(RequestsMutation, LifecycleMutation);
+
+/// This domain has no subscriptions.
+pub type Subscription = crate::schema::NoSubscription;
+
+/// Resolves a `Node` of this domain's types, as far as the viewer may see
+/// it (audited).
+pub async fn node(ctx: &Context<'_>, type_name: &str, id: Uuid) -> AppResult<Option<Node>> {
+    Ok(match type_name {
+        "AdvocacyRequest" => request_at(ctx, id, &[]).await?.map(Node::AdvocacyRequest),
+        _ => None,
+    })
+}
