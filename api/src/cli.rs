@@ -49,6 +49,24 @@ pub enum Command {
         #[command(subcommand)]
         what: ExportWhat,
     },
+    /// Manage the working-day calendar (bank holidays).
+    Calendar {
+        #[command(subcommand)]
+        action: CalendarAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarAction {
+    /// Import bank holidays from a file in gov.uk's bank-holidays.json
+    /// format (https://www.gov.uk/bank-holidays.json): for each division
+    /// in the file, its holidays in the years the file covers are replaced
+    /// (other years are kept), all in one transaction. An invalid file
+    /// writes nothing.
+    Import {
+        /// The JSON file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use closeknit::{
-    cli::{Cli, Command, ExportWhat, MigrateAction},
+    cli::{CalendarAction, Cli, Command, ExportWhat, MigrateAction},
     config::Config,
     db, seed,
     startup::{AppOptions, Application, run_worker, shutdown_signal},
@@ -135,13 +135,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Worker => run_worker(config).await,
         Command::Seed { .. } => {
-            let conn = db::connect(&config.database, None).await?;
-            if let db::Readiness::PendingMigrations(p) = db::readiness(&conn).await {
-                anyhow::bail!(
-                    "pending migrations ({}); run `closeknit migrate up` first",
-                    p.join(", ")
-                );
-            }
+            let conn = migrated_connection(&config).await?;
             seed::demo(&conn)
                 .await
                 .map_err(|e| anyhow::anyhow!("loading demo data: {}", e.message()))
@@ -178,13 +172,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Export {
             what: ExportWhat::Oc3 { la, year, output },
         } => {
-            let conn = db::connect(&config.database, None).await?;
-            if let db::Readiness::PendingMigrations(p) = db::readiness(&conn).await {
-                anyhow::bail!(
-                    "pending migrations ({}); run `closeknit migrate up` first",
-                    p.join(", ")
-                );
-            }
+            let conn = migrated_connection(&config).await?;
             let export = closeknit::staying_close::reporting::export_oc3(&conn, &la, year)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
@@ -206,6 +194,35 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Calendar {
+            action: CalendarAction::Import { file },
+        } => {
+            let conn = migrated_connection(&config).await?;
+            let summary = closeknit::calendar::import::import_file(&conn, &file)
+                .await
+                .map_err(|e| {
+                    e.log();
+                    anyhow::anyhow!("importing {}: {}", file.display(), e.message())
+                })?;
+            #[allow(clippy::print_stdout)]
+            {
+                print!("{summary}");
+            }
+            Ok(())
+        }
         Command::ExportSchema { .. } => Ok(()),
     }
+}
+
+/// A connection for a command that works on the data: the schema must be
+/// current (`closeknit migrate up` first).
+async fn migrated_connection(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let conn = db::connect(&config.database, None).await?;
+    if let db::Readiness::PendingMigrations(p) = db::readiness(&conn).await {
+        anyhow::bail!(
+            "pending migrations ({}); run `closeknit migrate up` first",
+            p.join(", ")
+        );
+    }
+    Ok(conn)
 }

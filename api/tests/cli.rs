@@ -1,5 +1,5 @@
 //! The `closeknit` binary itself: help, configuration errors, schema export,
-//! migrations, and `serve` printing its URL and stopping on SIGTERM. Uses a
+//! migrations, the bank-holiday import, and `serve` printing its URL and stopping on SIGTERM. Uses a
 //! SQLite file, or a fresh PostgreSQL database when
 //! `CLOSEKNIT_TEST_DATABASE_URL` is set.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
@@ -79,6 +79,7 @@ fn help_lists_every_command() {
         "seed",
         "worker",
         "export",
+        "calendar",
     ] {
         assert!(text.contains(command), "{command} missing from --help");
     }
@@ -359,5 +360,47 @@ async fn export_oc3_writes_the_csv_and_reports_rule_breaks() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn calendar_import_summarises_each_division_or_writes_nothing() {
+    let db = database().await;
+    let env = [
+        ("CLOSEKNIT_DATABASE_URL", db.url.as_str()),
+        ("CLOSEKNIT_LOG", "off"),
+    ];
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/bank-holidays.json"
+    );
+    let out = closeknit(&["calendar", "import", fixture], &env);
+    assert!(!out.status.success(), "importing needs migrations first");
+    assert!(closeknit(&["migrate", "up"], &env).status.success());
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    let json = std::fs::read_to_string(fixture).unwrap();
+    std::fs::write(&bad, json.replace("2030-03-18", "2030-13-18")).unwrap();
+    let out = closeknit(&["calendar", "import", bad.to_str().unwrap()], &env);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`northern-ireland.events[0].date`"),
+        "{stderr}"
+    );
+
+    let out = closeknit(&["calendar", "import", fixture], &env);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("england-and-wales: 16 bank holidays in 2027, 2030-2031 (replacing 8)")
+            && stdout.contains("northern-ireland: 2 bank holidays in 2030 (replacing 0)"),
+        "{stdout}"
+    );
     db.cleanup().await;
 }

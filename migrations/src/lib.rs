@@ -19,8 +19,13 @@ mod m20261123_000008_reminders;
 mod m20261123_000009_push_devices;
 mod m20261123_000010_staying_close;
 mod m20261124_000011_check_ins_missed;
+mod m20261207_000012_bank_holidays;
 mod m20261207_000013_advocacy;
 mod util;
+
+/// The bank holidays the migrations seed, for the working-day calendar's
+/// unit tests (the application reads the stored table).
+pub use m20261207_000012_bank_holidays::{ENGLAND_AND_WALES_2024_2027, SeedHoliday};
 
 pub struct Migrator;
 
@@ -39,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_push_devices::Migration),
             Box::new(m20261123_000010_staying_close::Migration),
             Box::new(m20261124_000011_check_ins_missed::Migration),
+            Box::new(m20261207_000012_bank_holidays::Migration),
             Box::new(m20261207_000013_advocacy::Migration),
         ]
     }
