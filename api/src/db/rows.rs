@@ -118,3 +118,12 @@ pub fn get<T: TryGetable>(r: &QueryResult, col: &str) -> AppResult<T> {
     r.try_get::<T>("", col)
         .map_err(|err| AppError::internal(anyhow::anyhow!("reading column `{col}`: {err}")))
 }
+
+/// A JSON document stored as text in column `col`, read as `T` (a `NULL`
+/// reads as JSON `null`, so `Option<T>` reads it as `None`). A document
+/// that does not parse is stored data we cannot trust: `INTERNAL`.
+pub fn json<T: serde::de::DeserializeOwned>(r: &QueryResult, col: &str) -> AppResult<T> {
+    let text = get::<Option<String>>(r, col)?;
+    serde_json::from_str(text.as_deref().unwrap_or("null"))
+        .map_err(|err| AppError::internal(anyhow::anyhow!("reading column `{col}`: {err}")))
+}

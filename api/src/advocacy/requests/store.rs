@@ -15,7 +15,7 @@ use super::model::{
 use crate::advocacy::lifecycle::model::{AdvocacyOutcome, AdvocacyState, DeclineReason};
 use crate::{
     db::raw::{exec, query},
-    db::rows::{all, first, get, grouped},
+    db::rows::{all, first, get, grouped, json},
     error::{AppError, AppResult},
     identity::directory::person_name_and_birth_columns_sql,
     paging::PageRequest,
@@ -284,15 +284,6 @@ const DETAILS: &str = "SELECT request_id, subject, eligibility_groups, in_their_
      why_not_instructed, knows_child_best, upcoming_decisions, referral_basis, what_changed, \
      child_view FROM advocacy_request_details";
 
-fn json<T: serde::de::DeserializeOwned>(r: &QueryResult, col: &str) -> AppResult<Option<T>> {
-    get::<Option<String>>(r, col)?
-        .map(|text| {
-            serde_json::from_str(&text)
-                .map_err(|err| AppError::internal(anyhow::anyhow!("reading column `{col}`: {err}")))
-        })
-        .transpose()
-}
-
 fn details_row(r: &QueryResult) -> AppResult<DetailsRow> {
     Ok(DetailsRow {
         request_id: get(r, "request_id")?,
@@ -309,7 +300,7 @@ fn details_row(r: &QueryResult) -> AppResult<DetailsRow> {
         interpreter_needed: get(r, "interpreter_needed")?,
         why_not_instructed: get(r, "why_not_instructed")?,
         knows_child_best: json(r, "knows_child_best")?,
-        upcoming_decisions: json(r, "upcoming_decisions")?.unwrap_or_default(),
+        upcoming_decisions: json(r, "upcoming_decisions")?,
         referral_basis: get(r, "referral_basis")?,
         what_changed: get(r, "what_changed")?,
         child_view: get(r, "child_view")?,

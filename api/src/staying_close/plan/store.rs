@@ -16,7 +16,7 @@ use crate::staying_close::{
 };
 use crate::{
     db::raw::{exec, query},
-    db::rows::{all, first, get, unique},
+    db::rows::{all, first, get, json, unique},
     error::{AppError, AppResult},
     identity::directory::{self, WorkerRow},
     paging::PageRequest,
@@ -479,10 +479,6 @@ pub(super) async fn home(db: &impl ConnectionTrait, person: Uuid) -> AppResult<O
     let Some(r) = rows.first() else {
         return Ok(None);
     };
-    fn json<T: serde::de::DeserializeOwned>(r: &QueryResult, column: &str) -> AppResult<T> {
-        let text: String = get(r, column)?;
-        serde_json::from_str(&text).map_err(AppError::internal)
-    }
     let check_ins: String = get(r, "check_ins_json")?;
     Ok(Some(Home {
         plan: plan_with_workers(r)?,
