@@ -7,9 +7,10 @@
 //! agreement sees only that it was received. Every path a request leaves
 //! by (queries, `node`, notifications) asks [`reach`] first.
 
+use serde::Serialize;
 use uuid::Uuid;
 
-use super::requests::{model::AdvocacyKind, store::RequestRow};
+use super::requests::store::RequestRow;
 use crate::{
     auth::viewer::Viewer,
     change::Change,
@@ -60,10 +61,7 @@ pub fn reach(viewer: &Viewer, request: &RequestRow) -> Option<Reach> {
     }
     let me = viewer.account_viewer().ok().map(|a| a.person_id);
     if me == Some(request.referrer_person_id) {
-        // A professional who referred a child who cannot instruct follows
-        // it; anyone else only where the young person agreed.
-        let follows = request.kind == AdvocacyKind::NonInstructed || request.referrer_told_progress;
-        return Some(if follows {
+        return Some(if request.referrer_follows() {
             Reach::Status
         } else {
             Reach::Received
@@ -72,52 +70,62 @@ pub fn reach(viewer: &Viewer, request: &RequestRow) -> Option<Reach> {
     None
 }
 
+/// Which request a change is to, at which version (the one the client
+/// last saw, when it says).
+#[derive(Debug, Serialize)]
+pub(super) struct At {
+    pub request: Uuid,
+    pub expected_version: Option<i32>,
+}
+
 /// Advocacy's look-ups inside a change.
 pub(super) trait RequestChange {
-    /// The request, if the viewer may do one of `actions` to it: one they
-    /// may not know about is NOT_FOUND, one they see but may not change
-    /// FORBIDDEN.
-    async fn request(&self, id: Uuid, actions: &[Action]) -> AppResult<RequestRow>;
+    /// The request at `at`, if the viewer may do one of `actions` to it:
+    /// one they may not know about is NOT_FOUND, one they see but may not
+    /// change FORBIDDEN, an older version than the one stored CONFLICT.
+    async fn request_at(&self, at: &At, actions: &[Action]) -> AppResult<RequestRow>;
 
-    /// The request `id` at `expected` (when given), or CONFLICT.
-    async fn request_at(
+    /// [`RequestChange::request_at`], also allowing a viewer for whom
+    /// `related(request, their person id)` holds: a relation to the
+    /// request the policy's roles do not know (its referrer).
+    async fn request_at_or(
         &self,
-        id: Uuid,
-        expected: Option<i32>,
+        at: &At,
         actions: &[Action],
+        related: fn(&RequestRow, Uuid) -> bool,
     ) -> AppResult<RequestRow>;
 }
 
 impl RequestChange for Change<'_> {
-    async fn request(&self, id: Uuid, actions: &[Action]) -> AppResult<RequestRow> {
-        let request = super::requests::store::request(&self.txn, id)
+    async fn request_at(&self, at: &At, actions: &[Action]) -> AppResult<RequestRow> {
+        self.request_at_or(at, actions, |_, _| false).await
+    }
+
+    async fn request_at_or(
+        &self,
+        at: &At,
+        actions: &[Action],
+        related: fn(&RequestRow, Uuid) -> bool,
+    ) -> AppResult<RequestRow> {
+        let request = super::requests::store::request(&self.txn, at.request)
             .await?
             .ok_or(AppError::NotFound {
                 entity: "AdvocacyRequest",
             })?;
         let target = request.target();
-        if actions
+        let allowed = actions
             .iter()
             .any(|a| policy::allows(self.call.viewer, *a, &target))
-        {
-            return Ok(request);
+            || related(&request, self.actor.person_id);
+        if !allowed {
+            return Err(match reach(self.call.viewer, &request) {
+                None => AppError::NotFound {
+                    entity: "AdvocacyRequest",
+                },
+                Some(_) => AppError::Forbidden,
+            });
         }
-        match reach(self.call.viewer, &request) {
-            None => Err(AppError::NotFound {
-                entity: "AdvocacyRequest",
-            }),
-            Some(_) => Err(AppError::Forbidden),
-        }
-    }
-
-    async fn request_at(
-        &self,
-        id: Uuid,
-        expected: Option<i32>,
-        actions: &[Action],
-    ) -> AppResult<RequestRow> {
-        let request = self.request(id, actions).await?;
-        if let Some(expected) = expected
+        if let Some(expected) = at.expected_version
             && expected != request.version
         {
             return Err(stale(request.version));

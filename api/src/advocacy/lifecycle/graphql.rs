@@ -8,13 +8,16 @@ use chrono::{DateTime, Utc};
 use super::{
     model::{AdvocacyOutcome, DeclineReason},
     service::{
-        self, AssignInput, At, ChangeKindInput, CloseInput, FirstContactInput, Triage, TriageInput,
+        self, AssignInput, ChangeKindInput, CloseInput, FirstContactInput, Triage, TriageInput,
         WithdrawInput,
     },
 };
-use crate::advocacy::requests::{
-    graphql::{AdvocacyRequestPayload, payload},
-    model::AdvocacyKind,
+use crate::advocacy::{
+    access::At,
+    requests::{
+        graphql::{AdvocacyRequestPayload, payload},
+        model::AdvocacyKind,
+    },
 };
 use crate::{
     error::{AppError, AppResult},

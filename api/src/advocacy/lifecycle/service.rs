@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::model::{self, AdvocacyOutcome, DeclineReason, Step};
 use crate::advocacy::{
-    access::{RequestChange, stale},
+    access::{At, RequestChange, stale},
     notices,
     requests::{
         model::{AdvocacyKind, PROSE_MAX, check_referrer},
@@ -27,13 +27,6 @@ use crate::{
     start_change, text,
 };
 
-/// Which request, at which version.
-#[derive(Debug, Serialize)]
-pub(in crate::advocacy) struct At {
-    pub request: Uuid,
-    pub expected_version: Option<i32>,
-}
-
 #[derive(Debug, Serialize)]
 pub(in crate::advocacy) enum Triage {
     Accept,
@@ -49,13 +42,7 @@ pub(in crate::advocacy) struct TriageInput {
 
 pub(in crate::advocacy) async fn triage(call: &Call<'_>, input: TriageInput) -> AppResult<Done> {
     let tx = start_change!(call, "triageAdvocacyRequest", &input);
-    let mut row = tx
-        .request_at(
-            input.at.request,
-            input.at.expected_version,
-            &[Action::ManageAdvocacy],
-        )
-        .await?;
+    let mut row = tx.request_at(&input.at, &[Action::ManageAdvocacy]).await?;
     let note = text::optional_prose("note", input.note.as_deref(), PROSE_MAX)?;
     let (step, event, reason) = match input.decision {
         Triage::Accept => (Step::Accept, AdvocacyEventType::Accepted, None),
@@ -100,13 +87,7 @@ pub(in crate::advocacy) struct AssignInput {
 
 pub(in crate::advocacy) async fn assign(call: &Call<'_>, input: AssignInput) -> AppResult<Done> {
     let tx = start_change!(call, "assignAdvocate", &input);
-    let mut row = tx
-        .request_at(
-            input.at.request,
-            input.at.expected_version,
-            &[Action::ManageAdvocacy],
-        )
-        .await?;
+    let mut row = tx.request_at(&input.at, &[Action::ManageAdvocacy]).await?;
     let note = text::optional_prose("note", input.note.as_deref(), PROSE_MAX)?;
     row.state = model::next(row.state, Step::Assign)?;
     if row.advocate_person_id == Some(input.advocate) {
@@ -154,13 +135,7 @@ pub(in crate::advocacy) async fn first_contact(
     input: FirstContactInput,
 ) -> AppResult<Done> {
     let tx = start_change!(call, "recordAdvocacyFirstContact", &input);
-    let mut row = tx
-        .request_at(
-            input.at.request,
-            input.at.expected_version,
-            &[Action::WorkAdvocacy],
-        )
-        .await?;
+    let mut row = tx.request_at(&input.at, &[Action::WorkAdvocacy]).await?;
     let now = Utc::now();
     let when = input.contacted_at.unwrap_or(now);
     if when > now {
@@ -187,13 +162,7 @@ pub(in crate::advocacy) async fn first_contact(
 
 pub(in crate::advocacy) async fn start_work(call: &Call<'_>, input: At) -> AppResult<Done> {
     let tx = start_change!(call, "startAdvocacyWork", &input);
-    let mut row = tx
-        .request_at(
-            input.request,
-            input.expected_version,
-            &[Action::WorkAdvocacy],
-        )
-        .await?;
+    let mut row = tx.request_at(&input, &[Action::WorkAdvocacy]).await?;
     row.state = model::next(row.state, Step::StartWork)?;
     let entry = Entry::plain(AdvocacyEventType::InProgress);
     finish(tx, row, entry, AuditAction::AdvocacyProgress, &["state"]).await
@@ -209,17 +178,9 @@ pub(in crate::advocacy) struct CloseInput {
 
 pub(in crate::advocacy) async fn close(call: &Call<'_>, input: CloseInput) -> AppResult<Done> {
     let tx = start_change!(call, "closeAdvocacyRequest", &input);
-    let mut row = tx
-        .request_at(
-            input.at.request,
-            input.at.expected_version,
-            &[Action::WorkAdvocacy],
-        )
-        .await?;
+    let mut row = tx.request_at(&input.at, &[Action::WorkAdvocacy]).await?;
     row.state = model::next(row.state, Step::Close)?;
-    let mut details = store::details_of(&tx.txn, row.id)
-        .await?
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("request {} has no details", row.id)))?;
+    let mut details = store::details_of(&tx.txn, row.id).await?;
     details.what_changed = Some(text::prose("whatChanged", &input.what_changed, PROSE_MAX)?);
     details.child_view = text::optional_prose("childView", input.child_view.as_deref(), PROSE_MAX)?;
     let now = Utc::now();
@@ -245,37 +206,15 @@ pub(in crate::advocacy) async fn withdraw(
     input: WithdrawInput,
 ) -> AppResult<Done> {
     let tx = start_change!(call, "withdrawAdvocacyRequest", &input);
-    let row = tx
-        .request(
-            input.at.request,
+    // A professional who referred a child who cannot instruct may
+    // withdraw the referral.
+    let mut row = tx
+        .request_at_or(
+            &input.at,
             &[Action::WithdrawOwnAdvocacy, Action::ManageAdvocacy],
+            |row, me| row.kind == AdvocacyKind::NonInstructed && row.referrer_person_id == me,
         )
-        .await;
-    let mut row = match row {
-        Ok(row) => row,
-        // A professional who referred a child who cannot instruct may
-        // withdraw the referral.
-        Err(AppError::Forbidden) => {
-            let row =
-                store::request(&tx.txn, input.at.request)
-                    .await?
-                    .ok_or(AppError::NotFound {
-                        entity: "AdvocacyRequest",
-                    })?;
-            let referred = row.kind == AdvocacyKind::NonInstructed
-                && row.referrer_person_id == tx.actor.person_id;
-            if !referred {
-                return Err(AppError::Forbidden);
-            }
-            row
-        }
-        Err(err) => return Err(err),
-    };
-    if let Some(expected) = input.at.expected_version
-        && expected != row.version
-    {
-        return Err(stale(row.version));
-    }
+        .await?;
     let own = policy::allows(call.viewer, Action::WithdrawOwnAdvocacy, &row.target());
     if own && row.kind == AdvocacyKind::NonInstructed {
         return Err(AppError::Forbidden);
@@ -311,13 +250,7 @@ pub(in crate::advocacy) async fn change_kind(
     input: ChangeKindInput,
 ) -> AppResult<Done> {
     let tx = start_change!(call, "changeAdvocacyKind", &input);
-    let mut row = tx
-        .request_at(
-            input.at.request,
-            input.at.expected_version,
-            &[Action::WorkAdvocacy],
-        )
-        .await?;
+    let mut row = tx.request_at(&input.at, &[Action::WorkAdvocacy]).await?;
     let reason = text::prose("reason", &input.reason, PROSE_MAX)?;
     if row.kind == input.kind {
         return Err(AppError::conflict(format!(
@@ -331,9 +264,7 @@ pub(in crate::advocacy) async fn change_kind(
     check_referrer(input.kind, row.referrer_relationship)?;
     row.state = model::next(row.state, Step::ChangeKind)?;
     if input.kind == AdvocacyKind::NonInstructed {
-        let mut details = store::details_of(&tx.txn, row.id).await?.ok_or_else(|| {
-            AppError::internal(anyhow::anyhow!("request {} has no details", row.id))
-        })?;
+        let mut details = store::details_of(&tx.txn, row.id).await?;
         details.why_not_instructed = Some(reason.clone());
         store::save_details(&tx.txn, &details, Utc::now()).await?;
     }
@@ -428,8 +359,7 @@ async fn tell_referrer(
     if !moved || referrer == row.person_id || referrer == tx.actor.person_id {
         return Ok(());
     }
-    let follows = row.kind == AdvocacyKind::NonInstructed || row.referrer_told_progress;
-    if follows {
+    if row.referrer_follows() {
         notices::status_changed(&tx.txn, row.id, referrer, row.state).await?;
     }
     Ok(())

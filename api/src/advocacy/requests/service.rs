@@ -90,7 +90,6 @@ pub(in crate::advocacy) async fn request_instructed(
         Some(b) => (b.child, b.relationship, b.told_progress),
     };
     let child = existing_child(&tx, child_id, "youngPersonId").await?;
-    model::check_age(child.date_of_birth, today())?;
     let request = input.request.checked()?;
     let details = DetailsRow {
         request_id: Uuid::nil(),
@@ -160,7 +159,6 @@ pub(in crate::advocacy) async fn refer_non_instructed(
             .await?
         }
     };
-    model::check_age(child.date_of_birth, today())?;
     let details = DetailsRow {
         request_id: Uuid::nil(),
         subject: referral.subject,
@@ -188,7 +186,8 @@ pub(in crate::advocacy) async fn refer_non_instructed(
     submit(tx, child, submission, details).await
 }
 
-/// A child on record whom the viewer may ask for an advocate for.
+/// A child on record whom the viewer may ask for an advocate for, of an
+/// age to have one.
 async fn existing_child(tx: &Change<'_>, id: Uuid, field: &str) -> AppResult<Child> {
     let child = children::child(&tx.txn, id)
         .await?
@@ -205,6 +204,7 @@ async fn existing_child(tx: &Change<'_>, id: Uuid, field: &str) -> AppResult<Chi
         AppError::NotFound { .. } => AppError::bad_input(field, "is not a child you can refer"),
         other => other,
     })?;
+    model::check_age(child.date_of_birth, today())?;
     Ok(child)
 }
 

@@ -63,6 +63,13 @@ impl RequestRow {
             self.advocate_person_id,
         )
     }
+
+    /// Whether the referrer may follow the request's progress: a
+    /// professional who referred a child who cannot instruct does; anyone
+    /// else only where the young person agreed.
+    pub fn referrer_follows(&self) -> bool {
+        self.kind == AdvocacyKind::NonInstructed || self.referrer_told_progress
+    }
 }
 
 const COLUMNS: &str = "r.id, r.person_id, r.local_authority_id, r.provider_id, r.kind, r.state, \
@@ -329,8 +336,13 @@ pub async fn details(
         .collect())
 }
 
-pub async fn details_of(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<DetailsRow>> {
-    Ok(details(db, &[id]).await?.remove(&id))
+/// The details of a request that exists (every request has them: a
+/// missing row is a data bug, `INTERNAL`).
+pub async fn details_of(db: &impl ConnectionTrait, id: Uuid) -> AppResult<DetailsRow> {
+    details(db, &[id])
+        .await?
+        .remove(&id)
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("request {id} has no details")))
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> AppResult<String> {
