@@ -26,6 +26,20 @@ use crate::{
     seed,
 };
 
+/// The scheduled sweeps every worker process runs on the jobs' poll
+/// interval: reminders due, advocacy timescales at risk, breached or
+/// nearly due.
+const SWEEPS: &[crate::jobs::sweeps::Sweep] = &[
+    crate::jobs::sweeps::Sweep {
+        name: "reminders",
+        pass: |db, limit| Box::pin(crate::notifications::reminders::send_due(db, limit)),
+    },
+    crate::jobs::sweeps::Sweep {
+        name: "advocacy timescales",
+        pass: |db, limit| Box::pin(crate::advocacy::timescales::watch::sweep(db, limit)),
+    },
+];
+
 /// Extension points for embedding (tests add fault-injecting extensions and
 /// job handlers here).
 #[derive(Default)]
@@ -248,9 +262,10 @@ impl Application {
             tokio::spawn(worker.run(self.shutdown.clone(), grace))
         });
         let scheduler = config.jobs.in_process_worker.then(|| {
-            tokio::spawn(crate::notifications::reminders::run_scheduler(
+            tokio::spawn(crate::jobs::sweeps::run(
                 self.state.db.clone(),
                 config.jobs.poll_interval,
+                SWEEPS,
                 self.shutdown.clone(),
             ))
         });
@@ -366,15 +381,16 @@ pub async fn run_worker(config: Config) -> anyhow::Result<()> {
         JobSignal::default(),
     );
     let task = tokio::spawn(worker.run(shutdown.clone(), config.shutdown_grace));
-    let scheduler = tokio::spawn(crate::notifications::reminders::run_scheduler(
+    let scheduler = tokio::spawn(crate::jobs::sweeps::run(
         db.clone(),
         config.jobs.poll_interval,
+        SWEEPS,
         shutdown.clone(),
     ));
     shutdown_signal().await;
     shutdown.cancel();
     task.await.context("worker task failed")?;
-    scheduler.await.context("reminder scheduler task failed")?;
+    scheduler.await.context("sweep scheduler task failed")?;
     db.close_by_ref().await.ok();
     Ok(())
 }

@@ -167,6 +167,12 @@ fn check(field: &str, value: &str, max: usize, kind: Kind) -> AppResult<String> 
     Ok(text)
 }
 
+/// A time of day given as `HH:MM` (24-hour), such as `21:00`.
+pub fn time_of_day(field: &str, value: &str) -> AppResult<chrono::NaiveTime> {
+    chrono::NaiveTime::parse_from_str(value.trim(), "%H:%M")
+        .map_err(|_| AppError::bad_input(field, "must be a time as HH:MM, such as 21:00"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -153,3 +153,29 @@ pub async fn insert_audit_event(db: &DatabaseConnection) {
     };
     db.execute_unprepared(insert).await.unwrap();
 }
+
+/// Moves one of an advocacy request's clocks (time passing: its at-risk
+/// share and due time arrive; a due-soon notice, if set, falls due with
+/// the at-risk time).
+pub async fn move_advocacy_clock(
+    db: &DatabaseConnection,
+    request: Uuid,
+    timescale: &str,
+    at_risk_at: DateTime<Utc>,
+    due_at: DateTime<Utc>,
+) {
+    exec(
+        db,
+        "UPDATE advocacy_request_timescales SET at_risk_at = $3, due_at = $4, \
+         due_soon_at = CASE WHEN due_soon_at IS NULL THEN NULL ELSE $3 END \
+         WHERE request_id = $1 AND timescale = $2",
+        vec![
+            request.into(),
+            timescale.into(),
+            at_risk_at.into(),
+            due_at.into(),
+        ],
+    )
+    .await
+    .unwrap();
+}

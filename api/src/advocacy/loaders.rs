@@ -1,5 +1,5 @@
 //! Per-request batching of what a request shows besides its own columns
-//! (its details, its timeline, the names of the people and provider on
+//! (its details, its timeline, its timescales, the names of the people and provider on
 //! it): a page of requests costs one statement per list, not one per
 //! request. The requests were authorised, and their reads audited, before
 //! these are asked for; the object decides what of it to show
@@ -11,7 +11,10 @@ use async_graphql::dataloader::Loader;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::requests::store::{self, DetailsRow, EventRow};
+use super::{
+    requests::store::{self, DetailsRow, EventRow},
+    timescales::{model::Clock, store as clocks},
+};
 use crate::{graphql::context::RequestLoader, identity::directory};
 
 /// A request's details (its content).
@@ -21,6 +24,10 @@ pub(super) struct DetailsOf(pub(super) Uuid);
 /// A request's timeline, oldest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) struct EventsOf(pub(super) Uuid);
+
+/// A request's timescales.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) struct ClocksOf(pub(super) Uuid);
 
 /// A person's names (an advocate, a referrer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -68,6 +75,17 @@ impl Loader<EventsOf> for AdvocacyLoader {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let found = store::events(&self.db, &ids).await?;
         Ok(found.into_iter().map(|(id, e)| (EventsOf(id), e)).collect())
+    }
+}
+
+impl Loader<ClocksOf> for AdvocacyLoader {
+    type Value = Vec<Clock>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ClocksOf]) -> Result<HashMap<ClocksOf, Vec<Clock>>, Self::Error> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let found = clocks::clocks_of(&self.db, &ids).await?;
+        Ok(found.into_iter().map(|(id, c)| (ClocksOf(id), c)).collect())
     }
 }
 

@@ -10,6 +10,7 @@
 //! One folder per capability:
 //! - `requests/`: asking and referring, what a request says, reading requests.
 //! - `lifecycle/`: triage, assignment, first contact, work, closing, withdrawal, kind changes.
+//! - `timescales/`: contract terms, each request's clocks, the watcher.
 //!
 //! [`schema`] merges the capabilities' GraphQL roots; `loaders` batches
 //! what a page of requests shows; `notices` holds what advocacy tells
@@ -21,3 +22,4 @@ pub mod loaders;
 mod notices;
 pub mod requests;
 pub mod schema;
+pub mod timescales;

@@ -6,7 +6,11 @@
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use super::lifecycle::model::AdvocacyState;
+use super::{
+    lifecycle::model::AdvocacyState,
+    requests::store::RequestRow,
+    timescales::store::{Alarm, Rung},
+};
 use crate::{
     error::AppResult,
     identity::directory,
@@ -112,4 +116,46 @@ pub(super) async fn status_changed(
         &body,
     )
     .await
+}
+
+/// A timescale's alarm went off: the managers hear it is at risk or was
+/// missed, the advocate that first contact is nearly due. Which request,
+/// which timescale and when it is due; nothing it says.
+pub(super) async fn timescale(
+    db: &impl ConnectionTrait,
+    request: &RequestRow,
+    person: Uuid,
+    alarm: Alarm,
+    rung: &Rung,
+) -> AppResult<()> {
+    let due = rung
+        .due_at
+        .with_timezone(&crate::clock::ENGLAND)
+        .format("%H:%M on %A %-d %B %Y");
+    let what = rung.timescale.words();
+    let (title, body) = match alarm {
+        Alarm::AtRisk => (
+            format!("An advocacy {what} timescale is at risk"),
+            format!("The {what} timescale for an advocacy request is due by {due}."),
+        ),
+        Alarm::Breached => (
+            format!("An advocacy {what} timescale was missed"),
+            format!(
+                "The {what} timescale for an advocacy request was due by {due} and is not met."
+            ),
+        ),
+        Alarm::DueSoon => (
+            format!("{} due soon", capitalised(what)),
+            format!("The {what} for an advocacy request you hold is due by {due}."),
+        ),
+    };
+    tell(db, person, request.id, &title, &body).await
+}
+
+fn capitalised(words: &str) -> String {
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

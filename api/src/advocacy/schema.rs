@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::{
     lifecycle::graphql::LifecycleMutation,
     requests::graphql::{RequestsMutation, RequestsQuery, request_at},
+    timescales::graphql::{TimescalesMutation, TimescalesQuery},
 };
 use crate::{error::AppResult, schema::Node};
 
@@ -14,11 +15,11 @@ pub use super::requests::object::AdvocacyRequest;
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "AdvocacyRoot")]
-pub struct Query(RequestsQuery);
+pub struct Query(RequestsQuery, TimescalesQuery);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "AdvocacyMutationRoot")]
-pub struct Mutation(RequestsMutation, LifecycleMutation);
+pub struct Mutation(RequestsMutation, LifecycleMutation, TimescalesMutation);
 
 /// This domain has no subscriptions.
 pub type Subscription = crate::schema::NoSubscription;

@@ -53,6 +53,7 @@ crate::stored_enum! {
         AdvocacyWithdraw = "advocacy.withdraw",
         AdvocacyKindChange = "advocacy.kind_change",
         AdvocacyRead = "advocacy.read",
+        AdvocacyTerms = "advocacy.terms",
     }
 }
 
@@ -121,6 +122,7 @@ impl AuditAction {
                 "changed whether your advocate takes instructions from you."
             }
             AuditAction::AdvocacyRead => "looked at your advocacy request.",
+            AuditAction::AdvocacyTerms => "set the timescales an advocacy service works to.",
         }
     }
 }

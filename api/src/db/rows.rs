@@ -16,6 +16,26 @@ use crate::{
     paging::{DatedKey, PageRequest},
 };
 
+/// A time of day as stored: minutes after midnight (the same on both
+/// databases, which store times of day differently).
+pub fn minute_of_day(t: chrono::NaiveTime) -> i32 {
+    use chrono::Timelike;
+    i32::try_from(t.hour() * 60 + t.minute()).unwrap_or(0)
+}
+
+/// A stored minute of the day; one outside 0..1440 is a data bug.
+pub fn time_at_minute(minute: i32) -> AppResult<chrono::NaiveTime> {
+    u32::try_from(minute)
+        .ok()
+        .filter(|m| *m < 1440)
+        .and_then(|m| chrono::NaiveTime::from_hms_opt(m / 60, m % 60, 0))
+        .ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!(
+                "stored minute {minute} is not a minute of the day"
+            ))
+        })
+}
+
 pub fn all<T>(rows: Vec<QueryResult>, f: fn(&QueryResult) -> AppResult<T>) -> AppResult<Vec<T>> {
     rows.iter().map(f).collect()
 }

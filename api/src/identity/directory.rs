@@ -125,6 +125,24 @@ pub async fn holds_role_at(
     Ok(!rows.is_empty())
 }
 
+/// The people holding `role` in `organisation` with an active account
+/// (a provider's managers, say), in a stable order.
+pub async fn role_holders_at(
+    db: &impl ConnectionTrait,
+    role: Role,
+    organisation: Uuid,
+) -> AppResult<Vec<Uuid>> {
+    let rows = query(
+        db,
+        "SELECT DISTINCT a.person_id FROM accounts a JOIN role_grants g ON g.account_id = a.id \
+         WHERE g.role = $1 AND g.organisation_id = $2 AND a.status = 'active' \
+         ORDER BY a.person_id",
+        vec![role.as_str().into(), organisation.into()],
+    )
+    .await?;
+    rows.iter().map(|r| get(r, "person_id")).collect()
+}
+
 /// Whether the person has an active account (someone a notification can
 /// reach; young children have none).
 pub async fn has_active_account(db: &impl ConnectionTrait, person: Uuid) -> AppResult<bool> {

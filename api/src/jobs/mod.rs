@@ -14,6 +14,7 @@ pub mod graphql;
 pub mod mail;
 pub mod queue;
 pub mod schema;
+pub mod sweeps;
 pub mod worker;
 
 use std::{collections::HashMap, sync::Arc, time::Duration};

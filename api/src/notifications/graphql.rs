@@ -2,7 +2,7 @@
 //! state, and their channel, time zone and quiet-hours settings.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject, connection::Connection};
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 
 use super::{
     model::{self, Channel, Kind},
@@ -121,11 +121,6 @@ pub struct MarkNotificationsReadPayload {
     /// How many changed from unread to read.
     pub marked: i32,
     pub unread_count: i32,
-}
-
-fn hh_mm(field: &str, value: &str) -> AppResult<NaiveTime> {
-    NaiveTime::parse_from_str(value.trim(), "%H:%M")
-        .map_err(|_| AppError::bad_input(field, "must be a time as HH:MM, such as 21:00"))
 }
 
 async fn settings_out(request: &RequestCtx) -> AppResult<NotificationSettings> {
@@ -295,8 +290,8 @@ impl NotificationsMutation {
                 .into());
             }
             (Some(q), false) => Some(Some((
-                hh_mm("quietHours.start", &q.start)?,
-                hh_mm("quietHours.end", &q.end)?,
+                crate::text::time_of_day("quietHours.start", &q.start)?,
+                crate::text::time_of_day("quietHours.end", &q.end)?,
             ))),
             (None, true) => Some(None),
             (None, false) => None,

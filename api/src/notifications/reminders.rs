@@ -8,11 +8,8 @@
 //! reschedules it, and the notification it makes replaces the earlier one
 //! with the same key.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, TransactionTrait};
-use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::{
@@ -187,31 +184,4 @@ pub async fn send_due(db: &DatabaseConnection, limit: u64) -> AppResult<usize> {
     }
     txn.commit().await?;
     Ok(due.len())
-}
-
-/// Runs the scheduler every `every` until cancelled (in every worker
-/// process; they never send a reminder twice).
-pub async fn run_scheduler(db: DatabaseConnection, every: Duration, stop: CancellationToken) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = tick.tick() => {}
-        }
-        loop {
-            match send_due(&db, 100).await {
-                Ok(100) => continue,
-                Ok(0) => break,
-                Ok(sent) => {
-                    tracing::debug!(sent, "reminders sent");
-                    break;
-                }
-                Err(err) => {
-                    err.log();
-                    break;
-                }
-            }
-        }
-    }
 }

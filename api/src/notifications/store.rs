@@ -2,7 +2,7 @@
 //! change is keyed by the recipient person: there is no query for someone
 //! else's inbox.
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, QueryResult, Value};
 use uuid::Uuid;
 
@@ -245,18 +245,6 @@ pub struct Settings {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
-/// A stored minute of the day; one outside 0..1440 is a data bug.
-fn minute_to_time(minute: i32) -> AppResult<NaiveTime> {
-    u32::try_from(minute)
-        .ok()
-        .and_then(|m| NaiveTime::from_hms_opt(m / 60, m % 60, 0))
-        .ok_or_else(|| {
-            AppError::internal(anyhow::anyhow!(
-                "stored quiet-hours minute {minute} is not a minute of the day"
-            ))
-        })
-}
-
 /// Stored quiet hours: both ends or neither; anything else is a data bug.
 fn stored_quiet_hours(
     start: Option<i32>,
@@ -265,7 +253,7 @@ fn stored_quiet_hours(
     match (start, end) {
         (None, None) => Ok(None),
         (Some(start), Some(end)) => {
-            let (start, end) = (minute_to_time(start)?, minute_to_time(end)?);
+            let (start, end) = (rows::time_at_minute(start)?, rows::time_at_minute(end)?);
             model::QuietHours::new(start, end).map(Some).map_err(|_| {
                 AppError::internal(anyhow::anyhow!(
                     "stored quiet hours start and end at the same minute"
@@ -276,11 +264,6 @@ fn stored_quiet_hours(
             "stored quiet hours have only one end"
         ))),
     }
-}
-
-fn time_to_minute(t: NaiveTime) -> i32 {
-    use chrono::Timelike;
-    i32::try_from(t.hour() * 60 + t.minute()).unwrap_or(0)
 }
 
 pub async fn settings(db: &impl ConnectionTrait, person_id: Uuid) -> AppResult<Settings> {
@@ -330,8 +313,8 @@ pub async fn set_settings(
         vec![
             person_id.into(),
             settings.time_zone.name().into(),
-            quiet.map(|q| time_to_minute(q.start)).into(),
-            quiet.map(|q| time_to_minute(q.end)).into(),
+            quiet.map(|q| rows::minute_of_day(q.start)).into(),
+            quiet.map(|q| rows::minute_of_day(q.end)).into(),
             Utc::now().into(),
         ],
     )

@@ -78,10 +78,13 @@ pub enum Action {
     /// Work a request: first contact, progress, records, closing (the
     /// assigned advocate, and the provider's managers).
     WorkAdvocacy,
+    /// Set the timescales of an authority's contract with its advocacy
+    /// provider (the commissioning authority's managers).
+    SetAdvocacyTerms,
 }
 
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 24] = [
         Action::ReadYoungPerson,
         Action::ReadYoungPersonDateOfBirth,
         Action::ReadAuditTrail,
@@ -105,6 +108,7 @@ impl Action {
         Action::WithdrawOwnAdvocacy,
         Action::ManageAdvocacy,
         Action::WorkAdvocacy,
+        Action::SetAdvocacyTerms,
     ];
 }
 
@@ -166,6 +170,15 @@ impl Target {
             local_authority: Some(local_authority),
             workers: [worker, None],
             provider: Some(provider),
+        }
+    }
+
+    /// An authority's contract with a provider it commissions.
+    pub fn contract(local_authority: Uuid, provider: Uuid) -> Self {
+        Target {
+            local_authority: Some(local_authority),
+            provider: Some(provider),
+            ..Target::default()
         }
     }
 
@@ -386,7 +399,7 @@ fn account_reach(role: Role, action: Action) -> Reach {
         (RequestAdvocacy, KeyWorker | PersonalAdviser | Referrer | LaManager) => {
             Reach::GrantAuthorities
         }
-        (ReadAdvocacyStatus, LaManager) => Reach::GrantAuthorities,
+        (ReadAdvocacyStatus | SetAdvocacyTerms, LaManager) => Reach::GrantAuthorities,
         (ReadAdvocacyStatus | ReadAdvocacyContent | WorkAdvocacy, Advocate) => {
             Reach::AssignedInGrantAuthorities
         }

@@ -132,7 +132,7 @@ fn expected(action: Action, role: Role) -> &'static str {
         (ManageCareLeavers, PersonalAdviser | LaManager) => "SPLARVW",
         (RequestAdvocacy, YoungPerson) => "S",
         (RequestAdvocacy, KeyWorker | PersonalAdviser | Referrer | LaManager) => "SPLARVW",
-        (ReadAdvocacyStatus, LaManager) => "SPLARVW",
+        (ReadAdvocacyStatus | SetAdvocacyTerms, LaManager) => "SPLARVW",
         (ReadAdvocacyStatus | ReadAdvocacyContent | WorkAdvocacy, Advocate) => "AV",
         (
             ReadAdvocacyStatus | ReadAdvocacyContent | ManageAdvocacy | WorkAdvocacy,

@@ -6,3 +6,4 @@
 mod confidentiality;
 mod lifecycle;
 mod requests;
+mod timescales;

@@ -17,6 +17,7 @@ use crate::advocacy::{
         service::Done,
         store::{self, AdvocacyEventType, EventRow, RequestRow},
     },
+    timescales,
 };
 use crate::{
     audit::AuditAction,
@@ -295,7 +296,8 @@ impl Entry {
 }
 
 /// Writes the step: the request at its next version, the timeline
-/// entry, the referrer's notification, the audit record.
+/// entry, its timescales' clocks, the referrer's notification, the audit
+/// record.
 async fn finish(
     tx: Box<Change<'_>>,
     row: RequestRow,
@@ -327,6 +329,7 @@ async fn finish(
         },
     )
     .await?;
+    timescales::service::follow(&tx.txn, &row, entry.event, at).await?;
     tell_referrer(&tx, &row, entry.event).await?;
     let target = row.target();
     tx.commit(

@@ -18,7 +18,9 @@ use super::{
     service::{self, ChildInput, Done, InstructedInput, NonInstructedInput, OnBehalf},
     store::RequestRow,
 };
-use crate::advocacy::{access::Reach, lifecycle::model::AdvocacyState};
+use crate::advocacy::{
+    access::Reach, lifecycle::model::AdvocacyState, timescales::model::TimescaleState,
+};
 use crate::{
     audit::AuditAction,
     error::{AppError, AppResult},
@@ -79,6 +81,10 @@ pub struct AdvocacyRequestFilter {
     /// Only requests without an advocate.
     #[graphql(default)]
     pub unassigned: bool,
+    /// Only requests with a timescale now in one of these states (AT_RISK,
+    /// BREACHED: what needs attention).
+    #[graphql(default)]
+    pub timescale_states: Vec<TimescaleState>,
 }
 
 impl From<Option<AdvocacyRequestFilter>> for Filter {
@@ -88,6 +94,7 @@ impl From<Option<AdvocacyRequestFilter>> for Filter {
             states: f.statuses,
             kind: f.kind,
             unassigned: f.unassigned,
+            timescale_states: f.timescale_states,
         }
     }
 }

@@ -16,7 +16,8 @@ use super::{
 use crate::advocacy::{
     access::Reach,
     lifecycle::model::{AdvocacyOutcome, AdvocacyState, DeclineReason},
-    loaders::{AdvocacyLoader, DetailsOf, EventsOf, NameOf, OrganisationOf},
+    loaders::{AdvocacyLoader, ClocksOf, DetailsOf, EventsOf, NameOf, OrganisationOf},
+    timescales::graphql::AdvocacyTimescale,
 };
 use crate::{
     clock::today,
@@ -254,6 +255,11 @@ impl AdvocacyRequest {
         encode_id("LocalAuthority", self.row.local_authority_id)
     }
 
+    /// The advocacy provider that holds the request (an Organisation id).
+    async fn provider_id(&self) -> ID {
+        encode_id("Organisation", self.row.provider_id)
+    }
+
     /// The advocacy provider that holds the request.
     async fn provider_name(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
         let loader = RequestCtx::get(ctx)?.loaders.get::<AdvocacyLoader>()?;
@@ -302,6 +308,29 @@ impl AdvocacyRequest {
             .load_one(DetailsOf(self.row.id))
             .await?
             .map(Into::into))
+    }
+
+    /// Each timescale the contract sets for it, with its due time and
+    /// state (null when you may not follow the request).
+    async fn timescales(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Vec<AdvocacyTimescale>>> {
+        if !self.reach.status() {
+            return Ok(None);
+        }
+        let loader = RequestCtx::get(ctx)?.loaders.get::<AdvocacyLoader>()?;
+        let clocks = loader
+            .load_one(ClocksOf(self.row.id))
+            .await?
+            .unwrap_or_default();
+        let now = Utc::now();
+        Ok(Some(
+            clocks
+                .into_iter()
+                .map(|c| AdvocacyTimescale::at(c, now))
+                .collect(),
+        ))
     }
 
     /// Every step so far, oldest first (only its receipt, for a referrer

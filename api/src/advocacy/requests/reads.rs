@@ -14,6 +14,7 @@ use super::{
 use crate::advocacy::{
     access::{Reach, reach},
     lifecycle::model::AdvocacyState,
+    timescales::model::TimescaleState,
 };
 use crate::{
     auth::viewer::Viewer,
@@ -44,6 +45,7 @@ pub(in crate::advocacy) struct Filter {
     pub states: Vec<AdvocacyState>,
     pub kind: Option<AdvocacyKind>,
     pub unassigned: bool,
+    pub timescale_states: Vec<TimescaleState>,
 }
 
 const COLUMNS: ScopeColumns<'static> = ScopeColumns {
@@ -111,6 +113,7 @@ pub(in crate::advocacy) async fn list(
             kind: filter.kind,
             local_authority,
             unassigned: filter.unassigned,
+            timescale_states: filter.timescale_states,
             newest_first,
         },
         page,

@@ -11,7 +11,7 @@ use super::{
     model::{self, AdvocacyKind, Instructed, NonInstructed, Relationship, Urgency},
     store::{self, AdvocacyEventType, DetailsRow, EventRow, NewRequest},
 };
-use crate::advocacy::{lifecycle::model::AdvocacyState, notices};
+use crate::advocacy::{lifecycle::model::AdvocacyState, notices, timescales};
 use crate::{
     audit::AuditAction,
     change::{Audited, Call, Change},
@@ -284,6 +284,10 @@ async fn submit(
         },
     )
     .await?;
+    let row = store::request(&tx.txn, id).await?.ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!("request {id} not found after insert"))
+    })?;
+    timescales::service::follow(&tx.txn, &row, AdvocacyEventType::Submitted, at).await?;
     notices::received(&tx.txn, id, child.id, referrer).await?;
     let target = Target::provided(child.id, child.local_authority_id, provider, None);
     tx.commit(

@@ -12,7 +12,10 @@ use super::model::{
     AdvocacyKind, CommunicationNeed, ContactMethod, Decision, EligibilityGroup, KnowsChildBest,
     Relationship, Subject, Urgency,
 };
-use crate::advocacy::lifecycle::model::{AdvocacyOutcome, AdvocacyState, DeclineReason};
+use crate::advocacy::{
+    lifecycle::model::{AdvocacyOutcome, AdvocacyState, DeclineReason},
+    timescales::model::TimescaleState,
+};
 use crate::{
     db::raw::{exec, query},
     db::rows::{all, first, get, grouped, json},
@@ -137,6 +140,8 @@ pub struct ListFilter {
     pub kind: Option<AdvocacyKind>,
     pub local_authority: Option<Uuid>,
     pub unassigned: bool,
+    /// Only requests with a timescale in one of these states now.
+    pub timescale_states: Vec<TimescaleState>,
     pub newest_first: bool,
 }
 
@@ -154,6 +159,7 @@ pub async fn page(
         kind,
         local_authority,
         unassigned,
+        timescale_states,
         newest_first,
     } = filter;
     let mut sql = format!("{} WHERE {within}", select());
@@ -179,6 +185,18 @@ pub async fn page(
     if unassigned {
         sql.push_str(" AND r.advocate_person_id IS NULL");
     }
+    if !timescale_states.is_empty() {
+        let now = bind(Utc::now().into(), &mut params);
+        let any: Vec<String> = timescale_states
+            .iter()
+            .map(|state| clock_in(*state, &now))
+            .collect();
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM advocacy_request_timescales t \
+             WHERE t.request_id = r.id AND ({}))",
+            any.join(" OR ")
+        ));
+    }
     let (op, direction) = if newest_first {
         ("<", " DESC")
     } else {
@@ -191,6 +209,23 @@ pub async fn page(
     let limit = bind(page.sql_limit().into(), &mut params);
     sql.push_str(&format!(" ORDER BY r.id{direction} LIMIT {limit}"));
     all(query(db, &sql, params).await?, request_row)
+}
+
+/// SQL over a clock `t` for "in `state` at `now`" (a bound parameter),
+/// as `Clock::state` decides it.
+fn clock_in(state: TimescaleState, now: &str) -> String {
+    const RUNNING: &str = "t.met_at IS NULL AND t.stopped_at IS NULL";
+    match state {
+        TimescaleState::Pending => format!("{RUNNING} AND t.at_risk_at > {now}"),
+        TimescaleState::AtRisk => {
+            format!("{RUNNING} AND t.at_risk_at <= {now} AND t.due_at >= {now}")
+        }
+        TimescaleState::Met => "t.met_at <= t.due_at".to_string(),
+        TimescaleState::Breached => format!("t.due_at < COALESCE(t.met_at, t.stopped_at, {now})"),
+        TimescaleState::Stopped => {
+            "t.met_at IS NULL AND t.stopped_at IS NOT NULL AND t.stopped_at <= t.due_at".to_string()
+        }
+    }
 }
 
 /// A new request's own columns.
