@@ -84,6 +84,22 @@ pub enum ExportWhat {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// The advocacy commissioner's report for an authority as CSV
+    /// (`section,code,value`; counts of content below 5 written `<5`).
+    Advocacy {
+        /// The local authority's ONS code, e.g. E06099001.
+        #[arg(long)]
+        la: String,
+        /// The first day of requests counted (YYYY-MM-DD).
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// The last day of requests counted (YYYY-MM-DD, inclusive).
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        /// Write the CSV here instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

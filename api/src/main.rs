@@ -176,14 +176,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let export = closeknit::staying_close::reporting::export_oc3(&conn, &la, year)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
-            match output {
-                Some(path) => std::fs::write(&path, &export.csv)
-                    .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?,
-                None => {
-                    use std::io::Write;
-                    std::io::stdout().write_all(export.csv.as_bytes())?;
-                }
-            }
+            write_out(output, &export.csv)?;
             #[allow(clippy::print_stderr)]
             {
                 eprint!("{}", export.report);
@@ -193,6 +186,21 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 );
             }
             Ok(())
+        }
+        Command::Export {
+            what:
+                ExportWhat::Advocacy {
+                    la,
+                    from,
+                    to,
+                    output,
+                },
+        } => {
+            let conn = migrated_connection(&config).await?;
+            let csv = closeknit::advocacy::reporting::service::export_csv(&conn, &la, (from, to))
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+            write_out(output, &csv)
         }
         Command::Calendar {
             action: CalendarAction::Import { file },
@@ -225,4 +233,17 @@ async fn migrated_connection(config: &Config) -> anyhow::Result<sea_orm::Databas
         );
     }
     Ok(conn)
+}
+
+/// Writes an export to `output`, or to standard output.
+fn write_out(output: Option<std::path::PathBuf>, text: &str) -> anyhow::Result<()> {
+    match output {
+        Some(path) => std::fs::write(&path, text)
+            .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display())),
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(text.as_bytes())?;
+            Ok(())
+        }
+    }
 }

@@ -142,11 +142,12 @@ pub async fn demo(db: &DatabaseConnection) -> AppResult<()> {
         },
     )
     .await?;
-    for (email, names) in [
+    let mut advocates = [Uuid::nil(); 2];
+    for (slot, (email, names)) in advocates.iter_mut().zip([
         ("advocate@brightvoice.example", ("Sam", "Advocate")),
         ("advocate.two@brightvoice.example", ("Jo", "Speaker")),
-    ] {
-        account(
+    ]) {
+        *slot = account(
             &txn,
             Demo {
                 email,
@@ -275,6 +276,19 @@ pub async fn demo(db: &DatabaseConnection) -> AppResult<()> {
         // provider only the first (so its coordinator has an "other" one).
         let from = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default();
         commission(&txn, advocacy, la.id, SERVICE_ADVOCACY, from).await?;
+        if let Some(social_worker) = worker(Role::Referrer) {
+            crate::advocacy::demo::load(
+                &txn,
+                &crate::advocacy::demo::Authority {
+                    id: la.id,
+                    provider: advocacy,
+                    advocates,
+                    social_worker,
+                    young_people: &young_people,
+                },
+            )
+            .await?;
+        }
         if code.as_str() == DEMO_AUTHORITIES[0].0 {
             commission(&txn, training, la.id, SERVICE_KINSHIP_TRAINING, from).await?;
         }

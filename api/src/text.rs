@@ -173,6 +173,24 @@ pub fn time_of_day(field: &str, value: &str) -> AppResult<chrono::NaiveTime> {
         .map_err(|_| AppError::bad_input(field, "must be a time as HH:MM, such as 21:00"))
 }
 
+/// One CSV line (RFC 4180): fields with a comma, quote or line break are
+/// quoted, quotes doubled; ends with a line break.
+pub fn csv_line(fields: &[&str]) -> String {
+    let quoted: Vec<String> = fields
+        .iter()
+        .map(|value| {
+            if value.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", value.replace('"', "\"\""))
+            } else {
+                (*value).to_string()
+            }
+        })
+        .collect();
+    let mut line = quoted.join(",");
+    line.push('\n');
+    line
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -364,6 +364,69 @@ async fn export_oc3_writes_the_csv_and_reports_rule_breaks() {
 }
 
 #[tokio::test]
+async fn export_advocacy_writes_the_commissioners_report_as_csv() {
+    let db = database().await;
+    let env = [
+        ("CLOSEKNIT_DATABASE_URL", db.url.as_str()),
+        ("CLOSEKNIT_LOG", "warn"),
+    ];
+    assert!(closeknit(&["migrate", "up"], &env).status.success());
+    assert!(closeknit(&["seed", "--demo"], &env).status.success());
+    let today = chrono::Utc::now().date_naive();
+    let from = (today - chrono::Duration::days(60)).to_string();
+    let to = (today + chrono::Duration::days(1)).to_string();
+    let args = [
+        "export",
+        "advocacy",
+        "--la",
+        "E06099001",
+        "--from",
+        &from,
+        "--to",
+        &to,
+    ];
+    let out = closeknit(&args, &env);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert!(csv.starts_with("section,code,value\n"), "{csv}");
+    assert!(csv.contains("requests,all,9\n"), "{csv}");
+    assert!(csv.contains("kind,non_instructed,2\n"), "{csv}");
+    assert!(csv.contains("subject,health,<5\n"), "{csv}");
+    assert!(
+        !csv.contains("someone on my side"),
+        "no child's words: {csv}"
+    );
+    let conn = Database::connect(&db.url).await.unwrap();
+    let audited = closeknit::db::raw::query(
+        &conn,
+        "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'advocacy.report'",
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert_eq!(audited[0].try_get_by_index::<i64>(0).unwrap(), 1);
+    drop(conn);
+    let backwards = [
+        "export",
+        "advocacy",
+        "--la",
+        "E06099001",
+        "--from",
+        &to,
+        "--to",
+        &from,
+    ];
+    let out = closeknit(&backwards, &env);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("before"));
+    db.cleanup().await;
+}
+
+#[tokio::test]
 async fn calendar_import_summarises_each_division_or_writes_nothing() {
     let db = database().await;
     let env = [

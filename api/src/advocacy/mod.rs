@@ -11,15 +11,18 @@
 //! - `requests/`: asking and referring, what a request says, reading requests.
 //! - `lifecycle/`: triage, assignment, first contact, work, closing, withdrawal, kind changes.
 //! - `timescales/`: contract terms, each request's clocks, the watcher.
+//! - `reporting/`: the commissioner's report (GraphQL and CSV).
 //!
 //! [`schema`] merges the capabilities' GraphQL roots; `loaders` batches
 //! what a page of requests shows; `notices` holds what advocacy tells
 //! people (never content).
 
 pub mod access;
+pub(crate) mod demo;
 pub mod lifecycle;
 pub mod loaders;
 mod notices;
+pub mod reporting;
 pub mod requests;
 pub mod schema;
 pub mod timescales;

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::{
     lifecycle::graphql::LifecycleMutation,
+    reporting::graphql::ReportingQuery,
     requests::graphql::{RequestsMutation, RequestsQuery, request_at},
     timescales::graphql::{TimescalesMutation, TimescalesQuery},
 };
@@ -15,7 +16,7 @@ pub use super::requests::object::AdvocacyRequest;
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "AdvocacyRoot")]
-pub struct Query(RequestsQuery, TimescalesQuery);
+pub struct Query(RequestsQuery, TimescalesQuery, ReportingQuery);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "AdvocacyMutationRoot")]

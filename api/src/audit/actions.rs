@@ -54,6 +54,7 @@ crate::stored_enum! {
         AdvocacyKindChange = "advocacy.kind_change",
         AdvocacyRead = "advocacy.read",
         AdvocacyTerms = "advocacy.terms",
+        AdvocacyReport = "advocacy.report",
     }
 }
 
@@ -123,6 +124,7 @@ impl AuditAction {
             }
             AuditAction::AdvocacyRead => "looked at your advocacy request.",
             AuditAction::AdvocacyTerms => "set the timescales an advocacy service works to.",
+            AuditAction::AdvocacyReport => "looked at figures about an advocacy service.",
         }
     }
 }

@@ -5,5 +5,6 @@
 
 mod confidentiality;
 mod lifecycle;
+mod reporting;
 mod requests;
 mod timescales;

@@ -131,6 +131,50 @@ pub async fn request(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<Re
     first(rows, request_row)
 }
 
+/// Whether the provider holds any request for the authority.
+pub async fn provider_holds_any(
+    db: &impl ConnectionTrait,
+    la: Uuid,
+    provider: Uuid,
+) -> AppResult<bool> {
+    let rows = query(
+        db,
+        "SELECT 1 AS found FROM advocacy_requests WHERE local_authority_id = $1 AND provider_id = $2 \
+         LIMIT 1",
+        vec![la.into(), provider.into()],
+    )
+    .await?;
+    Ok(!rows.is_empty())
+}
+
+/// An authority's requests made in `[from, to)` (held by any of
+/// `providers`, or by any provider when empty), oldest first: the
+/// commissioner's report.
+pub async fn submitted_between(
+    db: &impl ConnectionTrait,
+    la: Uuid,
+    providers: &[Uuid],
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> AppResult<Vec<RequestRow>> {
+    let mut params: Vec<Value> = vec![la.into(), from.into(), to.into()];
+    let mut sql = format!(
+        "{} WHERE r.local_authority_id = $1 AND r.submitted_at >= $2 AND r.submitted_at < $3",
+        select()
+    );
+    if !providers.is_empty() {
+        let list: Vec<String> = providers
+            .iter()
+            .map(|p| {
+                params.push((*p).into());
+                format!("${}", params.len())
+            })
+            .collect();
+        sql.push_str(&format!(" AND r.provider_id IN ({})", list.join(", ")));
+    }
+    sql.push_str(" ORDER BY r.submitted_at, r.id");
+    all(query(db, &sql, params).await?, request_row)
+}
+
 /// Which requests a list shows: `within` is the viewer's reach as SQL
 /// over `r.` columns (from the policy's scope), with its parameters.
 pub struct ListFilter {

@@ -391,20 +391,15 @@ fn ordinal(n: u32) -> String {
 pub(super) fn oc3_csv(rows: &[Oc3Row]) -> String {
     let mut out = String::from("CHILD,DOB,IN_TOUCH,ACTIV,ACCOM\n");
     for r in rows {
-        let fields = [&r.child, &r.dob, &r.in_touch, &r.activ, &r.accom];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        out.push_str(&line.join(","));
-        out.push('\n');
+        out.push_str(&crate::text::csv_line(&[
+            &r.child,
+            &r.dob,
+            &r.in_touch,
+            &r.activ,
+            &r.accom,
+        ]));
     }
     out
-}
-
-fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_string()
-    }
 }
 
 /// The rule report, one line per break: `CHILD rule: reason`.

@@ -169,5 +169,8 @@ fn collection_years_run_april_to_march() {
     assert_eq!(measure(0, 0).percent, 0.0);
     assert_eq!(ordinal(21), "21st");
     assert_eq!(ordinal(17), "17th");
-    assert_eq!(csv_field("a,b"), "\"a,b\"");
+    assert_eq!(
+        crate::text::csv_line(&["a,b", "say \"hi\"", "c"]),
+        "\"a,b\",\"say \"\"hi\"\"\",c\n"
+    );
 }
