@@ -21,6 +21,7 @@ mod m20261123_000010_staying_close;
 mod m20261124_000011_check_ins_missed;
 mod m20261207_000012_bank_holidays;
 mod m20261207_000013_advocacy;
+mod m20261207_000015_advocacy_records;
 mod util;
 
 /// The bank holidays the migrations seed, for the working-day calendar's
@@ -46,6 +47,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000011_check_ins_missed::Migration),
             Box::new(m20261207_000012_bank_holidays::Migration),
             Box::new(m20261207_000013_advocacy::Migration),
+            // After m20261207_000014_advocacy_timescales (merged separately).
+            Box::new(m20261207_000015_advocacy_records::Migration),
         ]
     }
 }
