@@ -10,6 +10,8 @@
 //! One folder per capability:
 //! - `requests/`: asking and referring, what a request says, reading requests.
 //! - `lifecycle/`: triage, assignment, first contact, work, closing, withdrawal, kind changes.
+//! - `records/`: what the advocate records: visits and observations
+//!   (non-instructed), contacts, representations, meetings, outcomes.
 //!
 //! [`schema`] merges the capabilities' GraphQL roots; `loaders` batches
 //! what a page of requests shows; `notices` holds what advocacy tells
@@ -19,5 +21,6 @@ pub mod access;
 pub mod lifecycle;
 pub mod loaders;
 mod notices;
+pub mod records;
 pub mod requests;
 pub mod schema;

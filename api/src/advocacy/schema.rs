@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::{
     lifecycle::graphql::LifecycleMutation,
+    records::graphql::AdvocacyRecordsMutation,
     requests::graphql::{RequestsMutation, RequestsQuery, request_at},
 };
 use crate::{error::AppResult, schema::Node};
@@ -18,7 +19,7 @@ pub struct Query(RequestsQuery);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "AdvocacyMutationRoot")]
-pub struct Mutation(RequestsMutation, LifecycleMutation);
+pub struct Mutation(RequestsMutation, LifecycleMutation, AdvocacyRecordsMutation);
 
 /// This domain has no subscriptions.
 pub type Subscription = crate::schema::NoSubscription;

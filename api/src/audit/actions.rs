@@ -53,6 +53,11 @@ crate::stored_enum! {
         AdvocacyWithdraw = "advocacy.withdraw",
         AdvocacyKindChange = "advocacy.kind_change",
         AdvocacyRead = "advocacy.read",
+        AdvocacyRecord = "advocacy.record",
+        AdvocacyRecordRead = "advocacy.record.read",
+        AdvocacySafeguardingShare = "advocacy.safeguarding.share",
+        AdvocacySafeguardingRiskPassed = "advocacy.safeguarding.risk_passed",
+        AdvocacySafeguardingRead = "advocacy.safeguarding.read",
     }
 }
 
@@ -121,6 +126,19 @@ impl AuditAction {
                 "changed whether your advocate takes instructions from you."
             }
             AuditAction::AdvocacyRead => "looked at your advocacy request.",
+            AuditAction::AdvocacyRecord => {
+                "wrote down what happened when your advocate met you or spoke up for you."
+            }
+            AuditAction::AdvocacyRecordRead => "looked at what your advocate wrote down.",
+            AuditAction::AdvocacySafeguardingShare => {
+                "told your local authority about a worry that you might not be safe."
+            }
+            AuditAction::AdvocacySafeguardingRiskPassed => {
+                "let you see a worry about your safety that your advocacy service shared."
+            }
+            AuditAction::AdvocacySafeguardingRead => {
+                "looked at a worry about your safety that your advocacy service shared."
+            }
         }
     }
 }

@@ -5,4 +5,5 @@
 
 mod confidentiality;
 mod lifecycle;
+mod records;
 mod requests;

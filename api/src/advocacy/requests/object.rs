@@ -3,7 +3,7 @@
 //! referral, outcomes, notes in the timeline) is null below `Own`; status
 //! is null below `Status`.
 
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, Object, SimpleObject, connection::Connection};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
@@ -17,10 +17,14 @@ use crate::advocacy::{
     access::Reach,
     lifecycle::model::{AdvocacyOutcome, AdvocacyState, DeclineReason},
     loaders::{AdvocacyLoader, DetailsOf, EventsOf, NameOf, OrganisationOf},
+    records::graphql::{AdvocacyRecord, records_of},
 };
 use crate::{
     clock::today,
-    graphql::{context::RequestCtx, relay::encode_id},
+    graphql::{
+        context::RequestCtx,
+        relay::{connection_cost, encode_id},
+    },
 };
 
 /// An advocacy request, as far as the viewer may see it (`access`).
@@ -318,5 +322,18 @@ impl AdvocacyRequest {
             .take(shown)
             .map(|e| AdvocacyEvent::seen(e, self.reach))
             .collect())
+    }
+
+    /// What the advocate recorded, newest first (`records/`): for the
+    /// advocate and the provider's managers, and the young person (without
+    /// the people consulted); null for everyone else. Audited.
+    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    async fn records(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Option<Connection<String, AdvocacyRecord>>> {
+        records_of(ctx, &self.row, self.reach, first, after).await
     }
 }
