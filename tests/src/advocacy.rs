@@ -227,3 +227,23 @@ pub fn rights_visit(id: &str) -> Value {
         ],
     })
 }
+
+/// What the suite reads of a safeguarding share.
+pub const SHARE_FIELDS: &str = "id reason whatWasShared sharedWithName sharedWithRole sharedAt \
+    youngPersonTold riskReason riskPassedAt updatedAt";
+
+/// A request's safeguarding shares as `token` sees them, with its access
+/// and details (null when they may not know the request exists).
+pub async fn shares(app: &TestApp, token: &str, id: &str) -> Value {
+    let (_, body) = app
+        .graphql_as(
+            token,
+            &format!(
+                "query($id: ID!) {{ advocacyRequest(id: $id) {{ access details {{ subject }} safeguardingShares {{ {SHARE_FIELDS} }} }} }}"
+            ),
+            json!({"id": id}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    body["data"]["advocacyRequest"].clone()
+}

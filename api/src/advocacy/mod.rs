@@ -12,6 +12,8 @@
 //! - `lifecycle/`: triage, assignment, first contact, work, closing, withdrawal, kind changes.
 //! - `records/`: what the advocate records: visits and observations
 //!   (non-instructed), contacts, representations, meetings, outcomes.
+//! - `safeguarding/`: a concern shared with the authority, and when the
+//!   young person may see it.
 //!
 //! [`schema`] merges the capabilities' GraphQL roots; `loaders` batches
 //! what a page of requests shows; `notices` holds what advocacy tells
@@ -23,4 +25,5 @@ pub mod loaders;
 mod notices;
 pub mod records;
 pub mod requests;
+pub mod safeguarding;
 pub mod schema;

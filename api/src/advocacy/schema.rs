@@ -8,6 +8,7 @@ use super::{
     lifecycle::graphql::LifecycleMutation,
     records::graphql::AdvocacyRecordsMutation,
     requests::graphql::{RequestsMutation, RequestsQuery, request_at},
+    safeguarding::graphql::SafeguardingMutation,
 };
 use crate::{error::AppResult, schema::Node};
 
@@ -19,7 +20,12 @@ pub struct Query(RequestsQuery);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "AdvocacyMutationRoot")]
-pub struct Mutation(RequestsMutation, LifecycleMutation, AdvocacyRecordsMutation);
+pub struct Mutation(
+    RequestsMutation,
+    LifecycleMutation,
+    AdvocacyRecordsMutation,
+    SafeguardingMutation,
+);
 
 /// This domain has no subscriptions.
 pub type Subscription = crate::schema::NoSubscription;

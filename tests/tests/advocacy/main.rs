@@ -7,3 +7,4 @@ mod confidentiality;
 mod lifecycle;
 mod records;
 mod requests;
+mod safeguarding;

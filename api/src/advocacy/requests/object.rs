@@ -18,6 +18,7 @@ use crate::advocacy::{
     lifecycle::model::{AdvocacyOutcome, AdvocacyState, DeclineReason},
     loaders::{AdvocacyLoader, DetailsOf, EventsOf, NameOf, OrganisationOf},
     records::graphql::{AdvocacyRecord, records_of},
+    safeguarding::graphql::{AdvocacySafeguardingShare, shares_of},
 };
 use crate::{
     clock::today,
@@ -335,5 +336,17 @@ impl AdvocacyRequest {
         after: Option<String>,
     ) -> async_graphql::Result<Option<Connection<String, AdvocacyRecord>>> {
         records_of(ctx, &self.row, self.reach, first, after).await
+    }
+
+    /// Safeguarding concerns shared with the authority (`safeguarding/`),
+    /// oldest first: all of them for the advocate, the provider's managers
+    /// and the authority's managers (without the risk reason); for the
+    /// young person those not withheld for their safety; empty for
+    /// everyone else. Audited.
+    async fn safeguarding_shares(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<AdvocacySafeguardingShare>> {
+        shares_of(ctx, &self.row, self.reach).await
     }
 }
