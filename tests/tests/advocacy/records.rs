@@ -320,4 +320,23 @@ async fn a_replayed_record_is_recorded_once() {
     input["peopleConsulted"][0]["name"] = json!("Someone Else");
     let body = add(&app, &advocate, "recordAdvocacyVisit", input).await;
     assert_eq!(refusal(&body).0, "CONFLICT");
+    // A record made version 4: a client that gives an older version, or
+    // a lifecycle step loaded before the record, reloads.
+    let mut stale = rights_visit(&id);
+    stale["expectedVersion"] = json!(3);
+    let body = add(&app, &advocate, "recordAdvocacyVisit", stale).await;
+    assert_eq!(refusal(&body).0, "CONFLICT");
+    assert_eq!(
+        body["errors"][0]["extensions"]["details"]["currentVersion"],
+        4
+    );
+    let body = app
+        .mutate(
+            &advocate,
+            "recordAdvocacyFirstContact",
+            json!({"requestId": id, "expectedVersion": 3}),
+            "request { id }",
+        )
+        .await;
+    assert_eq!(refusal(&body).0, "CONFLICT");
 }

@@ -24,7 +24,7 @@ use crate::advocacy::{
 use crate::{
     audit::AuditAction,
     change::{self, Audited, Call, Started},
-    clock::today,
+    clock::{ENGLAND, today},
     error::{AppError, AppResult},
     policy::Action,
 };
@@ -74,7 +74,8 @@ pub(in crate::advocacy) async fn record(
     }
     model::check_open(row.state)?;
     input.body.fits(row.kind)?;
-    model::check_day(input.occurred_on, today(), row.submitted_at.date_naive())?;
+    let submitted = row.submitted_at.with_timezone(&ENGLAND).date_naive();
+    model::check_day(input.occurred_on, today(), submitted)?;
     let body = input.body.checked()?;
     let fields = body.fields();
     let now = Utc::now();
