@@ -83,6 +83,13 @@ pub enum AppError {
         field: String,
         message: String,
     },
+    /// Several input fields refused together (each named, so the client
+    /// can mark them all at once): `extensions.field` is the first,
+    /// `extensions.fields` all of them.
+    BadUserInputs {
+        fields: Vec<String>,
+        message: String,
+    },
     Conflict {
         message: String,
         details: Option<serde_json::Value>,
@@ -104,6 +111,18 @@ impl AppError {
         AppError::BadUserInput {
             field: field.into(),
             message: message.into(),
+        }
+    }
+
+    /// BAD_USER_INPUT naming every field in `fields` ("`a`, `b` and `c`
+    /// {message}"); one field is [`AppError::bad_input`].
+    pub fn bad_inputs(fields: Vec<String>, message: impl Into<String>) -> Self {
+        match <[String; 1]>::try_from(fields) {
+            Ok([field]) => AppError::bad_input(field, message),
+            Err(fields) => AppError::BadUserInputs {
+                fields,
+                message: message.into(),
+            },
         }
     }
 
@@ -137,6 +156,15 @@ impl AppError {
             AppError::Forbidden => "You are not allowed to do this.".into(),
             AppError::NotFound { entity } => format!("{entity} not found."),
             AppError::BadUserInput { field, message } => format!("`{field}` {message}"),
+            AppError::BadUserInputs { fields, message } => {
+                let named: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
+                match named.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => {
+                        format!("{} and {last} {message}", rest.join(", "))
+                    }
+                    _ => format!("{} {message}", named.join("")),
+                }
+            }
             AppError::Conflict { message, .. } => message.clone(),
             AppError::RateLimited { retry_after } => format!(
                 "Too many requests. Try again in {} seconds.",
@@ -153,7 +181,9 @@ impl AppError {
             AppError::Unauthenticated => ErrorCode::Unauthenticated,
             AppError::Forbidden => ErrorCode::Forbidden,
             AppError::NotFound { .. } => ErrorCode::NotFound,
-            AppError::BadUserInput { .. } => ErrorCode::BadUserInput,
+            AppError::BadUserInput { .. } | AppError::BadUserInputs { .. } => {
+                ErrorCode::BadUserInput
+            }
             AppError::Conflict { .. } => ErrorCode::Conflict,
             AppError::RateLimited { .. } => ErrorCode::RateLimited,
             AppError::QueryTooComplex(_) => ErrorCode::QueryTooComplex,
@@ -237,6 +267,20 @@ impl From<AppError> for async_graphql::Error {
             ext.set("code", code.as_str());
             match &err {
                 AppError::BadUserInput { field, .. } => ext.set("field", field.as_str()),
+                AppError::BadUserInputs { fields, .. } => {
+                    if let Some(first) = fields.first() {
+                        ext.set("field", first.as_str());
+                    }
+                    ext.set(
+                        "fields",
+                        async_graphql::Value::List(
+                            fields
+                                .iter()
+                                .map(|f| async_graphql::Value::from(f.as_str()))
+                                .collect(),
+                        ),
+                    );
+                }
                 AppError::Conflict {
                     details: Some(details),
                     ..
@@ -279,6 +323,20 @@ mod tests {
         let ext = format!("{:?}", err.extensions);
         assert!(ext.contains("INTERNAL_SERVER_ERROR"));
         assert!(!ext.contains("secret_table"));
+    }
+
+    #[test]
+    fn bad_inputs_name_every_field() {
+        let err = AppError::bad_inputs(vec!["a".into(), "b".into(), "c".into()], "are needed");
+        assert_eq!(err.message(), "`a`, `b` and `c` are needed");
+        let err: async_graphql::Error = err.into();
+        let ext = format!("{:?}", err.extensions);
+        assert!(
+            ext.contains("BAD_USER_INPUT") && ext.contains("fields"),
+            "{ext}"
+        );
+        let one = AppError::bad_inputs(vec!["a".into()], "is needed");
+        assert!(matches!(one, AppError::BadUserInput { ref field, .. } if field == "a"));
     }
 
     #[test]

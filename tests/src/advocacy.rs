@@ -153,3 +153,97 @@ pub async fn other_provider(app: &TestApp) -> String {
     .unwrap();
     app.staff_token("manager@otherside.example").await
 }
+
+/// What the suite reads of a request's records (every kind).
+pub const RECORD_FIELDS: &str = "id recordType occurredOn recordedAt updatedAt \
+    ... on AdvocacyVisitRecord { approach minutesSpent howTheyCommunicated contentWithAdvocate \
+        setting whatLifeIsLike whatIsImportant wishesAndFeelings rights treatedFairly \
+        involvementInDecisions whoWasPresent whatWasObserved \
+        peopleConsulted { name role whatTheySaid } } \
+    ... on AdvocacyContactRecord { how inTheirWords whatTheyWant } \
+    ... on AdvocacyRepresentationRecord { toWhom role whatWasRaised response } \
+    ... on AdvocacyMeetingRecord { meeting whoAttended whatHappened } \
+    ... on AdvocacyOutcomeRecord { whatChanged }";
+
+/// A request's records as `token` sees them: the list of records, or
+/// null when the request or its records are not shown to them.
+pub async fn records(app: &TestApp, token: &str, id: &str) -> Value {
+    let (_, body) = app
+        .graphql_as(
+            token,
+            &format!(
+                "query($id: ID!) {{ advocacyRequest(id: $id) {{ records {{ edges {{ node {{ {RECORD_FIELDS} }} }} }} }} }}"
+            ),
+            json!({"id": id}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let records = &body["data"]["advocacyRequest"]["records"];
+    if records.is_null() {
+        return Value::Null;
+    }
+    Value::Array(
+        records["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"].clone())
+            .collect(),
+    )
+}
+
+/// A non-instructed referral of young.person.five by the social worker,
+/// accepted and assigned to [`ADVOCATE`]: (id, manager token, advocate
+/// token, social worker token).
+pub async fn referral_assigned(app: &TestApp) -> (String, String, String, String) {
+    let worker = app.staff_token(&format!("social.worker@{N}")).await;
+    let child = young_person(app, "young.person.five").await;
+    let referred = step(
+        app,
+        &worker,
+        "referForNonInstructedAdvocacy",
+        referral(&child),
+    )
+    .await;
+    let (id, manager) = assigned(app, &referred).await;
+    let advocate = app.staff_token(ADVOCATE).await;
+    (id, manager, advocate, worker)
+}
+
+/// A rights-based visit on request `id` (a non-instructed request).
+pub fn rights_visit(id: &str) -> Value {
+    json!({
+        "requestId": id,
+        "occurredOn": crate::staying_close::day(0),
+        "setting": "Foster home, living room",
+        "minutesSpent": 50,
+        "approach": "RIGHTS_BASED",
+        "howTheyCommunicated": "Used picture cards; smiled at the garden picture.",
+        "contentWithAdvocate": "YES",
+        "rights": "To keep seeing her brother (Article 8; contact plan).",
+        "treatedFairly": "Contact was cancelled twice without her being told why.",
+        "peopleConsulted": [
+            {"name": "Alex Carer", "role": "Foster carer", "whatTheySaid": "She is upset after cancelled contact."}
+        ],
+    })
+}
+
+/// What the suite reads of a safeguarding share.
+pub const SHARE_FIELDS: &str = "id reason whatWasShared sharedWithName sharedWithRole sharedAt \
+    youngPersonTold riskReason riskPassedAt updatedAt";
+
+/// A request's safeguarding shares as `token` sees them, with its access
+/// and details (null when they may not know the request exists).
+pub async fn shares(app: &TestApp, token: &str, id: &str) -> Value {
+    let (_, body) = app
+        .graphql_as(
+            token,
+            &format!(
+                "query($id: ID!) {{ advocacyRequest(id: $id) {{ access details {{ subject }} safeguardingShares {{ {SHARE_FIELDS} }} }} }}"
+            ),
+            json!({"id": id}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    body["data"]["advocacyRequest"].clone()
+}

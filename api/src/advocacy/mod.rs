@@ -12,6 +12,10 @@
 //! - `lifecycle/`: triage, assignment, first contact, work, closing, withdrawal, kind changes.
 //! - `timescales/`: contract terms, each request's clocks, the watcher.
 //! - `reporting/`: the commissioner's report (GraphQL and CSV).
+//! - `records/`: what the advocate records: visits and observations
+//!   (non-instructed), contacts, representations, meetings, outcomes.
+//! - `safeguarding/`: a concern shared with the authority, and when the
+//!   young person may see it.
 //!
 //! [`schema`] merges the capabilities' GraphQL roots; `loaders` batches
 //! what a page of requests shows; `notices` holds what advocacy tells
@@ -22,7 +26,9 @@ pub(crate) mod demo;
 pub mod lifecycle;
 pub mod loaders;
 mod notices;
+pub mod records;
 pub mod reporting;
 pub mod requests;
+pub mod safeguarding;
 pub mod schema;
 pub mod timescales;

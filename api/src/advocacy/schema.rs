@@ -6,8 +6,10 @@ use uuid::Uuid;
 
 use super::{
     lifecycle::graphql::LifecycleMutation,
+    records::graphql::AdvocacyRecordsMutation,
     reporting::graphql::ReportingQuery,
     requests::graphql::{RequestsMutation, RequestsQuery, request_at},
+    safeguarding::graphql::SafeguardingMutation,
     timescales::graphql::{TimescalesMutation, TimescalesQuery},
 };
 use crate::{error::AppResult, schema::Node};
@@ -20,7 +22,13 @@ pub struct Query(RequestsQuery, TimescalesQuery, ReportingQuery);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "AdvocacyMutationRoot")]
-pub struct Mutation(RequestsMutation, LifecycleMutation, TimescalesMutation);
+pub struct Mutation(
+    RequestsMutation,
+    LifecycleMutation,
+    TimescalesMutation,
+    AdvocacyRecordsMutation,
+    SafeguardingMutation,
+);
 
 /// This domain has no subscriptions.
 pub type Subscription = crate::schema::NoSubscription;

@@ -55,6 +55,11 @@ crate::stored_enum! {
         AdvocacyRead = "advocacy.read",
         AdvocacyTerms = "advocacy.terms",
         AdvocacyReport = "advocacy.report",
+        AdvocacyRecord = "advocacy.record",
+        AdvocacyRecordRead = "advocacy.record.read",
+        AdvocacySafeguardingShare = "advocacy.safeguarding.share",
+        AdvocacySafeguardingRiskPassed = "advocacy.safeguarding.risk_passed",
+        AdvocacySafeguardingRead = "advocacy.safeguarding.read",
     }
 }
 
@@ -125,6 +130,19 @@ impl AuditAction {
             AuditAction::AdvocacyRead => "looked at your advocacy request.",
             AuditAction::AdvocacyTerms => "set the timescales an advocacy service works to.",
             AuditAction::AdvocacyReport => "looked at figures about an advocacy service.",
+            AuditAction::AdvocacyRecord => {
+                "wrote down what happened when your advocate met you or spoke up for you."
+            }
+            AuditAction::AdvocacyRecordRead => "looked at what your advocate wrote down.",
+            AuditAction::AdvocacySafeguardingShare => {
+                "told your local authority about a worry that you might not be safe."
+            }
+            AuditAction::AdvocacySafeguardingRiskPassed => {
+                "let you see a worry about your safety that your advocacy service shared."
+            }
+            AuditAction::AdvocacySafeguardingRead => {
+                "looked at a worry about your safety that your advocacy service shared."
+            }
         }
     }
 }

@@ -5,6 +5,8 @@
 
 mod confidentiality;
 mod lifecycle;
+mod records;
 mod reporting;
 mod requests;
+mod safeguarding;
 mod timescales;

@@ -3,7 +3,7 @@
 //! referral, outcomes, notes in the timeline) is null below `Own`; status
 //! is null below `Status`.
 
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, Object, SimpleObject, connection::Connection};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
@@ -17,11 +17,16 @@ use crate::advocacy::{
     access::Reach,
     lifecycle::model::{AdvocacyOutcome, AdvocacyState, DeclineReason},
     loaders::{AdvocacyLoader, ClocksOf, DetailsOf, EventsOf, NameOf, OrganisationOf},
+    records::graphql::{AdvocacyRecord, records_of},
+    safeguarding::graphql::{AdvocacySafeguardingShare, shares_of},
     timescales::graphql::AdvocacyTimescale,
 };
 use crate::{
     clock::today,
-    graphql::{context::RequestCtx, relay::encode_id},
+    graphql::{
+        context::RequestCtx,
+        relay::{connection_cost, encode_id},
+    },
 };
 
 /// An advocacy request, as far as the viewer may see it (`access`).
@@ -347,5 +352,30 @@ impl AdvocacyRequest {
             .take(shown)
             .map(|e| AdvocacyEvent::seen(e, self.reach))
             .collect())
+    }
+
+    /// What the advocate recorded, newest first (`records/`): for the
+    /// advocate and the provider's managers, and the young person (without
+    /// the people consulted); null for everyone else. Audited.
+    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    async fn records(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Option<Connection<String, AdvocacyRecord>>> {
+        records_of(ctx, &self.row, self.reach, first, after).await
+    }
+
+    /// Safeguarding concerns shared with the authority (`safeguarding/`),
+    /// oldest first: all of them for the advocate, the provider's managers
+    /// and the authority's managers (without the risk reason); for the
+    /// young person those not withheld for their safety; empty for
+    /// everyone else. Audited.
+    async fn safeguarding_shares(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<AdvocacySafeguardingShare>> {
+        shares_of(ctx, &self.row, self.reach).await
     }
 }

@@ -485,6 +485,9 @@ crate::stored_enum! {
         Closed = "closed",
         Withdrawn = "withdrawn",
         KindChanged = "kind_changed",
+        /// The advocate added a record (a visit, a contact, a
+        /// representation, a meeting, an outcome); never its content.
+        RecordAdded = "record_added",
     }
 }
 
@@ -562,4 +565,24 @@ pub async fn events(
         |e| e.request_id,
     )
     .await
+}
+
+/// Something was added to the request (a record) without changing its
+/// lifecycle: its last activity is `at`, and it moves to the next version
+/// (its timeline has one entry per version), if the stored version is
+/// still `version`. `false` when another change came first.
+pub async fn touch_activity(
+    db: &impl ConnectionTrait,
+    request_id: Uuid,
+    version: i32,
+    at: DateTime<Utc>,
+) -> AppResult<bool> {
+    let done = exec(
+        db,
+        "UPDATE advocacy_requests SET last_activity_at = $3, updated_at = $3, \
+         version = version + 1 WHERE id = $1 AND version = $2",
+        vec![request_id.into(), version.into(), at.into()],
+    )
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

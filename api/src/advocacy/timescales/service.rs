@@ -141,7 +141,7 @@ pub(in crate::advocacy) async fn follow(
             store::meet(db, row.id, Timescale::FirstContact, when).await?;
             Rules::load(db, row).await?.active(db, row, at).await
         }
-        E::InProgress => Rules::load(db, row).await?.active(db, row, at).await,
+        E::InProgress | E::RecordAdded => Rules::load(db, row).await?.active(db, row, at).await,
         E::KindChanged => {
             // The new kind's timescales, from when each clock started.
             let rules = Rules::load(db, row).await?;
