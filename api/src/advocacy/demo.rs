@@ -22,6 +22,7 @@ use super::{
     timescales::{
         model::{Terms, Timescale, TimescaleState},
         service::follow,
+        store as clocks,
     },
 };
 use crate::{
@@ -229,6 +230,8 @@ pub(crate) async fn load(db: &impl ConnectionTrait, a: &Authority<'_>) -> AppRes
             event(db, &row, step.event(), at, referrer).await?;
             follow(db, &row, step.event(), at).await?;
         }
+        // Notices due before now went at the time.
+        clocks::told_until(db, id, now).await?;
     }
     Ok(())
 }

@@ -314,6 +314,27 @@ pub async fn set_due_soon(
     Ok(())
 }
 
+/// Marks every alarm of a request's clocks that went off by `now` as
+/// told (data loaded with a history: the demo's requests, whose managers
+/// would have heard at the time).
+pub async fn told_until(
+    db: &impl ConnectionTrait,
+    request: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    exec(
+        db,
+        "UPDATE advocacy_request_timescales SET \
+         at_risk_told_at = CASE WHEN at_risk_at <= $2 THEN $2 ELSE at_risk_told_at END, \
+         breached_told_at = CASE WHEN due_at < $2 THEN $2 ELSE breached_told_at END, \
+         due_soon_told_at = CASE WHEN due_soon_at <= $2 THEN $2 ELSE due_soon_told_at END \
+         WHERE request_id = $1",
+        vec![request.into(), now.into()],
+    )
+    .await?;
+    Ok(())
+}
+
 /// What the watcher tells about a clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Alarm {
