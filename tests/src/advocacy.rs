@@ -247,3 +247,19 @@ pub async fn shares(app: &TestApp, token: &str, id: &str) -> Value {
     assert!(body["errors"].is_null(), "{body}");
     body["data"]["advocacyRequest"].clone()
 }
+
+/// `node(id:)` as `token`, with the fields every advocacy node has and a
+/// type name (null when they may not see it).
+pub async fn node(app: &TestApp, token: &str, id: &str) -> Value {
+    let (_, body) = app
+        .graphql_as(
+            token,
+            "query($id: ID!) { node(id: $id) { __typename id \
+             ... on AdvocacyVisitRecord { approach peopleConsulted { name } } \
+             ... on AdvocacySafeguardingShare { reason riskReason } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    body["data"]["node"].clone()
+}

@@ -6,15 +6,22 @@ use uuid::Uuid;
 
 use super::{
     lifecycle::graphql::LifecycleMutation,
-    records::graphql::AdvocacyRecordsMutation,
+    records::graphql::{AdvocacyRecordsMutation, record_at},
     reporting::graphql::ReportingQuery,
     requests::graphql::{RequestsMutation, RequestsQuery, request_at},
-    safeguarding::graphql::SafeguardingMutation,
+    safeguarding::graphql::{SafeguardingMutation, share_at},
     timescales::graphql::{TimescalesMutation, TimescalesQuery},
 };
 use crate::{error::AppResult, schema::Node};
 
-pub use super::requests::object::AdvocacyRequest;
+pub use super::{
+    records::graphql::{
+        AdvocacyContactRecord, AdvocacyMeetingRecord, AdvocacyOutcomeRecord, AdvocacyRecord,
+        AdvocacyRepresentationRecord, AdvocacyVisitRecord,
+    },
+    requests::object::AdvocacyRequest,
+    safeguarding::graphql::AdvocacySafeguardingShare,
+};
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "AdvocacyRoot")]
@@ -38,6 +45,16 @@ pub type Subscription = crate::schema::NoSubscription;
 pub async fn node(ctx: &Context<'_>, type_name: &str, id: Uuid) -> AppResult<Option<Node>> {
     Ok(match type_name {
         "AdvocacyRequest" => request_at(ctx, id, &[]).await?.map(Node::AdvocacyRequest),
+        "AdvocacyRecord" => record_at(ctx, id, &[]).await?.map(|record| match record {
+            AdvocacyRecord::Visit(r) => Node::AdvocacyVisitRecord(r),
+            AdvocacyRecord::Contact(r) => Node::AdvocacyContactRecord(r),
+            AdvocacyRecord::Representation(r) => Node::AdvocacyRepresentationRecord(r),
+            AdvocacyRecord::Meeting(r) => Node::AdvocacyMeetingRecord(r),
+            AdvocacyRecord::Outcome(r) => Node::AdvocacyOutcomeRecord(r),
+        }),
+        "AdvocacySafeguardingShare" => share_at(ctx, id, &[])
+            .await?
+            .map(Node::AdvocacySafeguardingShare),
         _ => None,
     })
 }

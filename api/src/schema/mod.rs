@@ -80,7 +80,15 @@ domains! {
         ActivityRecord,
         WorkerContact,
     ],
-    advocacy: [AdvocacyRequest],
+    advocacy: [
+        AdvocacyRequest,
+        AdvocacyVisitRecord,
+        AdvocacyContactRecord,
+        AdvocacyRepresentationRecord,
+        AdvocacyMeetingRecord,
+        AdvocacyOutcomeRecord,
+        AdvocacySafeguardingShare,
+    ],
 }
 
 /// The `Mutation` of a domain that changes nothing through the schema.

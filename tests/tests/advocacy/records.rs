@@ -7,8 +7,8 @@
 use closeknit_tests::{
     TestApp,
     advocacy::{
-        ADVOCATE, ADVOCATE_TWO, assigned, other_provider, own_request, records, referral_assigned,
-        refusal, rights_visit, step,
+        ADVOCATE, ADVOCATE_TWO, assigned, node, other_provider, own_request, records,
+        referral_assigned, refusal, rights_visit, step,
     },
     demo::NORTHMOOR as N,
     staying_close::{count, day},
@@ -195,6 +195,13 @@ async fn records_are_read_by_the_advocate_the_provider_and_the_child_without_oth
     let (id, manager, advocate, worker) = referral_assigned(&app).await;
     let body = add(&app, &advocate, "recordAdvocacyVisit", rights_visit(&id)).await;
     assert!(body["errors"].is_null(), "{body}");
+    let record = body["data"]["recordAdvocacyVisit"]["record"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let by_id = node(&app, &manager, &record).await;
+    assert_eq!(by_id["__typename"], "AdvocacyVisitRecord", "{by_id}");
+    assert_eq!(by_id["peopleConsulted"][0]["name"], "Alex Carer");
     for token in [&advocate, &manager] {
         let seen = records(&app, token, &id).await;
         assert_eq!(seen[0]["approach"], "RIGHTS_BASED");
@@ -222,6 +229,11 @@ async fn records_are_read_by_the_advocate_the_provider_and_the_child_without_oth
     }
     let two = app.staff_token(ADVOCATE_TWO).await;
     assert!(records(&app, &two, &id).await.is_null());
+    for token in [&worker, &la_manager, &two] {
+        assert!(node(&app, token, &record).await.is_null(), "by node");
+    }
+    let by_child = node(&app, &child, &record).await;
+    assert!(by_child["peopleConsulted"].is_null(), "{by_child}");
     // Every read of a record was audited; the child's without the people
     // consulted.
     let reads = count(

@@ -8,8 +8,8 @@
 use closeknit_tests::{
     TestApp,
     advocacy::{
-        ADVOCATE, ADVOCATE_TWO, SHARE_FIELDS, assigned, own_request, referral_assigned, refusal,
-        shares, step,
+        ADVOCATE, ADVOCATE_TWO, SHARE_FIELDS, assigned, node, own_request, referral_assigned,
+        refusal, shares, step,
     },
     demo::NORTHMOOR as N,
     staying_close::count,
@@ -81,6 +81,10 @@ async fn a_share_withheld_for_risk_reaches_the_young_person_only_when_the_risk_p
     // The young person sees nothing of it, in the request or their log.
     let mine = shares(&app, &me, &id).await;
     assert_eq!(mine["safeguardingShares"], json!([]), "{mine}");
+    assert!(
+        node(&app, &me, &share_id).await.is_null(),
+        "not by node either"
+    );
     let person = app.person_id(&format!("young.person@{N}")).await;
     let logged = "SELECT COUNT(*) AS n FROM audit_events WHERE subject_person_id = $1 \
                   AND action LIKE 'advocacy.safeguarding%'";
@@ -98,6 +102,9 @@ async fn a_share_withheld_for_risk_reaches_the_young_person_only_when_the_risk_p
     let la_manager = app.staff_token(&format!("la.manager@{N}")).await;
     let theirs = shares(&app, &la_manager, &id).await;
     assert_eq!(theirs["access"], "STATUS");
+    let by_id = node(&app, &la_manager, &share_id).await;
+    assert_eq!(by_id["__typename"], "AdvocacySafeguardingShare", "{by_id}");
+    assert!(by_id["riskReason"].is_null(), "{by_id}");
     assert!(theirs["details"].is_null());
     let seen = &theirs["safeguardingShares"][0];
     assert_eq!(

@@ -25,6 +25,7 @@ use crate::advocacy::{
 };
 use crate::{
     audit::AuditAction,
+    error::AppResult,
     graphql::{
         context::RequestCtx,
         reads::{self as audit_reads, Read},
@@ -232,7 +233,7 @@ async fn released(
     reach: Reach,
     shown: &[RecordRow],
     path: &[&str],
-) -> async_graphql::Result<HashMap<Uuid, Vec<Consulted>>> {
+) -> AppResult<HashMap<Uuid, Vec<Consulted>>> {
     let call = RequestCtx::get(ctx)?;
     let everything = reach == Reach::Content;
     let mut fields = Vec::new();
@@ -307,27 +308,33 @@ async fn payload(
     client_mutation_id: Option<String>,
     done: Recorded,
 ) -> async_graphql::Result<AdvocacyRecordPayload> {
-    let call = RequestCtx::get(ctx)?;
-    let seen = reads::one(&call.db, &call.viewer, done.request_id).await?;
-    let record = match (seen, store::record(&call.db, done.record_id).await?) {
-        (Some((request, reach)), Some(row)) if reach.content() => {
-            let consulted = released(
-                ctx,
-                &request,
-                reach,
-                std::slice::from_ref(&row),
-                &["record"],
-            )
-            .await?;
-            Some(shown_as(row, reach, &consulted))
-        }
-        _ => None,
-    };
     Ok(AdvocacyRecordPayload {
         client_mutation_id,
-        record,
+        record: record_at(ctx, done.record_id, &["record"]).await?,
         request: request_at(ctx, done.request_id, &["request"]).await?,
     })
+}
+
+/// One record, if the viewer sees its request's content (audited with the
+/// fields selected under `path`); `None` otherwise, as if it did not
+/// exist. For payloads and `node`.
+pub(in crate::advocacy) async fn record_at(
+    ctx: &Context<'_>,
+    id: Uuid,
+    path: &[&str],
+) -> AppResult<Option<AdvocacyRecord>> {
+    let call = RequestCtx::get(ctx)?;
+    let Some(row) = store::record(&call.db, id).await? else {
+        return Ok(None);
+    };
+    match reads::one(&call.db, &call.viewer, row.request_id).await? {
+        Some((request, reach)) if reach.content() => {
+            let consulted =
+                released(ctx, &request, reach, std::slice::from_ref(&row), path).await?;
+            Ok(Some(shown_as(row, reach, &consulted)))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Someone consulted on a visit.

@@ -22,6 +22,7 @@ use crate::advocacy::{
 use crate::{
     audit::AuditAction,
     auth::viewer::Viewer,
+    error::AppResult,
     graphql::{
         context::{RequestCtx, RequestLoader},
         reads::{self as audit_reads, Read},
@@ -115,7 +116,7 @@ async fn released(
     reach: Reach,
     rows: Vec<ShareRow>,
     path: &[&str],
-) -> async_graphql::Result<Vec<AdvocacySafeguardingShare>> {
+) -> AppResult<Vec<AdvocacySafeguardingShare>> {
     let call = RequestCtx::get(ctx)?;
     let audience = audience(&call.viewer, request, reach);
     let shown: Vec<ShareRow> = rows
@@ -166,7 +167,7 @@ pub(in crate::advocacy) async fn shares_of(
         .load_one(SharesOf(request.id))
         .await?
         .unwrap_or_default();
-    released(ctx, request, reach, rows, &[]).await
+    Ok(released(ctx, request, reach, rows, &[]).await?)
 }
 
 /// What a share's change returns: the share and the request as the viewer
@@ -183,21 +184,30 @@ async fn payload(
     client_mutation_id: Option<String>,
     done: Shared,
 ) -> async_graphql::Result<AdvocacySafeguardingSharePayload> {
-    let call = RequestCtx::get(ctx)?;
-    let seen = reads::one(&call.db, &call.viewer, done.request_id).await?;
-    let share = match (seen, store::share(&call.db, done.share_id).await?) {
-        (Some((request, reach)), Some(row)) => {
-            released(ctx, &request, reach, vec![row], &["share"])
-                .await?
-                .pop()
-        }
-        _ => None,
-    };
     Ok(AdvocacySafeguardingSharePayload {
         client_mutation_id,
-        share,
+        share: share_at(ctx, done.share_id, &["share"]).await?,
         request: request_at(ctx, done.request_id, &["request"]).await?,
     })
+}
+
+/// One share, if the viewer may see it (audited with the fields selected
+/// under `path`); `None` otherwise. For payloads and `node`.
+pub(in crate::advocacy) async fn share_at(
+    ctx: &Context<'_>,
+    id: Uuid,
+    path: &[&str],
+) -> AppResult<Option<AdvocacySafeguardingShare>> {
+    let call = RequestCtx::get(ctx)?;
+    let Some(row) = store::share(&call.db, id).await? else {
+        return Ok(None);
+    };
+    Ok(
+        match reads::one(&call.db, &call.viewer, row.request_id).await? {
+            Some((request, reach)) => released(ctx, &request, reach, vec![row], path).await?.pop(),
+            None => None,
+        },
+    )
 }
 
 #[derive(InputObject)]
