@@ -258,7 +258,7 @@ async fn released(
         return Ok(HashMap::new());
     }
     let ids: Vec<Uuid> = shown.iter().map(|r| r.id).collect();
-    Ok(store::consulted(&call.db, &ids).await?)
+    store::consulted(&call.db, &ids).await
 }
 
 /// A record as a viewer with `reach` sees it.
