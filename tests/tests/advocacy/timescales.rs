@@ -457,3 +457,37 @@ async fn the_authority_sets_its_contracts_timescales_for_new_requests() {
     let earlier = clocks(&app, &manager, before["id"].as_str().unwrap()).await;
     assert_eq!(clock(&earlier, "ALLOCATION")["amount"], 3);
 }
+
+#[tokio::test]
+async fn a_record_restarts_the_closure_review() {
+    let (app, smtp) = TestApp::spawn_with_smtp().await;
+    let request = young_persons_request(&app, &smtp).await;
+    let (id, manager) = assigned(&app, &request).await;
+    let now = Utc::now();
+    // Time passes without activity: the closure review is overdue.
+    move_advocacy_clock(
+        &app.db,
+        uuid_in(&id),
+        "closure_review",
+        now - Duration::days(2),
+        now - Duration::hours(1),
+    )
+    .await;
+    assert_eq!(
+        state(&clocks(&app, &manager, &id).await, "CLOSURE_REVIEW"),
+        "BREACHED"
+    );
+    let advocate = app.staff_token(ADVOCATE).await;
+    let contact = json!({"requestId": id, "occurredOn": closeknit_tests::staying_close::day(0),
+        "how": "PHONE", "inTheirWords": "Still worried.", "whatTheyWant": "A meeting."});
+    let body = app
+        .mutate(&advocate, "recordAdvocacyContact", contact, "record { id }")
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let seen = clocks(&app, &manager, &id).await;
+    let review = clock(&seen, "CLOSURE_REVIEW");
+    assert_eq!(review["state"], "PENDING", "{review}");
+    let started: chrono::DateTime<Utc> = review["startedAt"].as_str().unwrap().parse().unwrap();
+    assert!(started >= now, "restarted at the record");
+    assert_eq!(review["amount"], 20);
+}
