@@ -1,6 +1,7 @@
 //! Who may see what, over real HTTP on both databases: the policy matrix
 //! for every demo role (own and other authority, own and other young
-//! person), field-level guards, and the audit trail those reads leave.
+//! person), every advocacy operation as every demo role and anonymously,
+//! field-level guards, and the audit trail those reads leave.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 use std::collections::{BTreeSet, HashMap};
@@ -424,9 +425,10 @@ const STATUS: &str = "STATUS";
 const FORB: &str = "FORBIDDEN";
 const NF: &str = "NOT_FOUND";
 const BAD: &str = "BAD_USER_INPUT";
+const UNAUTH: &str = "UNAUTHENTICATED";
 
 /// The accounts of the advocacy matrix, in its columns' order.
-const ACCOUNTS: [&str; 13] = [
+const ACCOUNTS: [&str; 14] = [
     "young.person@northmoor.example",
     "young.person.two@northmoor.example",
     "kinship.carer@northmoor.example",
@@ -440,7 +442,11 @@ const ACCOUNTS: [&str; 13] = [
     "advocacy.manager@brightvoice.example",
     "training.coordinator@kinshiplearning.example",
     "admin@closeknit.example",
+    ANONYMOUS,
 ];
+
+/// No account: requests without a token.
+const ANONYMOUS: &str = "anonymous";
 
 /// One advocacy operation (a variant after `/`) and what each account
 /// gets, by `account_reach` and `advocacy::access::reach`: the young
@@ -452,7 +458,7 @@ struct AdvocacyOp {
     on: On,
     document: &'static str,
     variables: fn(&Ids) -> Value,
-    expect: [&'static str; 13],
+    expect: [&'static str; 14],
 }
 
 fn input(fields: Value) -> Value {
@@ -472,52 +478,54 @@ fn advocacy_ops() -> Vec<AdvocacyOp> {
     // Columns: young person, young person two, kinship carer, key worker,
     // personal adviser, social worker, Northmoor manager, Eastbrook
     // manager, advocate, advocate two, advocacy manager, training
-    // coordinator, admin.
+    // coordinator, admin, anonymous. (The commissioner's report tells an
+    // anonymous viewer FORBIDDEN where everything else says
+    // UNAUTHENTICATED.)
     vec![
         op("myAdvocacyRequests", Own(Assigned), "{ myAdvocacyRequests(first: 50) { edges { node { id } } } }", |_| json!({}),
-            [LISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED]),
+            [LISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNAUTH]),
         op("myAdvocacyReferrals", Referral(Assigned), "{ myAdvocacyReferrals(first: 50) { edges { node { id } } } }", |_| json!({}),
-            [UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, LISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED]),
+            [UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, LISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNAUTH]),
         op("advocacyCaseload", Own(Assigned), "{ advocacyCaseload(first: 50) { edges { node { id } } } }", |_| json!({}),
-            [UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, LISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED]),
+            [UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, LISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNAUTH]),
         op("advocacyQueue", Own(Assigned), "{ advocacyQueue(first: 50) { edges { node { id } } } }", |_| json!({}),
-            [UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, LISTED, UNLISTED, UNLISTED]),
+            [UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, LISTED, UNLISTED, UNLISTED, UNAUTH]),
         op("authorityAdvocacyRequests", Own(Assigned), "query($la: ID!) { authorityAdvocacyRequests(localAuthorityId: $la, first: 50) { edges { node { id } } } }", |i| json!({"la": i.la}),
-            [FORB, FORB, FORB, FORB, FORB, FORB, LISTED, FORB, FORB, FORB, FORB, FORB, FORB]),
+            [FORB, FORB, FORB, FORB, FORB, FORB, LISTED, FORB, FORB, FORB, FORB, FORB, FORB, UNAUTH]),
         op("advocacyRequest", Own(Assigned), "query($id: ID!) { advocacyRequest(id: $id) { access } }", |i| json!({"id": i.target}),
-            [OWN, NULL, NULL, NULL, NULL, NULL, STATUS, NULL, CONTENT, NULL, CONTENT, NULL, NULL]),
+            [OWN, NULL, NULL, NULL, NULL, NULL, STATUS, NULL, CONTENT, NULL, CONTENT, NULL, NULL, NULL]),
         op("advocacyRequest/referral", Referral(Assigned), "query($id: ID!) { advocacyRequest(id: $id) { access } }", |i| json!({"id": i.target}),
-            [NULL, NULL, NULL, NULL, NULL, STATUS, STATUS, NULL, CONTENT, NULL, CONTENT, NULL, NULL]),
+            [NULL, NULL, NULL, NULL, NULL, STATUS, STATUS, NULL, CONTENT, NULL, CONTENT, NULL, NULL, NULL]),
         op("advocacyContractTerms", Nothing, "query($la: ID!, $p: ID!) { advocacyContractTerms(localAuthorityId: $la, providerId: $p) { version } }", |i| json!({"la": i.la, "p": i.provider}),
-            [NULL, NULL, NULL, NULL, NULL, NULL, OK, NULL, NULL, NULL, OK, NULL, NULL]),
+            [NULL, NULL, NULL, NULL, NULL, NULL, OK, NULL, NULL, NULL, OK, NULL, NULL, NULL]),
         op("advocacyCommissionerReport", Nothing, "query($la: ID!) { advocacyCommissionerReport(localAuthorityId: $la, from: \"2026-01-01\", to: \"2026-12-31\") { requests } }", |i| json!({"la": i.la}),
-            [FORB, FORB, FORB, FORB, FORB, FORB, OK, FORB, FORB, FORB, OK, FORB, FORB]),
+            [FORB, FORB, FORB, FORB, FORB, FORB, OK, FORB, FORB, FORB, OK, FORB, FORB, FORB]),
         op("requestAdvocacy", Nothing, "requestAdvocacy", |_| input(own_request()),
-            [OK, OK, NF, NF, NF, NF, NF, NF, NF, NF, NF, NF, NF]),
+            [OK, OK, NF, NF, NF, NF, NF, NF, NF, NF, NF, NF, NF, UNAUTH]),
         op("requestAdvocacy/onBehalf", Nothing, "requestAdvocacy", |i| {
                 let mut asked = own_request();
                 asked["onBehalf"] = json!({"youngPersonId": i.jamie, "referrerRelationship": "OTHER_PROFESSIONAL", "referrerToldProgress": true});
                 input(asked)
             },
-            [OK, BAD, BAD, OK, OK, OK, OK, BAD, BAD, BAD, BAD, BAD, BAD]),
+            [OK, BAD, BAD, OK, OK, OK, OK, BAD, BAD, BAD, BAD, BAD, BAD, UNAUTH]),
         op("referForNonInstructedAdvocacy", Nothing, "referForNonInstructedAdvocacy", |i| input(referral(&i.jamie)),
-            [BAD, BAD, BAD, OK, OK, OK, OK, BAD, BAD, BAD, BAD, BAD, BAD]),
+            [BAD, BAD, BAD, OK, OK, OK, OK, BAD, BAD, BAD, BAD, BAD, BAD, UNAUTH]),
         op("triageAdvocacyRequest", Own(Submitted), "triageAdvocacyRequest", |i| on_target(i, json!({"decision": "ACCEPT"})),
-            [FORB, NF, NF, NF, NF, NF, FORB, NF, NF, NF, OK, NF, NF]),
+            [FORB, NF, NF, NF, NF, NF, FORB, NF, NF, NF, OK, NF, NF, UNAUTH]),
         op("assignAdvocate", Own(Accepted), "assignAdvocate", |i| on_target(i, json!({"advocateId": i.advocate})),
-            [FORB, NF, NF, NF, NF, NF, FORB, NF, NF, NF, OK, NF, NF]),
+            [FORB, NF, NF, NF, NF, NF, FORB, NF, NF, NF, OK, NF, NF, UNAUTH]),
         op("recordAdvocacyFirstContact", Own(Assigned), "recordAdvocacyFirstContact", |i| on_target(i, json!({})),
-            [FORB, NF, NF, NF, NF, NF, FORB, NF, OK, NF, OK, NF, NF]),
+            [FORB, NF, NF, NF, NF, NF, FORB, NF, OK, NF, OK, NF, NF, UNAUTH]),
         op("startAdvocacyWork", Own(FirstContact), "startAdvocacyWork", |i| on_target(i, json!({})),
-            [FORB, NF, NF, NF, NF, NF, FORB, NF, OK, NF, OK, NF, NF]),
+            [FORB, NF, NF, NF, NF, NF, FORB, NF, OK, NF, OK, NF, NF, UNAUTH]),
         op("closeAdvocacyRequest", Own(FirstContact), "closeAdvocacyRequest", |i| on_target(i, json!({"outcome": "RESOLVED", "whatChanged": "The move waits."})),
-            [FORB, NF, NF, NF, NF, NF, FORB, NF, OK, NF, OK, NF, NF]),
+            [FORB, NF, NF, NF, NF, NF, FORB, NF, OK, NF, OK, NF, NF, UNAUTH]),
         op("withdrawAdvocacyRequest", Own(Submitted), "withdrawAdvocacyRequest", |i| on_target(i, json!({"reason": "No longer needed."})),
-            [OK, NF, NF, NF, NF, NF, FORB, NF, NF, NF, OK, NF, NF]),
+            [OK, NF, NF, NF, NF, NF, FORB, NF, NF, NF, OK, NF, NF, UNAUTH]),
         op("withdrawAdvocacyRequest/referral", Referral(Assigned), "withdrawAdvocacyRequest", |i| on_target(i, json!({"reason": "Needs met elsewhere."})),
-            [NF, NF, NF, NF, NF, OK, FORB, NF, FORB, NF, OK, NF, NF]),
+            [NF, NF, NF, NF, NF, OK, FORB, NF, FORB, NF, OK, NF, NF, UNAUTH]),
         op("changeAdvocacyKind", Referral(Assigned), "changeAdvocacyKind", |i| on_target(i, json!({"kind": "INSTRUCTED", "reason": "Now able to say what she wants."})),
-            [NF, NF, NF, NF, NF, FORB, FORB, NF, OK, NF, OK, NF, NF]),
+            [NF, NF, NF, NF, NF, FORB, FORB, NF, OK, NF, OK, NF, NF, UNAUTH]),
         op("setAdvocacyContractTerms", Nothing, "setAdvocacyContractTerms", |i| input(json!({
                 "localAuthorityId": i.la, "providerId": i.provider,
                 "timescales": [
@@ -526,21 +534,21 @@ fn advocacy_ops() -> Vec<AdvocacyOp> {
                     {"timescale": "CLOSURE_REVIEW", "amount": 15, "unit": "WORKING_DAYS"},
                 ],
             })),
-            [NF, NF, NF, NF, NF, NF, OK, NF, NF, NF, FORB, NF, NF]),
+            [NF, NF, NF, NF, NF, NF, OK, NF, NF, NF, FORB, NF, NF, UNAUTH]),
         op("recordAdvocacyVisit", Referral(Assigned), "recordAdvocacyVisit", |i| input(closeknit_tests::advocacy::rights_visit(&i.target)),
-            [NF, NF, NF, NF, NF, FORB, FORB, NF, OK, NF, FORB, NF, NF]),
+            [NF, NF, NF, NF, NF, FORB, FORB, NF, OK, NF, FORB, NF, NF, UNAUTH]),
         op("recordAdvocacyContact", Own(Assigned), "recordAdvocacyContact", |i| on_target(i, json!({"occurredOn": closeknit_tests::staying_close::day(0), "how": "PHONE", "inTheirWords": "I want to stay."})),
-            [FORB, NF, NF, NF, NF, NF, FORB, NF, OK, NF, FORB, NF, NF]),
+            [FORB, NF, NF, NF, NF, NF, FORB, NF, OK, NF, FORB, NF, NF, UNAUTH]),
         op("recordAdvocacyRepresentation", Own(Assigned), "recordAdvocacyRepresentation", |i| on_target(i, json!({"occurredOn": closeknit_tests::staying_close::day(0), "toWhom": "Pat Reviewer", "role": "Independent reviewing officer", "whatWasRaised": "The move."})),
-            [FORB, NF, NF, NF, NF, NF, FORB, NF, OK, NF, FORB, NF, NF]),
+            [FORB, NF, NF, NF, NF, NF, FORB, NF, OK, NF, FORB, NF, NF, UNAUTH]),
         op("recordAdvocacyMeeting", Own(Assigned), "recordAdvocacyMeeting", |i| on_target(i, json!({"occurredOn": closeknit_tests::staying_close::day(0), "meeting": "Pathway plan review", "whoAttended": "PA, young person", "whatHappened": "The move was discussed."})),
-            [FORB, NF, NF, NF, NF, NF, FORB, NF, OK, NF, FORB, NF, NF]),
+            [FORB, NF, NF, NF, NF, NF, FORB, NF, OK, NF, FORB, NF, NF, UNAUTH]),
         op("recordAdvocacyOutcome", Own(Assigned), "recordAdvocacyOutcome", |i| on_target(i, json!({"occurredOn": closeknit_tests::staying_close::day(0), "whatChanged": "The move waits."})),
-            [FORB, NF, NF, NF, NF, NF, FORB, NF, OK, NF, FORB, NF, NF]),
+            [FORB, NF, NF, NF, NF, NF, FORB, NF, OK, NF, FORB, NF, NF, UNAUTH]),
         op("shareAdvocacySafeguardingConcern", Own(Assigned), "shareAdvocacySafeguardingConcern", |i| on_target(i, json!({"reason": "Risk of harm.", "whatWasShared": "A worry about home.", "sharedWithName": "Duty team", "sharedWithRole": "MASH", "youngPersonTold": true})),
-            [FORB, NF, NF, NF, NF, NF, FORB, NF, OK, NF, OK, NF, NF]),
+            [FORB, NF, NF, NF, NF, NF, FORB, NF, OK, NF, OK, NF, NF, UNAUTH]),
         op("recordAdvocacySafeguardingRiskPassed", WithheldShare, "recordAdvocacySafeguardingRiskPassed", |i| input(json!({"shareId": i.target})),
-            [FORB, NF, NF, NF, NF, NF, FORB, NF, FORB, NF, OK, NF, NF]),
+            [FORB, NF, NF, NF, NF, NF, FORB, NF, FORB, NF, OK, NF, NF, UNAUTH]),
     ]
 }
 
@@ -663,6 +671,26 @@ fn advocacy_root_fields() -> BTreeSet<String> {
     fields
 }
 
+/// Sends `op` as `token` (none: anonymously); a change selects only its
+/// `clientMutationId`.
+async fn send(app: &TestApp, token: &str, op: &AdvocacyOp, ids: &Ids) -> Value {
+    let name = op.label.split('/').next().unwrap();
+    let document = if op.document.contains('{') {
+        op.document.to_string()
+    } else {
+        let mut chars = name.chars();
+        let first = chars.next().unwrap().to_ascii_uppercase();
+        let input = format!("{first}{}Input", chars.as_str());
+        format!("mutation($input: {input}!) {{ {name}(input: $input) {{ clientMutationId }} }}")
+    };
+    let variables = (op.variables)(ids);
+    let (_, body) = match token {
+        "" => app.graphql(&document, variables).await,
+        token => app.graphql_as(token, &document, variables).await,
+    };
+    body
+}
+
 #[tokio::test]
 async fn advocacy_operations_follow_the_policy_for_every_role() {
     let (app, smtp) = TestApp::spawn_with_smtp().await;
@@ -674,7 +702,10 @@ async fn advocacy_operations_follow_the_policy_for_every_role() {
     assert_eq!(covered, advocacy_root_fields(), "every advocacy operation");
     let mut tokens = Vec::new();
     for email in ACCOUNTS {
-        tokens.push(token(&app, &smtp, email).await);
+        tokens.push(match email {
+            ANONYMOUS => String::new(),
+            e => token(&app, &smtp, e).await,
+        });
     }
     let actors = Actors {
         young: tokens[0].clone(),
@@ -722,13 +753,7 @@ async fn advocacy_operations_follow_the_policy_for_every_role() {
                     }
                 }
             };
-            let variables = (op.variables)(&ids);
-            let body = if mutation {
-                app.mutate(token, name, variables["input"].clone(), "clientMutationId")
-                    .await
-            } else {
-                app.graphql_as(token, op.document, variables).await.1
-            };
+            let body = send(&app, token, op, &ids).await;
             let got = advocacy_outcome(&body, name, &ids.target);
             if got != want {
                 failures.push(format!(
