@@ -32,7 +32,9 @@ const APPS: [(&str, &str); 2] = [
 ];
 
 /// What the fixtures' `{{name}}` placeholders stand for: today's date and
-/// requests made for the young person and worked by the advocate.
+/// requests the demo advocate works (the young person's own, and a social
+/// worker's referral of young.person.five), or that the young person
+/// withdraws.
 struct Scene(BTreeMap<&'static str, String>);
 
 impl Scene {
