@@ -105,7 +105,9 @@ fn shape(at: &str, want: &Value, got: &Value, problems: &mut Vec<String>) {
     match (want, got) {
         (Value::Null, _) => {}
         (Value::Object(w), Value::Object(g)) => {
-            let keys = |m: &serde_json::Map<String, Value>| m.keys().cloned().collect::<Vec<_>>();
+            let keys = |m: &serde_json::Map<String, Value>| {
+                m.keys().cloned().collect::<std::collections::BTreeSet<_>>()
+            };
             if keys(w) != keys(g) {
                 problems.push(format!("{at}: keys {:?}, expected {:?}", keys(g), keys(w)));
                 return;
@@ -180,7 +182,9 @@ async fn check(
         problems.push(format!("{status} {body}"));
     }
     if let Some(want) = fixture(&root, &format!("{name}.response.json")) {
-        if !codes.is_empty() {
+        if !want["data"].is_object() {
+            problems.push("the example response has no data".into());
+        } else if !codes.is_empty() {
             problems.push(format!("expected success: {body}"));
         } else {
             shape("data", &want["data"], &body["data"], &mut problems);
