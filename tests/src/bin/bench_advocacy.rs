@@ -107,6 +107,13 @@ async fn load_requests(db: &DatabaseConnection, from: i64, to: i64) {
          SELECT id, 'first_contact', 5, 'working_days', at, at + interval '5 days', at + interval '7 days', FALSE, \
            CASE WHEN state IN ('first_contact_made','in_progress','closed') THEN at + interval '3 days' END, \
            CASE WHEN state IN ('declined','withdrawn') THEN at + interval '5 days' END FROM bench_req".into(),
+        // A service that has been running: the managers were told of each
+        // alarm when it went off (otherwise the watcher would be sending
+        // thousands of notices while the queue is measured).
+        "UPDATE advocacy_request_timescales SET \
+         at_risk_told_at = CASE WHEN at_risk_at <= now() THEN now() END, \
+         breached_told_at = CASE WHEN due_at < now() THEN now() END \
+         WHERE request_id IN (SELECT id FROM bench_req)".into(),
     ];
     for sql in statements {
         txn.execute_unprepared(&sql).await.unwrap();

@@ -59,6 +59,8 @@ fn bounds(from: NaiveDate, to: NaiveDate) -> AppResult<(DateTime<Utc>, DateTime<
 /// provider (an empty list) for the authority's managers, their own for
 /// a provider's managers.
 fn providers_for(viewer: &Viewer, la: Uuid) -> AppResult<Vec<Uuid>> {
+    // Signed in first: UNAUTHENTICATED before anything else.
+    viewer.account_viewer()?;
     if policy::allows(
         viewer,
         Action::ReadAdvocacyStatus,

@@ -87,6 +87,12 @@ pub(in crate::advocacy) async fn request_instructed(
                  without `onBehalf`)",
             ));
         }
+        Some(b) if b.child == tx.actor.person_id => {
+            return Err(AppError::bad_input(
+                "onBehalf.youngPersonId",
+                "is you: ask for yourself without `onBehalf`",
+            ));
+        }
         Some(b) => (b.child, b.relationship, b.told_progress),
     };
     let child = existing_child(&tx, child_id, "youngPersonId").await?;
