@@ -16,6 +16,7 @@ pub fn role_words(role: Role) -> &'static str {
         Role::Advocate => "an advocate",
         Role::AdvocacyManager => "an advocacy manager",
         Role::TrainingCoordinator => "a training coordinator",
+        Role::Facilitator => "a training facilitator",
         Role::LaManager => "a manager",
         Role::PlatformAdmin => "a Closeknit administrator",
     }

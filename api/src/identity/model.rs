@@ -13,6 +13,7 @@ crate::stored_enum! {
         Advocate = "advocate",
         AdvocacyManager = "advocacy_manager",
         TrainingCoordinator = "training_coordinator",
+        Facilitator = "facilitator",
         LaManager = "la_manager",
         PlatformAdmin = "platform_admin",
     }
@@ -24,7 +25,7 @@ impl Role {
     pub fn commissioned_service(self) -> Option<&'static str> {
         match self {
             Role::Advocate | Role::AdvocacyManager => Some(SERVICE_ADVOCACY),
-            Role::TrainingCoordinator => Some(SERVICE_KINSHIP_TRAINING),
+            Role::TrainingCoordinator | Role::Facilitator => Some(SERVICE_KINSHIP_TRAINING),
             _ => None,
         }
     }

@@ -40,6 +40,13 @@ pub enum Action {
     ReadTraining,
     /// Book or cancel training places (`training:book`).
     BookTraining,
+    /// Create and change a provider's courses and schedule their sessions
+    /// (the provider's training coordinators).
+    ManageTrainingCatalogue,
+    /// Run a session: its register and attendance, with booked people's
+    /// access needs (the provider's coordinators; a facilitator for the
+    /// sessions they facilitate).
+    RunTrainingSessions,
     /// Read and manage one's own notifications and their settings.
     ManageOwnNotifications,
     /// Inspect and retry dead background jobs (operators).
@@ -84,7 +91,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 26] = [
         Action::ReadYoungPerson,
         Action::ReadYoungPersonDateOfBirth,
         Action::ReadAuditTrail,
@@ -93,6 +100,8 @@ impl Action {
         Action::ReadDashboard,
         Action::ReadTraining,
         Action::BookTraining,
+        Action::ManageTrainingCatalogue,
+        Action::RunTrainingSessions,
         Action::ManageOwnNotifications,
         Action::ManageJobs,
         Action::ReadPlan,
@@ -390,7 +399,12 @@ fn account_reach(role: Role, action: Action) -> Reach {
         (ManageOwnNotifications, _) => Reach::OwnPerson,
         (ReadDashboard, LaManager) => Reach::GrantAuthorities,
         (ReadTraining | BookTraining, TrainingCoordinator) => Reach::GrantAuthorities,
-        (ReadTraining | BookTraining, KinshipCarer) => Reach::OwnPerson,
+        (ReadTraining | BookTraining, KinshipCarer | YoungPerson) => Reach::OwnPerson,
+        (ReadTraining, Facilitator) => Reach::GrantAuthorities,
+        (ManageTrainingCatalogue | RunTrainingSessions, TrainingCoordinator) => {
+            Reach::ProvidedInGrantAuthorities
+        }
+        (RunTrainingSessions, Facilitator) => Reach::AssignedInGrantAuthorities,
         (ReadPlan | ContributeToOwnPlan, YoungPerson) => Reach::OwnPerson,
         (ReadPlan | EditPlan, KeyWorker | PersonalAdviser) => Reach::AssignedInGrantAuthorities,
         (ReadPlan | DecideClaims | ReadCareLeaverReturns, LaManager) => Reach::GrantAuthorities,
