@@ -23,6 +23,7 @@ mod m20261207_000012_bank_holidays;
 mod m20261207_000013_advocacy;
 mod m20261207_000014_advocacy_timescales;
 mod m20261207_000015_advocacy_records;
+mod m20261207_000016_training;
 mod util;
 
 /// The bank holidays the migrations seed, for the working-day calendar's
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000013_advocacy::Migration),
             Box::new(m20261207_000014_advocacy_timescales::Migration),
             Box::new(m20261207_000015_advocacy_records::Migration),
+            Box::new(m20261207_000016_training::Migration),
         ]
     }
 }
