@@ -31,3 +31,4 @@ pub mod staying_close;
 pub mod stored;
 pub mod telemetry;
 pub mod text;
+pub mod training;

@@ -38,6 +38,10 @@ const SWEEPS: &[crate::jobs::sweeps::Sweep] = &[
         name: "advocacy timescales",
         pass: |db, limit| Box::pin(crate::advocacy::timescales::watch::sweep(db, limit)),
     },
+    crate::jobs::sweeps::Sweep {
+        name: "training offers",
+        pass: |db, limit| Box::pin(crate::training::bookings::offers::sweep(db, limit)),
+    },
 ];
 
 /// Extension points for embedding (tests add fault-injecting extensions and

@@ -179,3 +179,15 @@ pub async fn move_advocacy_clock(
     .await
     .unwrap();
 }
+
+/// Makes every open training offer run out now (time passing: its hold
+/// of at least six hours is over).
+pub async fn expire_training_offers(db: &DatabaseConnection) {
+    exec(
+        db,
+        "UPDATE training_bookings SET offered_until = $1 WHERE state = 'offered'",
+        vec![(Utc::now() - chrono::Duration::minutes(1)).into()],
+    )
+    .await
+    .unwrap();
+}

@@ -11,6 +11,7 @@ pub mod proxy;
 pub mod push_fake;
 pub mod smtp;
 pub mod staying_close;
+pub mod training;
 
 use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
 

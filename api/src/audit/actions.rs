@@ -60,6 +60,14 @@ crate::stored_enum! {
         AdvocacySafeguardingShare = "advocacy.safeguarding.share",
         AdvocacySafeguardingRiskPassed = "advocacy.safeguarding.risk_passed",
         AdvocacySafeguardingRead = "advocacy.safeguarding.read",
+        TrainingCourseCreate = "training.course.create",
+        TrainingCourseUpdate = "training.course.update",
+        TrainingSessionSchedule = "training.session.schedule",
+        TrainingBook = "training.book",
+        TrainingCancel = "training.cancel",
+        TrainingOfferAccept = "training.offer.accept",
+        TrainingOfferDecline = "training.offer.decline",
+        TrainingRegisterRead = "training.register.read",
     }
 }
 
@@ -142,6 +150,16 @@ impl AuditAction {
             }
             AuditAction::AdvocacySafeguardingRead => {
                 "looked at a worry about your safety that your advocacy service shared."
+            }
+            AuditAction::TrainingCourseCreate => "added a training course.",
+            AuditAction::TrainingCourseUpdate => "changed a training course.",
+            AuditAction::TrainingSessionSchedule => "planned a training session.",
+            AuditAction::TrainingBook => "booked you onto a training session.",
+            AuditAction::TrainingCancel => "cancelled your training booking.",
+            AuditAction::TrainingOfferAccept => "took up a training place offered to you.",
+            AuditAction::TrainingOfferDecline => "turned down a training place offered to you.",
+            AuditAction::TrainingRegisterRead => {
+                "looked at the list of people booked on a training session."
             }
         }
     }

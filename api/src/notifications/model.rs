@@ -18,6 +18,9 @@ crate::stored_enum! {
         PlanShared = "plan_shared",
         /// A booked training session or group is coming up.
         TrainingReminder = "training_reminder",
+        /// A training place booked, a place on the waiting list, or a
+        /// freed place offered.
+        TrainingBooking = "training_booking",
         /// An advocacy request is close to its timescale.
         AdvocacyTimescale = "advocacy_timescale",
         /// An advocacy request was received, assigned or moved on (never

@@ -89,6 +89,7 @@ domains! {
         AdvocacyOutcomeRecord,
         AdvocacySafeguardingShare,
     ],
+    training: [TrainingCourse, TrainingSession, TrainingBooking],
 }
 
 /// The `Mutation` of a domain that changes nothing through the schema.

@@ -1,0 +1,272 @@
+//! Changes to bookings: booking a place (or joining the waiting list),
+//! cancelling, and answering an offer. Each runs in one write transaction
+//! that takes the session's row first (SQLite: the write lock, from
+//! `BEGIN IMMEDIATE`), so places and waiting-list positions are handed out
+//! in commit order and never past capacity.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{
+    model::{self, BookingState, Step},
+    store::{self, BookingRow},
+};
+use crate::{
+    audit::AuditAction,
+    change::{Audited, Call},
+    error::{AppError, AppResult},
+    policy::{self, Action, Target},
+    start_change,
+    training::{
+        access,
+        catalogue::store::{self as catalogue, SessionRow, SessionState},
+        notices,
+    },
+};
+
+/// What a booking change returns (and a replay returns again).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Done {
+    pub booking_id: Uuid,
+}
+
+#[derive(Debug, Serialize)]
+pub(in crate::training) struct BookInput {
+    pub session: Uuid,
+    pub access_needs: Option<String>,
+    pub accept_booking_policy: bool,
+}
+
+/// CONFLICT with a reason code in `details`.
+fn refused(code: &str, message: &str) -> AppError {
+    AppError::Conflict {
+        message: message.into(),
+        details: Some(serde_json::json!({ "reason": code })),
+    }
+}
+
+/// Why booking `row` now is refused, if it is.
+fn bookable(row: &SessionRow, now: DateTime<Utc>) -> AppResult<()> {
+    if row.state == SessionState::Cancelled {
+        return Err(refused("SESSION_CANCELLED", "This session was cancelled."));
+    }
+    if now >= row.session.starts_at {
+        return Err(refused(
+            "SESSION_STARTED",
+            "This session has already started.",
+        ));
+    }
+    if now < row.session.booking_opens_at || now > row.session.booking_closes_at {
+        return Err(refused(
+            "BOOKING_CLOSED",
+            "Booking for this session is not open now.",
+        ));
+    }
+    Ok(())
+}
+
+/// A signed-in person books a place for themselves: BOOKED when one is
+/// free, else WAITLISTED at the next position.
+pub(in crate::training) async fn book(call: &Call<'_>, input: BookInput) -> AppResult<Done> {
+    let tx = start_change!(call, "bookTrainingPlace", &input);
+    let me = tx.actor.person_id;
+    let not_found = || AppError::NotFound {
+        entity: "TrainingSession",
+    };
+    let row = catalogue::session(&tx.txn, input.session, Some(me))
+        .await?
+        .ok_or_else(not_found)?;
+    let target = Target::person(me, None);
+    if !policy::allows(tx.call.viewer, Action::BookTraining, &target) {
+        return Err(AppError::Forbidden);
+    }
+    let audiences = access::audiences(tx.call.viewer);
+    if !audiences
+        .iter()
+        .any(|a| row.course.course.audience.contains(a))
+    {
+        return Err(AppError::Forbidden);
+    }
+    let open_to = catalogue::open_to(&tx.txn, row.id).await?;
+    let mine = access::authorities(tx.call.viewer);
+    if !open_to.is_empty() && !open_to.iter().any(|la| mine.contains(la)) {
+        return Err(AppError::Forbidden);
+    }
+    let now = Utc::now();
+    bookable(&row, now)?;
+    if row.course.course.booking_policy.is_some() && !input.accept_booking_policy {
+        return Err(AppError::bad_input(
+            "input.acceptBookingPolicy",
+            "the course's booking policy must be accepted",
+        ));
+    }
+    let access_needs =
+        crate::text::optional_prose("input.accessNeeds", input.access_needs.as_deref(), 2000)?;
+    if store::live(&tx.txn, row.id, me).await?.is_some() {
+        return Err(already_booked());
+    }
+    let (state, position) = if store::take_place(&tx.txn, row.id).await? {
+        (BookingState::Booked, None)
+    } else {
+        (
+            BookingState::Waitlisted,
+            Some(store::next_position(&tx.txn, row.id).await?),
+        )
+    };
+    let booking = BookingRow {
+        id: Uuid::now_v7(),
+        session_id: row.id,
+        person_id: me,
+        state,
+        waitlist_position: position,
+        offered_until: None,
+        access_needs,
+        booked_by_client_id: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    if !store::insert(&tx.txn, &booking).await? {
+        return Err(already_booked());
+    }
+    notices::booked(&tx.txn, &booking, &row).await?;
+    tx.commit(
+        Audited {
+            action: AuditAction::TrainingBook,
+            record: ("TrainingBooking", booking.id),
+            fields: &["state", "waitlistPosition", "accessNeeds"],
+            target: &target,
+        },
+        Done {
+            booking_id: booking.id,
+        },
+    )
+    .await
+}
+
+fn already_booked() -> AppError {
+    refused(
+        "ALREADY_BOOKED",
+        "You already have a place or are waiting for one on this session.",
+    )
+}
+
+#[derive(Debug, Serialize)]
+pub(in crate::training) struct BookingInput {
+    pub booking: Uuid,
+}
+
+/// The person cancels their booking, declines or accepts an offer.
+pub(in crate::training) async fn step(
+    call: &Call<'_>,
+    input: BookingInput,
+    step: Step,
+) -> AppResult<Done> {
+    let operation = match step {
+        Step::Cancel => "cancelTrainingBooking",
+        Step::Accept => "acceptTrainingOffer",
+        Step::Decline | Step::Expire => "declineTrainingOffer",
+    };
+    let tx = crate::change::start(call, operation, &input).await?;
+    let tx = match tx {
+        crate::change::Started::Fresh(tx) => tx,
+        crate::change::Started::Replayed(done) => return Ok(done),
+    };
+    let not_found = || AppError::NotFound {
+        entity: "TrainingBooking",
+    };
+    let booking = store::booking(&tx.txn, input.booking)
+        .await?
+        .ok_or_else(not_found)?;
+    if booking.person_id != tx.actor.person_id {
+        return Err(not_found());
+    }
+    let row = catalogue::session(&tx.txn, booking.session_id, None)
+        .await?
+        .ok_or_else(not_found)?;
+    let now = Utc::now();
+    let late = model::late(
+        now,
+        row.session.starts_at,
+        row.course.course.cancellation_cutoff_hours,
+    );
+    if step == Step::Accept
+        && booking.state == BookingState::Offered
+        && booking.offered_until.is_some_and(|until| until <= now)
+    {
+        return Err(refused("OFFER_EXPIRED", "This offer has run out."));
+    }
+    let to = model::next(booking.state, step, late)?;
+    if !store::move_state(&tx.txn, booking.id, booking.state, to, None, now).await? {
+        let current = store::booking(&tx.txn, booking.id)
+            .await?
+            .ok_or_else(not_found)?;
+        return Err(model::outside(current.state));
+    }
+    if booking.state.holds_place() && !to.holds_place() {
+        store::release_place(&tx.txn, row.id).await?;
+        offer_next(&tx.txn, &row, now).await?;
+    }
+    let target = Target::person(booking.person_id, None);
+    let action = match step {
+        Step::Cancel => AuditAction::TrainingCancel,
+        Step::Accept => AuditAction::TrainingOfferAccept,
+        Step::Decline | Step::Expire => AuditAction::TrainingOfferDecline,
+    };
+    tx.commit(
+        Audited {
+            action,
+            record: ("TrainingBooking", booking.id),
+            fields: &["state"],
+            target: &target,
+        },
+        Done {
+            booking_id: booking.id,
+        },
+    )
+    .await
+}
+
+/// Offers a free place on the session to the first person waiting, if
+/// the session has not started, a place is free and someone is waiting.
+/// The offer takes the place (offered places count against capacity).
+pub(in crate::training) async fn offer_next(
+    db: &impl ConnectionTrait,
+    row: &SessionRow,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if row.state != SessionState::Scheduled {
+        return Ok(());
+    }
+    let Some(until) = model::offer_deadline(
+        now,
+        model::DEFAULT_HOLD,
+        row.session.starts_at,
+        row.course.course.cancellation_cutoff_hours,
+    ) else {
+        return Ok(());
+    };
+    let Some(first) = store::first_waiting(db, row.id).await? else {
+        return Ok(());
+    };
+    if !store::take_place(db, row.id).await? {
+        return Ok(());
+    }
+    if store::move_state(
+        db,
+        first.id,
+        BookingState::Waitlisted,
+        BookingState::Offered,
+        Some(until),
+        now,
+    )
+    .await?
+    {
+        notices::offered(db, &first, row, until).await?;
+    } else {
+        store::release_place(db, row.id).await?;
+    }
+    Ok(())
+}

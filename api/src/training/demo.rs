@@ -1,0 +1,1 @@
+//! Synthetic demo training data (loaded with the rest of the demo data).

@@ -1,0 +1,20 @@
+//! Kinship carers' training: a provider's courses and their sessions, and
+//! the places people book on them. Capacity is kept in the database: a
+//! place is taken by one conditional statement on the session's row
+//! (`places_taken < capacity`), so booked plus offered places never exceed
+//! it, whatever the interleaving and however many servers run.
+//!
+//! One folder per capability:
+//! - `catalogue/`: courses, sessions and what the catalogue shows.
+//! - `bookings/`: booking, the waiting list, offers and their expiry,
+//!   cancelling, and a session's register.
+//!
+//! [`access`] decides who manages and runs a provider's training and who
+//! is in a course's audience; `notices` holds what training tells people.
+
+pub mod access;
+pub mod bookings;
+pub mod catalogue;
+pub(crate) mod demo;
+mod notices;
+pub mod schema;

@@ -1,0 +1,112 @@
+//! What training tells people, through the notification jobs (honouring
+//! each person's channels and quiet hours), in the transaction of the
+//! change that causes it.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+
+use super::{
+    bookings::{model::BookingState, store::BookingRow},
+    catalogue::store::SessionRow,
+};
+use crate::{
+    error::AppResult,
+    notifications::{
+        model::Kind,
+        service::{NewNotification, notify},
+    },
+};
+
+async fn tell(
+    db: &impl ConnectionTrait,
+    booking: &BookingRow,
+    title: &str,
+    body: &str,
+) -> AppResult<()> {
+    notify(
+        db,
+        NewNotification {
+            person_id: booking.person_id,
+            kind: Kind::TrainingBooking,
+            title,
+            body,
+            subject: Some(("TrainingBooking", booking.id)),
+            collapse_key: None,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+fn when(row: &SessionRow) -> String {
+    let tz: chrono_tz::Tz = row
+        .session
+        .time_zone
+        .parse()
+        .unwrap_or(chrono_tz::Europe::London);
+    row.session
+        .starts_at
+        .with_timezone(&tz)
+        .format("%A %-d %B %Y at %H:%M")
+        .to_string()
+}
+
+/// A place booked, or a place on the waiting list.
+pub(super) async fn booked(
+    db: &impl ConnectionTrait,
+    booking: &BookingRow,
+    row: &SessionRow,
+) -> AppResult<()> {
+    let title = &row.course.course.title;
+    match (booking.state, booking.waitlist_position) {
+        (BookingState::Waitlisted, Some(position)) => {
+            tell(
+                db,
+                booking,
+                "You are on the waiting list",
+                &format!(
+                    "{title} on {} is full. You are number {position} on the waiting list: \
+                     we will tell you if a place comes up.",
+                    when(row)
+                ),
+            )
+            .await
+        }
+        _ => {
+            tell(
+                db,
+                booking,
+                "Your training place is booked",
+                &format!("You are booked on {title} on {}.", when(row)),
+            )
+            .await
+        }
+    }
+}
+
+/// A freed place offered, with its deadline.
+pub(super) async fn offered(
+    db: &impl ConnectionTrait,
+    booking: &BookingRow,
+    row: &SessionRow,
+    until: DateTime<Utc>,
+) -> AppResult<()> {
+    let tz: chrono_tz::Tz = row
+        .session
+        .time_zone
+        .parse()
+        .unwrap_or(chrono_tz::Europe::London);
+    tell(
+        db,
+        booking,
+        "A training place is free for you",
+        &format!(
+            "A place came up on {} on {}. It is held for you until {}: accept or decline it \
+             in the app.",
+            row.course.course.title,
+            when(row),
+            until.with_timezone(&tz).format("%A %-d %B at %H:%M")
+        ),
+    )
+    .await
+}

@@ -1,0 +1,249 @@
+//! Training steps the suite shares: the demo provider's coordinator, a
+//! facilitator, courses and sessions made through the API, and many
+//! signed-in kinship carers at once.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{DateTime, Duration, Utc};
+use closeknit::identity::{
+    model::{Email, Role},
+    store::{NewAccount, insert_account, organisation_by_name},
+};
+use futures::{StreamExt, stream};
+use serde_json::{Value, json};
+
+use crate::{TestApp, global_id};
+
+pub const COORDINATOR: &str = "training.coordinator@kinshiplearning.example";
+pub const PROVIDER: &str = "Kinship Learning Network";
+
+/// What the suite reads of a session.
+pub const SESSION: &str = "id capacity placesLeft waitingListLength online onlineLink venue \
+    state startsAt course { id title audience }";
+/// What the suite reads of a booking.
+pub const BOOKING: &str = "id state waitlistPosition offeredUntil accessNeeds \
+    session { id placesLeft waitingListLength onlineLink }";
+
+/// An organisation's id by name.
+pub async fn organisation(app: &TestApp, name: &str) -> uuid::Uuid {
+    organisation_by_name(&app.db, name)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+/// A new account holding `role` at `organisation`, with the demo staff
+/// password; returns (email, person id).
+pub async fn account(
+    app: &TestApp,
+    organisation: &str,
+    role: Role,
+    n: usize,
+) -> (String, uuid::Uuid) {
+    let org = self::organisation(app, organisation).await;
+    let email = format!(
+        "{}.{n}.{}@people.example",
+        role.as_str(),
+        uuid::Uuid::now_v7().simple()
+    );
+    let parsed = Email::parse("email", &email).unwrap();
+    insert_account(
+        &app.db,
+        NewAccount {
+            given_name: "Test",
+            family_name: &format!("Person{n}"),
+            email: &parsed,
+            password_hash: Some(closeknit::seed::DEMO_STAFF_PASSWORD_HASH.to_string()),
+            date_of_birth: None,
+            local_authority_id: None,
+            roles: &[(role, org)],
+        },
+    )
+    .await
+    .unwrap();
+    let person = app.person_id(&email).await;
+    (email, person)
+}
+
+/// A facilitator at the demo provider: (token, `Person` id).
+pub async fn facilitator(app: &TestApp) -> (String, String) {
+    let (email, person) = account(app, PROVIDER, Role::Facilitator, 0).await;
+    (app.staff_token(&email).await, global_id("Person", person))
+}
+
+/// `n` kinship carers of `team` (an authority's children's services),
+/// signed in a few at a time; their tokens.
+pub async fn carers(app: &TestApp, team: &str, n: usize) -> Vec<String> {
+    let mut emails = Vec::with_capacity(n);
+    for i in 0..n {
+        emails.push(account(app, team, Role::KinshipCarer, i).await.0);
+    }
+    stream::iter(emails)
+        .map(|email| async move { app.staff_token(&email).await })
+        .buffered(8)
+        .collect()
+        .await
+}
+
+/// Runs `mutation` as `token`, expecting success; returns the payload.
+pub async fn ok(
+    app: &TestApp,
+    token: &str,
+    mutation: &str,
+    input: Value,
+    selection: &str,
+) -> Value {
+    let body = app.mutate(token, mutation, input, selection).await;
+    assert!(body["errors"].is_null(), "{mutation}: {body}");
+    body["data"][mutation].clone()
+}
+
+/// A course for `audience` with a cut-off of `cutoff` hours; its id.
+pub async fn course(app: &TestApp, coordinator: &str, audience: &[&str], cutoff: i32) -> String {
+    let provider = global_id("Organisation", organisation(app, PROVIDER).await);
+    let done = ok(
+        app,
+        coordinator,
+        "createTrainingCourse",
+        json!({"providerId": provider, "course": {
+            "title": "Understanding kinship care",
+            "description": "A workshop for carers raising a relative's child.",
+            "audience": audience,
+            "accessibilityNotes": "Step-free access; captions online.",
+            "cancellationCutoffHours": cutoff,
+        }}),
+        "course { id }",
+    )
+    .await;
+    done["course"]["id"].as_str().unwrap().to_string()
+}
+
+/// When and how a session is held, for [`session`].
+pub struct Plan {
+    pub capacity: i32,
+    pub starts_in: Duration,
+    pub opens: DateTime<Utc>,
+    pub online: bool,
+    pub open_to: Vec<String>,
+}
+
+impl Plan {
+    pub fn places(capacity: i32) -> Self {
+        Plan {
+            capacity,
+            starts_in: Duration::days(10),
+            opens: Utc::now() - Duration::hours(1),
+            online: true,
+            open_to: Vec::new(),
+        }
+    }
+}
+
+pub fn session_input(course: &str, facilitator: &str, plan: &Plan) -> Value {
+    let starts = Utc::now() + plan.starts_in;
+    let mut input = json!({
+        "courseId": course,
+        "startsAt": starts.to_rfc3339(),
+        "endsAt": (starts + Duration::hours(2)).to_rfc3339(),
+        "timeZone": "Europe/London",
+        "capacity": plan.capacity,
+        "facilitatorId": facilitator,
+        "bookingOpensAt": plan.opens.to_rfc3339(),
+        "bookingClosesAt": (starts - Duration::hours(1)).to_rfc3339(),
+        "openToLocalAuthorityIds": plan.open_to,
+    });
+    if plan.online {
+        input["onlineLink"] = json!("https://meet.example/kinship-workshop");
+    } else {
+        input["venue"] = json!("Northmoor Family Centre, 1 High Street");
+    }
+    input
+}
+
+/// A session of `course`; its id.
+pub async fn session(
+    app: &TestApp,
+    coordinator: &str,
+    course: &str,
+    facilitator: &str,
+    plan: &Plan,
+) -> String {
+    let done = ok(
+        app,
+        coordinator,
+        "scheduleTrainingSession",
+        session_input(course, facilitator, plan),
+        "session { id }",
+    )
+    .await;
+    done["session"]["id"].as_str().unwrap().to_string()
+}
+
+/// A carers' session of `capacity` places, with the coordinator's token:
+/// (session id, coordinator token, facilitator token).
+pub async fn carers_session(app: &TestApp, capacity: i32, cutoff: i32) -> (String, String, String) {
+    let coordinator = app.staff_token(COORDINATOR).await;
+    let (facilitator_token, facilitator) = facilitator(app).await;
+    let course = course(app, &coordinator, &["KINSHIP_CARERS"], cutoff).await;
+    let session = session(
+        app,
+        &coordinator,
+        &course,
+        &facilitator,
+        &Plan::places(capacity),
+    )
+    .await;
+    (session, coordinator, facilitator_token)
+}
+
+/// Books `session` as `token`; the whole response.
+pub async fn book(app: &TestApp, token: &str, session: &str) -> Value {
+    app.mutate(
+        token,
+        "bookTrainingPlace",
+        json!({"sessionId": session, "accessNeeds": "A hearing loop, please."}),
+        &format!("booking {{ {BOOKING} }}"),
+    )
+    .await
+}
+
+/// Moves a booking step (`cancelTrainingBooking`, `acceptTrainingOffer`,
+/// `declineTrainingOffer`) as `token`; the whole response.
+pub async fn step(app: &TestApp, token: &str, mutation: &str, booking: &str) -> Value {
+    app.mutate(
+        token,
+        mutation,
+        json!({"bookingId": booking}),
+        &format!("booking {{ {BOOKING} }}"),
+    )
+    .await
+}
+
+/// The first error's code, and its `details.reason` if any.
+pub fn code(body: &Value) -> (String, String) {
+    let e = &body["errors"][0]["extensions"];
+    (
+        e["code"].as_str().unwrap_or_default().to_string(),
+        e["details"]["reason"]
+            .as_str()
+            .or(e["details"]["currentState"].as_str())
+            .unwrap_or_default()
+            .to_string(),
+    )
+}
+
+/// The signed-in person's bookings.
+pub async fn my_bookings(app: &TestApp, token: &str) -> Vec<Value> {
+    let (_, body) = app
+        .graphql_as(
+            token,
+            &format!("{{ myTrainingBookings(first: 100) {{ nodes {{ {BOOKING} }} }} }}"),
+            json!({}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    body["data"]["myTrainingBookings"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone()
+}

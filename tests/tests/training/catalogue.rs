@@ -1,0 +1,161 @@
+//! The catalogue: coordinators schedule, people in the audience see it,
+//! the online link only for those booked and those running it.
+
+use closeknit_tests::{
+    TestApp,
+    training::{self as t, COORDINATOR, Plan, SESSION},
+};
+use serde_json::{Value, json};
+
+async fn catalogue(app: &TestApp, token: &str, filter: Value) -> Vec<Value> {
+    let (_, body) = app
+        .graphql_as(
+            token,
+            &format!(
+                "query($f: TrainingSessionFilter) {{ trainingSessions(filter: $f) {{ nodes {{ {SESSION} }} }} }}"
+            ),
+            json!({"f": filter}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    body["data"]["trainingSessions"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[tokio::test]
+async fn sessions_are_checked_and_shown_to_their_audience() {
+    let app = TestApp::spawn().await;
+    let coordinator = app.staff_token(COORDINATOR).await;
+    let (facilitator_token, facilitator) = t::facilitator(&app).await;
+    let course = t::course(&app, &coordinator, &["KINSHIP_CARERS"], 24).await;
+    // Refused: end before start, capacity 0, a facilitator who is not one.
+    let mut bad = t::session_input(&course, &facilitator, &Plan::places(10));
+    bad["endsAt"] = bad["startsAt"].clone();
+    let body = app
+        .mutate(
+            &coordinator,
+            "scheduleTrainingSession",
+            bad,
+            "session { id }",
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["field"], "input.endsAt",
+        "{body}"
+    );
+    let body = app
+        .mutate(
+            &coordinator,
+            "scheduleTrainingSession",
+            t::session_input(&course, &facilitator, &Plan::places(0)),
+            "session { id }",
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["field"], "input.capacity",
+        "{body}"
+    );
+    let not_one = closeknit_tests::global_id("Person", app.person_id(COORDINATOR).await);
+    let body = app
+        .mutate(
+            &coordinator,
+            "scheduleTrainingSession",
+            t::session_input(&course, &not_one, &Plan::places(5)),
+            "session { id }",
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["field"], "input.facilitatorId",
+        "{body}"
+    );
+
+    let online = t::session(&app, &coordinator, &course, &facilitator, &Plan::places(5)).await;
+    let in_person = t::session(
+        &app,
+        &coordinator,
+        &course,
+        &facilitator,
+        &Plan {
+            online: false,
+            ..Plan::places(5)
+        },
+    )
+    .await;
+    let leavers = t::course(&app, &coordinator, &["CARE_LEAVERS"], 24).await;
+    let other = t::session(&app, &coordinator, &leavers, &facilitator, &Plan::places(5)).await;
+
+    let carer = &t::carers(&app, "Northmoor Children's Services", 1).await[0];
+    let seen = catalogue(&app, carer, json!(null)).await;
+    let ids: Vec<&str> = seen.iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&online.as_str()) && ids.contains(&in_person.as_str()));
+    assert!(!ids.contains(&other.as_str()), "not in the audience");
+    assert!(
+        seen.iter().all(|s| s["onlineLink"].is_null()),
+        "link only once booked"
+    );
+    assert_eq!(seen[0]["placesLeft"], 5);
+
+    let only_online = catalogue(&app, carer, json!({"online": true, "text": "KINSHIP"})).await;
+    assert_eq!(only_online.len(), 1);
+    assert_eq!(only_online[0]["id"], online.as_str());
+
+    t::book(&app, carer, &online).await;
+    let seen = catalogue(&app, carer, json!({"online": true})).await;
+    assert_eq!(
+        seen[0]["onlineLink"],
+        "https://meet.example/kinship-workshop"
+    );
+    assert_eq!(seen[0]["placesLeft"], 4);
+    let facilitated = catalogue(&app, &facilitator_token, json!({"online": true})).await;
+    assert!(
+        facilitated
+            .iter()
+            .any(|s| s["id"] == online.as_str() && !s["onlineLink"].is_null())
+    );
+
+    // Anonymous callers are asked to sign in.
+    let (_, body) = app
+        .graphql("{ trainingSessions { nodes { id } } }", json!({}))
+        .await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn only_the_providers_coordinators_manage_its_catalogue() {
+    let app = TestApp::spawn().await;
+    let carer = &t::carers(&app, "Northmoor Children's Services", 1).await[0];
+    let provider =
+        closeknit_tests::global_id("Organisation", t::organisation(&app, t::PROVIDER).await);
+    let body = app
+        .mutate(
+            carer,
+            "createTrainingCourse",
+            json!({"providerId": provider, "course": {"title": "x", "description": "y",
+                   "audience": ["STAFF"], "cancellationCutoffHours": 1}}),
+            "course { id }",
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{body}"
+    );
+    let coordinator = app.staff_token(COORDINATOR).await;
+    let course = t::course(&app, &coordinator, &["STAFF"], 1).await;
+    let body = app
+        .mutate(
+            &coordinator,
+            "updateTrainingCourse",
+            json!({"courseId": course, "expectedVersion": 7, "course": {"title": "x",
+                   "description": "y", "audience": ["STAFF"], "cancellationCutoffHours": 1}}),
+            "course { id version }",
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "CONFLICT",
+        "{body}"
+    );
+    app.stop().await;
+}
