@@ -84,6 +84,31 @@ async fn account(db: &impl ConnectionTrait, demo: Demo<'_>) -> AppResult<Uuid> {
         .ok_or_else(|| crate::error::AppError::internal(anyhow::anyhow!("demo account vanished")))
 }
 
+/// Two staff of one role in one organisation (demo advocates,
+/// facilitators); their person ids.
+async fn pair(
+    db: &impl ConnectionTrait,
+    people: [(&str, (&str, &str)); 2],
+    role: (Role, Uuid),
+) -> AppResult<[Uuid; 2]> {
+    let mut ids = [Uuid::nil(); 2];
+    for (slot, (email, names)) in ids.iter_mut().zip(people) {
+        *slot = account(
+            db,
+            Demo {
+                email,
+                names,
+                hash: Some(DEMO_STAFF_PASSWORD_HASH),
+                date_of_birth: None,
+                local_authority: None,
+                roles: &[role],
+            },
+        )
+        .await?;
+    }
+    Ok(ids)
+}
+
 async fn commission(
     db: &impl ConnectionTrait,
     organisation: Uuid,
@@ -142,24 +167,15 @@ pub async fn demo(db: &DatabaseConnection) -> AppResult<()> {
         },
     )
     .await?;
-    let mut advocates = [Uuid::nil(); 2];
-    for (slot, (email, names)) in advocates.iter_mut().zip([
-        ("advocate@brightvoice.example", ("Sam", "Advocate")),
-        ("advocate.two@brightvoice.example", ("Jo", "Speaker")),
-    ]) {
-        *slot = account(
-            &txn,
-            Demo {
-                email,
-                names,
-                hash,
-                date_of_birth: None,
-                local_authority: None,
-                roles: &[(Role::Advocate, advocacy)],
-            },
-        )
-        .await?;
-    }
+    let advocates = pair(
+        &txn,
+        [
+            ("advocate@brightvoice.example", ("Sam", "Advocate")),
+            ("advocate.two@brightvoice.example", ("Jo", "Speaker")),
+        ],
+        (Role::Advocate, advocacy),
+    )
+    .await?;
     account(
         &txn,
         Demo {
@@ -172,6 +188,19 @@ pub async fn demo(db: &DatabaseConnection) -> AppResult<()> {
         },
     )
     .await?;
+    let facilitators = pair(
+        &txn,
+        [
+            (
+                "facilitator@kinshiplearning.example",
+                ("Rowan", "Facilitator"),
+            ),
+            ("facilitator.two@kinshiplearning.example", ("Kit", "Leader")),
+        ],
+        (Role::Facilitator, training),
+    )
+    .await?;
+    let mut carers = Vec::new();
 
     for (code, name, region, domain) in DEMO_AUTHORITIES {
         let code = OnsCode::parse("onsCode", code)?;
@@ -260,7 +289,7 @@ pub async fn demo(db: &DatabaseConnection) -> AppResult<()> {
             &young_people,
         )
         .await?;
-        account(
+        let carer = account(
             &txn,
             Demo {
                 email: &format!("kinship.carer@{domain}"),
@@ -272,6 +301,7 @@ pub async fn demo(db: &DatabaseConnection) -> AppResult<()> {
             },
         )
         .await?;
+        carers.push(carer);
         // The advocacy provider serves both authorities; the training
         // provider only the first (so its coordinator has an "other" one).
         let from = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default();
@@ -293,6 +323,15 @@ pub async fn demo(db: &DatabaseConnection) -> AppResult<()> {
             commission(&txn, training, la.id, SERVICE_KINSHIP_TRAINING, from).await?;
         }
     }
+    crate::training::demo::load(
+        &txn,
+        &crate::training::demo::Provider {
+            id: training,
+            facilitators,
+            carers: &carers,
+        },
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!("demo data loaded");
     Ok(())

@@ -1,1 +1,157 @@
-//! Synthetic demo training data (loaded with the rest of the demo data).
+//! Synthetic demo training: the demo provider's courses for kinship
+//! carers, foster carers and care leavers, sessions online and in person,
+//! and one full session with a waiting list. Written straight to the
+//! tables (no notifications: loading demo data sends nothing), once.
+
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use sea_orm::ConnectionTrait;
+use uuid::Uuid;
+
+use super::{
+    access::Audience,
+    bookings::{
+        model::BookingState,
+        store::{self as bookings, BookingRow},
+    },
+    catalogue::{
+        model::{Course, Session},
+        store::{self as catalogue, CourseRow, NewSession},
+    },
+};
+use crate::error::AppResult;
+
+/// The demo provider and the people its demo sessions involve.
+pub(crate) struct Provider<'a> {
+    pub id: Uuid,
+    pub facilitators: [Uuid; 2],
+    /// Kinship carers who book the full session (the first holds its
+    /// place, the rest wait).
+    pub carers: &'a [Uuid],
+}
+
+const COURSES: [(&str, &str, &[Audience], i32); 3] = [
+    (
+        "Understanding kinship care",
+        "What kinship care is, the legal orders, and where to find help: a workshop \
+         co-designed with carers, open whatever your order.",
+        &[Audience::KinshipCarers, Audience::FosterCarers],
+        24,
+    ),
+    (
+        "Kinship carers' peer group",
+        "An informal group for carers raising a relative's or friend's child.",
+        &[Audience::KinshipCarers],
+        12,
+    ),
+    (
+        "Money after care",
+        "Budgeting, bills and your setting-up-home allowance.",
+        &[Audience::CareLeavers],
+        24,
+    ),
+];
+
+/// (course, days from now, places, facilitator, online).
+const SESSIONS: [(usize, i64, i32, usize, bool); 4] = [
+    (0, 14, 12, 0, true),
+    (0, 21, 20, 1, false),
+    (1, 7, 1, 0, false),
+    (2, 10, 15, 1, true),
+];
+
+fn session(now: DateTime<Utc>, days: i64, places: i32, online: bool) -> Session {
+    let day = now.duration_trunc(Duration::days(1)).unwrap_or(now);
+    let starts_at = day + Duration::days(days) + Duration::hours(18);
+    Session {
+        starts_at,
+        ends_at: starts_at + Duration::minutes(90),
+        time_zone: "Europe/London".into(),
+        online_link: online.then(|| "https://meet.kinshiplearning.example/workshop".into()),
+        venue: (!online).then(|| "Northmoor Family Centre, 1 High Street".into()),
+        capacity: places,
+        booking_opens_at: now - Duration::days(7),
+        booking_closes_at: starts_at - Duration::hours(2),
+    }
+}
+
+pub(crate) async fn load(db: &impl ConnectionTrait, provider: &Provider<'_>) -> AppResult<()> {
+    if catalogue::provider_has_courses(db, provider.id).await? {
+        return Ok(());
+    }
+    let now = Utc::now();
+    let mut courses = Vec::new();
+    for (title, description, audience, cutoff) in COURSES {
+        let row = CourseRow {
+            id: Uuid::now_v7(),
+            provider_id: provider.id,
+            course: Course {
+                title: title.into(),
+                description: description.into(),
+                audience: audience.to_vec(),
+                accessibility_notes: Some("Step-free access; live captions online.".into()),
+                booking_policy: None,
+                cancellation_cutoff_hours: cutoff,
+            },
+            version: 1,
+            updated_at: now,
+        };
+        catalogue::insert_course(db, &row).await?;
+        courses.push(row.id);
+    }
+    for (course, days, places, facilitator, online) in SESSIONS {
+        let id = Uuid::now_v7();
+        catalogue::insert_session(
+            db,
+            NewSession {
+                id,
+                course_id: courses[course],
+                session: &session(now, days, places, online),
+                facilitator_id: provider.facilitators[facilitator],
+                open_to: &[],
+                now,
+            },
+        )
+        .await?;
+        if places == 1 {
+            fill(db, id, provider.carers, now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Books `people` on a session in turn: places first, then the waiting list.
+async fn fill(
+    db: &impl ConnectionTrait,
+    session: Uuid,
+    people: &[Uuid],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    for person in people {
+        let (state, position) = if bookings::take_place(db, session).await? {
+            (BookingState::Booked, None)
+        } else {
+            (
+                BookingState::Waitlisted,
+                Some(bookings::next_position(db, session).await?),
+            )
+        };
+        bookings::insert(
+            db,
+            &BookingRow {
+                id: Uuid::now_v7(),
+                session_id: session,
+                person_id: *person,
+                state,
+                waitlist_position: position,
+                offered_until: None,
+                access_needs: None,
+                booked_by_client_id: None,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}

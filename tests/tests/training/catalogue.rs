@@ -95,11 +95,13 @@ async fn sessions_are_checked_and_shown_to_their_audience() {
         seen.iter().all(|s| s["onlineLink"].is_null()),
         "link only once booked"
     );
-    assert_eq!(seen[0]["placesLeft"], 5);
+    let find = |all: &[Value], id: &str| all.iter().find(|s| s["id"] == id).cloned().unwrap();
+    assert_eq!(find(&seen, &online)["placesLeft"], 5);
 
     let only_online = catalogue(&app, carer, json!({"online": true, "text": "KINSHIP"})).await;
-    assert_eq!(only_online.len(), 1);
-    assert_eq!(only_online[0]["id"], online.as_str());
+    assert!(only_online.iter().all(|s| s["online"] == true));
+    assert!(only_online.iter().any(|s| s["id"] == online.as_str()));
+    assert!(!only_online.iter().any(|s| s["id"] == in_person.as_str()));
 
     t::book(&app, carer, &online).await;
     let seen = catalogue(&app, carer, json!({"online": true})).await;
@@ -156,6 +158,21 @@ async fn only_the_providers_coordinators_manage_its_catalogue() {
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "CONFLICT",
         "{body}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_demo_provider_has_a_full_session_with_a_waiting_list() {
+    let app = TestApp::spawn().await;
+    let coordinator = app.staff_token(COORDINATOR).await;
+    let sessions = catalogue(&app, &coordinator, json!(null)).await;
+    assert_eq!(sessions.len(), 4, "{sessions:?}");
+    assert!(
+        sessions
+            .iter()
+            .any(|s| s["placesLeft"] == 0 && s["waitingListLength"] == 1),
+        "{sessions:?}"
     );
     app.stop().await;
 }

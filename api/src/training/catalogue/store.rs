@@ -415,3 +415,14 @@ pub async fn sessions(
     .await?;
     all(rows, session_row)
 }
+
+/// Whether the provider has any course (the demo loads once).
+pub async fn provider_has_courses(db: &impl ConnectionTrait, provider: Uuid) -> AppResult<bool> {
+    let rows = query(
+        db,
+        "SELECT 1 AS found FROM training_courses WHERE provider_organisation_id = $1 LIMIT 1",
+        vec![provider.into()],
+    )
+    .await?;
+    Ok(!rows.is_empty())
+}
