@@ -191,3 +191,21 @@ pub async fn expire_training_offers(db: &DatabaseConnection) {
     .await
     .unwrap();
 }
+
+/// Moves a training session's start (and its booking window) into the
+/// past (time passing: the session has begun).
+pub async fn start_training_session(db: &DatabaseConnection, session: Uuid) {
+    let now = Utc::now();
+    exec(
+        db,
+        "UPDATE training_sessions SET starts_at = $2, booking_opens_at = $3, \
+         booking_closes_at = $2 WHERE id = $1",
+        vec![
+            session.into(),
+            (now - chrono::Duration::minutes(5)).into(),
+            (now - chrono::Duration::days(1)).into(),
+        ],
+    )
+    .await
+    .unwrap();
+}

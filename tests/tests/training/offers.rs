@@ -63,3 +63,36 @@ async fn freed_places_are_offered_in_turn_and_expire_to_the_next() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn no_booking_and_no_offers_once_a_session_has_started() {
+    let app = TestApp::spawn().await;
+    let (session, _, _) = t::carers_session(&app, 1, 0).await;
+    let carers = t::carers(&app, NORTHMOOR_TEAM, 3).await;
+    let first = booking_id(&t::book(&app, &carers[0], &session).await);
+    let second = booking_id(&t::book(&app, &carers[1], &session).await);
+    let uuid = closeknit_tests::staying_close::uuid_in(&session);
+    beyond_api::start_training_session(&app.db, uuid).await;
+    let late = t::book(&app, &carers[2], &session).await;
+    assert_eq!(
+        t::code(&late),
+        ("CONFLICT".into(), "SESSION_STARTED".into())
+    );
+    let cancelled = t::step(&app, &carers[0], "cancelTrainingBooking", &first).await;
+    assert!(cancelled["errors"].is_null(), "{cancelled}");
+    assert_eq!(
+        t::my_bookings(&app, &carers[1]).await[0]["state"],
+        "WAITLISTED"
+    );
+    // Only the owner sees a booking by id.
+    let query = "query($id: ID!) { node(id: $id) { id } }";
+    let (_, mine) = app
+        .graphql_as(&carers[1], query, serde_json::json!({"id": second}))
+        .await;
+    assert_eq!(mine["data"]["node"]["id"], second.as_str());
+    let (_, theirs) = app
+        .graphql_as(&carers[2], query, serde_json::json!({"id": second}))
+        .await;
+    assert!(theirs["data"]["node"].is_null(), "{theirs}");
+    app.stop().await;
+}
