@@ -152,6 +152,17 @@ pub(in crate::training) async fn schedule(
     let mut open_to = input.open_to.clone();
     open_to.sort();
     open_to.dedup();
+    for la in &open_to {
+        if crate::reference::store::local_authority(&tx.txn, *la)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::bad_input(
+                "input.openToLocalAuthorityIds",
+                "names a local authority that does not exist",
+            ));
+        }
+    }
     let id = Uuid::now_v7();
     store::insert_session(
         &tx.txn,
