@@ -514,7 +514,7 @@ fn advocacy_ops() -> Vec<AdvocacyOp> {
         op("advocacyCommissionerReport", Nothing, "query($la: ID!) { advocacyCommissionerReport(localAuthorityId: $la, from: \"2026-01-01\", to: \"2026-12-31\") { requests } }", |i| json!({"la": i.la}),
             [FORB, FORB, FORB, FORB, FORB, FORB, OK, FORB, FORB, FORB, OK, FORB, FORB, UNAUTH]),
         op("requestAdvocacy", Nothing, "requestAdvocacy", |_| input(own_request()),
-            [OK, OK, NF, NF, NF, NF, NF, NF, NF, NF, NF, NF, NF, UNAUTH]),
+            [OK, OK, FORB, BAD, BAD, BAD, BAD, BAD, FORB, FORB, FORB, FORB, FORB, UNAUTH]),
         op("requestAdvocacy/onBehalf", Nothing, "requestAdvocacy", |i| {
                 let mut asked = own_request();
                 asked["onBehalf"] = json!({"youngPersonId": i.jamie, "referrerRelationship": "OTHER_PROFESSIONAL", "referrerToldProgress": true});

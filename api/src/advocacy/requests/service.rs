@@ -22,7 +22,7 @@ use crate::{
         model::SERVICE_ADVOCACY,
         people::children::{self, Child, NewChild},
     },
-    policy::{Action, Target},
+    policy::{self, Action, Target},
     start_change, text,
 };
 
@@ -79,7 +79,10 @@ pub(in crate::advocacy) async fn request_instructed(
 ) -> AppResult<Done> {
     let tx = start_change!(call, "requestAdvocacy", &input);
     let (child_id, relationship, told) = match &input.on_behalf {
-        None => (tx.actor.person_id, Relationship::YoungPerson, false),
+        None => {
+            for_themselves(call)?;
+            (tx.actor.person_id, Relationship::YoungPerson, false)
+        }
         Some(b) if b.relationship == Relationship::YoungPerson => {
             return Err(AppError::bad_input(
                 "onBehalf.referrerRelationship",
@@ -194,6 +197,27 @@ pub(in crate::advocacy) async fn refer_non_instructed(
 
 /// A child on record whom the viewer may ask for an advocate for, of an
 /// age to have one.
+/// Only a young person asks for an advocate for themselves: staff who
+/// may ask for others are told to name the young person (`onBehalf`);
+/// anyone else may not ask at all.
+fn for_themselves(call: &Call<'_>) -> AppResult<()> {
+    let me = call.viewer.account_viewer()?.person_id;
+    if policy::allows(
+        call.viewer,
+        Action::RequestAdvocacy,
+        &Target::person(me, None),
+    ) {
+        Ok(())
+    } else if !policy::scope(call.viewer, Action::RequestAdvocacy).is_empty() {
+        Err(AppError::bad_input(
+            "onBehalf",
+            "say which young person you are asking for",
+        ))
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 async fn existing_child(tx: &Change<'_>, id: Uuid, field: &str) -> AppResult<Child> {
     let child = children::child(&tx.txn, id)
         .await?
