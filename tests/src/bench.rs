@@ -1,5 +1,5 @@
 //! Shared pieces of the benchmark binaries (`src/bin/bench_*.rs`): finding
-//! sibling release binaries, starting a server that prints its URL, and a
+//! sibling release binaries, the `closeknit` command on a database, starting a server that prints its URL, and a
 //! closed-loop load generator reporting throughput and latency.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // benchmark tooling
 
@@ -15,6 +15,26 @@ use std::{
     },
     time::{Duration, Instant},
 };
+
+/// `closeknit <args>` on the database at `url`, listening on a free port,
+/// with quiet logs, mail to a temporary folder and sign-in limits out of
+/// the way (a benchmark signs many people in at once).
+pub fn closeknit_on(url: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(sibling("closeknit"));
+    command
+        .args(args)
+        .env_clear()
+        .env("CLOSEKNIT_DATABASE_URL", url)
+        .env("CLOSEKNIT_LISTEN", "127.0.0.1:0")
+        .env("CLOSEKNIT_LOG", "error")
+        .env(
+            "CLOSEKNIT_MAIL_DIR",
+            std::env::temp_dir().join("closeknit-bench-mail"),
+        )
+        .env("CLOSEKNIT_RATE_SIGN_IN_PER_IP", "100000/1m")
+        .env("CLOSEKNIT_RATE_SIGN_IN_PER_ACCOUNT", "100000/1m");
+    command
+}
 
 /// A binary built next to the running one (`target/release/<name>`).
 pub fn sibling(name: &str) -> PathBuf {

@@ -19,9 +19,9 @@
 //! dropped at the end.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // a benchmark tool
 
-use std::{process::Command, sync::Arc, time::Instant};
+use std::{sync::Arc, time::Instant};
 
-use closeknit_tests::bench::{Request, load, median, sibling, spawn_printing_url};
+use closeknit_tests::bench::{Request, closeknit_on, load, median, spawn_printing_url};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, TransactionTrait};
 use serde_json::{Value, json};
 
@@ -35,23 +35,6 @@ const PAGE: &str = "query Queue($f: AdvocacyRequestFilter) { advocacyQueue(first
     edges { node { id version kind status urgency submittedAt \
       child { givenName familyName age } advocate { givenName familyName } \
       timescales { timescale state dueAt atRiskAt } } } pageInfo { hasNextPage endCursor } } }";
-
-fn closeknit(url: &str, args: &[&str]) -> Command {
-    let mut command = Command::new(sibling("closeknit"));
-    command
-        .args(args)
-        .env_clear()
-        .env("CLOSEKNIT_DATABASE_URL", url)
-        .env("CLOSEKNIT_LISTEN", "127.0.0.1:0")
-        .env("CLOSEKNIT_LOG", "error")
-        .env(
-            "CLOSEKNIT_MAIL_DIR",
-            std::env::temp_dir().join("closeknit-bench-mail"),
-        )
-        .env("CLOSEKNIT_RATE_SIGN_IN_PER_IP", "100000/1m")
-        .env("CLOSEKNIT_RATE_SIGN_IN_PER_ACCOUNT", "100000/1m");
-    command
-}
 
 /// Adds requests numbered `from..to` (set-based, one transaction): eight
 /// states in turn, every fifth a non-instructed referral, every seventh
@@ -202,11 +185,11 @@ async fn main() {
     let base = server.rsplit_once('/').map(|(b, _)| b).unwrap();
     let url = format!("{base}/{name}");
     for args in [&["migrate", "up"][..], &["seed", "--demo"]] {
-        let status = closeknit(&url, args).status().unwrap();
+        let status = closeknit_on(&url, args).status().unwrap();
         assert!(status.success(), "closeknit {args:?} failed");
     }
     let db = Database::connect(&url).await.unwrap();
-    let (mut service, graphql_url) = spawn_printing_url(closeknit(&url, &["serve"]));
+    let (mut service, graphql_url) = spawn_printing_url(closeknit_on(&url, &["serve"]));
     let root = graphql_url.trim_end_matches("/graphql").to_string();
     let client = reqwest::Client::new();
     let token = sign_in(&client, &graphql_url).await;

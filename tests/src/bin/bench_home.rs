@@ -23,7 +23,9 @@
 
 use std::{process::Command, sync::Arc, time::Instant};
 
-use closeknit_tests::bench::{Cpu, Request, cpu, load, median, sibling, spawn_printing_url};
+use closeknit_tests::bench::{
+    Cpu, Request, closeknit_on, cpu, load, median, sibling, spawn_printing_url,
+};
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, TransactionTrait};
 use serde_json::{Value, json};
@@ -68,23 +70,6 @@ const ONE_STATEMENT: &str = "SELECT json_build_object(
             FROM claims cl WHERE cl.person_id = p.person_id)
 )::text FROM plans p WHERE p.person_id = $1
 ORDER BY CASE WHEN p.status = 'ended' THEN 1 ELSE 0 END, p.start_date DESC, p.id DESC LIMIT 1";
-
-fn closeknit(url: &str, args: &[&str]) -> Command {
-    let mut command = Command::new(sibling("closeknit"));
-    command
-        .args(args)
-        .env_clear()
-        .env("CLOSEKNIT_DATABASE_URL", url)
-        .env("CLOSEKNIT_LISTEN", "127.0.0.1:0")
-        .env("CLOSEKNIT_LOG", "error")
-        .env(
-            "CLOSEKNIT_MAIL_DIR",
-            std::env::temp_dir().join("closeknit-bench-mail"),
-        )
-        .env("CLOSEKNIT_RATE_SIGN_IN_PER_IP", "100000/1m")
-        .env("CLOSEKNIT_RATE_SIGN_IN_PER_ACCOUNT", "100000/1m");
-    command
-}
 
 /// Loads the young people in one transaction, set-based.
 async fn load_young_people(db: &DatabaseConnection) {
@@ -270,7 +255,7 @@ async fn main() {
 
     let setup = Instant::now();
     for args in [&["migrate", "up"][..], &["seed", "--demo"]] {
-        let status = closeknit(&url, args).status().unwrap();
+        let status = closeknit_on(&url, args).status().unwrap();
         assert!(status.success(), "closeknit {args:?} failed");
     }
     let db = Database::connect(&url).await.unwrap();
@@ -291,7 +276,7 @@ async fn main() {
         setup.elapsed().as_secs_f64()
     );
 
-    let (mut service, graphql_url) = spawn_printing_url(closeknit(&url, &["serve"]));
+    let (mut service, graphql_url) = spawn_printing_url(closeknit_on(&url, &["serve"]));
     let (mut plain, plain_url) = spawn_printing_url({
         let mut c = Command::new(sibling("bench-home"));
         c.arg("--plain-server").arg(&url);
