@@ -247,3 +247,28 @@ pub async fn my_bookings(app: &TestApp, token: &str) -> Vec<Value> {
         .unwrap()
         .clone()
 }
+
+/// A booking of `waiting`'s that holds an offered place: `holder` takes
+/// the session's one place, `waiting` joins the waiting list, `holder`
+/// cancels and the place is offered on. Its id.
+pub async fn offered(app: &TestApp, session: &str, holder: &str, waiting: &str) -> String {
+    let held = book(app, holder, session).await;
+    assert_eq!(
+        held["data"]["bookTrainingPlace"]["booking"]["state"], "BOOKED",
+        "{held}"
+    );
+    let queued = book(app, waiting, session).await;
+    let booking = &queued["data"]["bookTrainingPlace"]["booking"];
+    assert_eq!(booking["state"], "WAITLISTED", "{queued}");
+    let cancelled = step(
+        app,
+        holder,
+        "cancelTrainingBooking",
+        held["data"]["bookTrainingPlace"]["booking"]["id"]
+            .as_str()
+            .unwrap(),
+    )
+    .await;
+    assert!(cancelled["errors"].is_null(), "{cancelled}");
+    booking["id"].as_str().unwrap().to_string()
+}

@@ -21,24 +21,30 @@ use closeknit_tests::{
     error_codes,
     smtp::SmtpSink,
     staying_close::day,
+    training,
 };
 use serde_json::{Value, json};
 
 /// Each app folder and the demo account its operations run as (an app
 /// folder missing here fails the test).
-const APPS: [(&str, &str); 2] = [
+const APPS: [(&str, &str); 3] = [
     ("care-leaver-app", YOUNG_PERSON),
     ("advocate-app", ADVOCATE),
+    ("carer-app", KINSHIP_CARER),
 ];
 
-/// What the fixtures' `{{name}}` placeholders stand for: today's date and
+/// The demo kinship carer (signs in with emailed codes, like young people).
+const KINSHIP_CARER: &str = "kinship.carer@northmoor.example";
+
+/// What the fixtures' `{{name}}` placeholders stand for: today's date,
 /// requests the demo advocate works (the young person's own, and a social
 /// worker's referral of young.person.five), or that the young person
-/// withdraws.
-struct Scene(BTreeMap<&'static str, String>);
+/// withdraws, and training sessions and bookings of the carer's and the
+/// young person's ([`training_scene`]).
+struct Scene(BTreeMap<String, String>);
 
 impl Scene {
-    async fn set_up(app: &TestApp, young: &str) -> Scene {
+    async fn set_up(app: &TestApp, young: &str, carer: &str, other_young: &str) -> Scene {
         let advocate = app.staff_token(ADVOCATE).await;
         // An own request the advocate is in touch about, with a contact
         // the young person reads back.
@@ -55,13 +61,20 @@ impl Scene {
             .unwrap()
             .to_string();
         let (non_instructed, ..) = referral_assigned(app).await;
-        Scene(BTreeMap::from([
+        let mut scene: BTreeMap<String, String> = [
             ("today", day(0)),
             ("instructedRequest", instructed),
             ("requestToClose", to_close),
             ("requestToWithdraw", to_withdraw),
             ("nonInstructedRequest", non_instructed),
-        ]))
+        ]
+        .map(|(k, v)| (k.to_string(), v))
+        .into();
+        scene.extend(training_scene(app, "carer", "KINSHIP_CARERS", carer, None).await);
+        scene.extend(
+            training_scene(app, "careLeaver", "CARE_LEAVERS", young, Some(other_young)).await,
+        );
+        Scene(scene)
     }
 
     /// `value` with every `{{name}}` string replaced.
@@ -95,6 +108,57 @@ async fn worked(app: &TestApp, young: &str, advocate: &str) -> String {
     )
     .await;
     id
+}
+
+/// A session of a new course for `audience` that `token` may book
+/// (`{{<who>Session}}`), one of theirs booked to cancel
+/// (`{{<who>BookingToCancel}}`), and two offered places, to accept and to
+/// decline (`{{<who>Offer}}`, `{{<who>OfferToDecline}}`). The places
+/// offered are freed by `other` (a new kinship carer when `None`).
+async fn training_scene(
+    app: &TestApp,
+    who: &str,
+    audience: &str,
+    token: &str,
+    other: Option<&str>,
+) -> Vec<(String, String)> {
+    let coordinator = app.staff_token(training::COORDINATOR).await;
+    let (_, facilitator) = training::facilitator(app).await;
+    let course = training::course(app, &coordinator, &[audience], 24).await;
+    let session = |places| {
+        let (coordinator, course, facilitator) = (&coordinator, &course, &facilitator);
+        async move {
+            training::session(
+                app,
+                coordinator,
+                course,
+                facilitator,
+                &training::Plan::places(places),
+            )
+            .await
+        }
+    };
+    let other = match other {
+        Some(other) => other.to_string(),
+        None => training::carers(app, "Northmoor Children's Services", 1)
+            .await
+            .remove(0),
+    };
+    let to_cancel = session(5).await;
+    let booked = training::book(app, token, &to_cancel).await;
+    let booking = booked["data"]["bookTrainingPlace"]["booking"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{booked}"))
+        .to_string();
+    let offer = training::offered(app, &session(1).await, &other, token).await;
+    let to_decline = training::offered(app, &session(1).await, &other, token).await;
+    let name = |suffix: &str| format!("{who}{suffix}");
+    vec![
+        (name("Session"), session(5).await),
+        (name("BookingToCancel"), booking),
+        (name("Offer"), offer),
+        (name("OfferToDecline"), to_decline),
+    ]
 }
 
 /// Problems with `got` against the expected shape `want`: the same keys,
@@ -208,7 +272,11 @@ async fn every_app_operation_validates_against_the_schema() {
         .spawn()
         .await;
     let young = app.code_token(&smtp, YOUNG_PERSON).await;
-    let scene = Scene::set_up(&app, &young).await;
+    let carer = app.code_token(&smtp, KINSHIP_CARER).await;
+    let other_young = app
+        .code_token(&smtp, "young.person.two@northmoor.example")
+        .await;
+    let scene = Scene::set_up(&app, &young, &carer, &other_young).await;
     let root = contracts();
     let folders: Vec<String> = std::fs::read_dir(&root)
         .unwrap()
@@ -230,6 +298,7 @@ async fn every_app_operation_validates_against_the_schema() {
     for (folder, account) in APPS {
         let token = match account {
             YOUNG_PERSON => young.clone(),
+            KINSHIP_CARER => carer.clone(),
             staff => app.staff_token(staff).await,
         };
         for (name, document) in operations(&root.join(folder)) {
@@ -240,7 +309,7 @@ async fn every_app_operation_validates_against_the_schema() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    assert!(names.len() >= 17, "only {} operations found", names.len());
+    assert!(names.len() >= 29, "only {} operations found", names.len());
     // The home screen returns the plan for the signed-in young person.
     let home = std::fs::read_to_string(root.join("care-leaver-app/Home.graphql")).unwrap();
     let (_, body) = app.graphql_as(&young, &home, json!({})).await;
