@@ -6,7 +6,10 @@
 //! (`tests/src/`).
 
 mod access;
+mod advocacy_access;
 mod clients;
 mod identity;
+mod matrix;
 mod nodes;
 mod sign_in_codes;
+mod training_access;

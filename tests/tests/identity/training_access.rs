@@ -1,0 +1,212 @@
+//! Every training operation (and training records by `node`) as every
+//! demo role and anonymously, over real HTTP on both databases: carers in
+//! a course's audience see and book it, a booking is its owner's, the
+//! provider's coordinators manage and run its sessions, a facilitator
+//! runs the sessions they facilitate, and no one else learns more than
+//! the catalogue shows (a course is public: changing one is FORBIDDEN,
+//! not NOT_FOUND). A training root field without a row fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
+use std::collections::HashMap;
+
+use closeknit_tests::{
+    TestApp, global_id,
+    training::{self, COORDINATOR, PROVIDER, Plan},
+};
+use serde_json::{Value, json};
+
+use super::matrix::{
+    ANONYMOUS, FORB, LISTED, NF, NULL, OK, UNAUTH, UNLISTED, assert_covered, input, outcome, send,
+    tokens,
+};
+
+/// The accounts of the training matrix, in its columns' order.
+const ACCOUNTS: [&str; 11] = [
+    "young.person@northmoor.example",
+    "kinship.carer@northmoor.example",
+    "kinship.carer@eastbrook.example",
+    "key.worker@northmoor.example",
+    "la.manager@northmoor.example",
+    "advocate@brightvoice.example",
+    COORDINATOR,
+    FACILITATOR,
+    "facilitator.two@kinshiplearning.example",
+    "admin@closeknit.example",
+    ANONYMOUS,
+];
+
+/// The demo facilitator every target session is run by.
+const FACILITATOR: &str = "facilitator@kinshiplearning.example";
+
+/// What a training operation acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum On {
+    Nothing,
+    /// A kinship carers' course of the demo provider.
+    Course,
+    /// A session of that course, facilitated by [`FACILITATOR`], open to
+    /// every authority, with places.
+    Session,
+    /// Northmoor's kinship carer's booked place on such a session.
+    Booking,
+    /// A place offered to Northmoor's kinship carer (freed by Eastbrook's).
+    Offer,
+}
+
+/// What the variables of a training operation are made from.
+#[derive(Default, Clone)]
+struct Ids {
+    /// The booking, session or course acted on.
+    target: String,
+    /// The session of the target (the target itself for a session).
+    session: String,
+    provider: String,
+    facilitator: String,
+}
+
+struct TrainingOp {
+    label: &'static str,
+    on: On,
+    document: &'static str,
+    variables: fn(&Ids) -> Value,
+    expect: [&'static str; 11],
+}
+
+const NODE: &str = "query($id: ID!) { node(id: $id) { id } }";
+
+fn course_fields() -> Value {
+    json!({"title": "Life story work", "description": "Helping a child understand their story.",
+        "audience": ["KINSHIP_CARERS"], "cancellationCutoffHours": 24})
+}
+
+#[rustfmt::skip]
+fn training_ops() -> Vec<TrainingOp> {
+    use On::*;
+    let op = |label, on, document, variables, expect| TrainingOp { label, on, document, variables, expect };
+    // Columns: young person, Northmoor kinship carer, Eastbrook kinship
+    // carer, key worker, Northmoor manager, advocate, training
+    // coordinator, facilitator, facilitator two, admin, anonymous.
+    vec![
+        op("trainingSessions", Session, "{ trainingSessions(first: 100) { edges { node { id } } } }", |_| json!({}),
+            [UNLISTED, LISTED, LISTED, UNLISTED, UNLISTED, UNLISTED, LISTED, LISTED, UNLISTED, UNLISTED, UNAUTH]),
+        op("node/session", Session, NODE, |i| json!({"id": i.target}),
+            [NULL, OK, OK, NULL, NULL, NULL, OK, OK, NULL, NULL, NULL]),
+        op("node/course", Course, NODE, |i| json!({"id": i.target}),
+            [OK, OK, OK, NULL, NULL, NULL, OK, OK, OK, NULL, NULL]),
+        op("node/booking", Booking, NODE, |i| json!({"id": i.target}),
+            [NULL, OK, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL]),
+        op("myTrainingBookings", Booking, "{ myTrainingBookings(first: 100) { edges { node { id } } } }", |_| json!({}),
+            [UNLISTED, LISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNAUTH]),
+        op("trainingSessionRegister", Booking, "query($s: ID!) { trainingSessionRegister(sessionId: $s, first: 100) { edges { node { id } } } }", |i| json!({"s": i.session}),
+            [FORB, FORB, FORB, FORB, FORB, FORB, LISTED, LISTED, FORB, FORB, UNAUTH]),
+        op("createTrainingCourse", Nothing, "createTrainingCourse", |i| input(json!({"providerId": i.provider, "course": course_fields()})),
+            [FORB, FORB, FORB, FORB, FORB, FORB, OK, FORB, FORB, FORB, UNAUTH]),
+        op("updateTrainingCourse", Course, "updateTrainingCourse", |i| input(json!({"courseId": i.target, "course": course_fields()})),
+            [FORB, FORB, FORB, FORB, FORB, FORB, OK, FORB, FORB, FORB, UNAUTH]),
+        op("scheduleTrainingSession", Course, "scheduleTrainingSession", |i| input(training::session_input(&i.target, &i.facilitator, &Plan::places(5))),
+            [FORB, FORB, FORB, FORB, FORB, FORB, OK, FORB, FORB, FORB, UNAUTH]),
+        op("bookTrainingPlace", Session, "bookTrainingPlace", |i| input(json!({"sessionId": i.target})),
+            [FORB, OK, OK, FORB, FORB, FORB, FORB, FORB, FORB, FORB, UNAUTH]),
+        op("cancelTrainingBooking", Booking, "cancelTrainingBooking", |i| input(json!({"bookingId": i.target})),
+            [NF, OK, NF, NF, NF, NF, NF, NF, NF, NF, UNAUTH]),
+        op("acceptTrainingOffer", Offer, "acceptTrainingOffer", |i| input(json!({"bookingId": i.target})),
+            [NF, OK, NF, NF, NF, NF, NF, NF, NF, NF, UNAUTH]),
+        op("declineTrainingOffer", Offer, "declineTrainingOffer", |i| input(json!({"bookingId": i.target})),
+            [NF, OK, NF, NF, NF, NF, NF, NF, NF, NF, UNAUTH]),
+    ]
+}
+
+/// The tokens that set targets up.
+struct Actors {
+    coordinator: String,
+    carer: String,
+    other_carer: String,
+}
+
+/// A new target of kind `on` (with its session) in `ids`.
+async fn new_target(app: &TestApp, a: &Actors, on: On, ids: &Ids) -> Ids {
+    let course = || training::course(app, &a.coordinator, &["KINSHIP_CARERS"], 24);
+    let session = |places| {
+        let (coordinator, facilitator) = (&a.coordinator, &ids.facilitator);
+        async move {
+            let course = training::course(app, coordinator, &["KINSHIP_CARERS"], 24).await;
+            let plan = Plan::places(places);
+            training::session(app, coordinator, &course, facilitator, &plan).await
+        }
+    };
+    let (target, session) = match on {
+        On::Nothing => (String::new(), String::new()),
+        On::Course => (course().await, String::new()),
+        On::Session => {
+            let s = session(5).await;
+            (s.clone(), s)
+        }
+        On::Booking => {
+            let s = session(5).await;
+            let booked = training::book(app, &a.carer, &s).await;
+            let booking = &booked["data"]["bookTrainingPlace"]["booking"];
+            assert_eq!(booking["state"], "BOOKED", "{booked}");
+            (booking["id"].as_str().unwrap().to_string(), s)
+        }
+        On::Offer => {
+            let s = session(1).await;
+            (
+                training::offered(app, &s, &a.other_carer, &a.carer).await,
+                s,
+            )
+        }
+    };
+    Ids {
+        target,
+        session,
+        ..ids.clone()
+    }
+}
+
+#[tokio::test]
+async fn training_operations_follow_the_policy_for_every_role() {
+    let (app, smtp) = TestApp::spawn_with_smtp().await;
+    let ops = training_ops();
+    assert_covered("training", ops.iter().map(|op| op.label));
+    let tokens = tokens(&app, &smtp, &ACCOUNTS).await;
+    let actors = Actors {
+        coordinator: tokens[6].clone(),
+        carer: tokens[1].clone(),
+        other_carer: tokens[2].clone(),
+    };
+    let base = Ids {
+        provider: global_id("Organisation", training::organisation(&app, PROVIDER).await),
+        facilitator: global_id("Person", app.person_id(FACILITATOR).await),
+        ..Ids::default()
+    };
+    let mut shared: HashMap<On, Ids> = HashMap::new();
+    let mut failures = Vec::new();
+    for op in &ops {
+        let name = op.label.split('/').next().unwrap();
+        for ((email, token), want) in ACCOUNTS.iter().zip(&tokens).zip(op.expect) {
+            // A change that should be allowed gets a target of its own.
+            let mutation = !op.document.contains('{');
+            let ids = if mutation && want == OK {
+                new_target(&app, &actors, op.on, &base).await
+            } else {
+                match shared.get(&op.on) {
+                    Some(ids) => ids.clone(),
+                    None => {
+                        let ids = new_target(&app, &actors, op.on, &base).await;
+                        shared.insert(op.on, ids.clone());
+                        ids
+                    }
+                }
+            };
+            let body = send(&app, token, op.label, op.document, (op.variables)(&ids)).await;
+            let got = outcome(&body, name, &ids.target);
+            if got != want {
+                failures.push(format!(
+                    "{}: {email}: {got}, expected {want}: {body}",
+                    op.label
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
