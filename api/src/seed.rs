@@ -289,19 +289,25 @@ pub async fn demo(db: &DatabaseConnection) -> AppResult<()> {
             &young_people,
         )
         .await?;
-        let carer = account(
-            &txn,
-            Demo {
-                email: &format!("kinship.carer@{domain}"),
-                names: ("Casey", "Carer"),
-                hash: None,
-                date_of_birth: None,
-                local_authority: la_id,
-                roles: &[(Role::KinshipCarer, team)],
-            },
-        )
-        .await?;
-        carers.push(carer);
+        // Two kinship carers per authority, for bookings in every state.
+        for (user, names) in [
+            ("kinship.carer", ("Casey", "Carer")),
+            ("kinship.carer.two", ("Morgan", "Kin")),
+        ] {
+            let carer = account(
+                &txn,
+                Demo {
+                    email: &format!("{user}@{domain}"),
+                    names,
+                    hash: None,
+                    date_of_birth: None,
+                    local_authority: la_id,
+                    roles: &[(Role::KinshipCarer, team)],
+                },
+            )
+            .await?;
+            carers.push(carer);
+        }
         // The advocacy provider serves both authorities; the training
         // provider only the first (so its coordinator has an "other" one).
         let from = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default();

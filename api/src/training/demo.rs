@@ -1,7 +1,9 @@
 //! Synthetic demo training: the demo provider's courses for kinship
-//! carers, foster carers and care leavers, sessions online and in person,
-//! and one full session with a waiting list. Written straight to the
-//! tables (no notifications: loading demo data sends nothing), once.
+//! carers, foster carers and care leavers, sessions online and in person
+//! (one full, with a place offered and a waiting list; one held last
+//! week, its register marked), and the demo kinship carers' bookings in
+//! every state. Written straight to the tables (no notifications: loading
+//! demo data sends nothing), once.
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use sea_orm::ConnectionTrait;
@@ -24,8 +26,8 @@ use crate::error::AppResult;
 pub(crate) struct Provider<'a> {
     pub id: Uuid,
     pub facilitators: [Uuid; 2],
-    /// Kinship carers who book the full session (the first holds its
-    /// place, the rest wait).
+    /// The demo kinship carers: two of the first authority, then two of
+    /// the second ([`BOOKINGS`] names them by index).
     pub carers: &'a [Uuid],
 }
 
@@ -52,12 +54,41 @@ const COURSES: [(&str, &str, &[Audience], i32); 3] = [
 ];
 
 /// (course, days from now, places, facilitator, online).
-const SESSIONS: [(usize, i64, i32, usize, bool); 4] = [
+const SESSIONS: [(usize, i64, i32, usize, bool); 5] = [
     (0, 14, 12, 0, true),
     (0, 21, 20, 1, false),
-    (1, 7, 1, 0, false),
+    (1, 7, 2, 0, false),
     (2, 10, 15, 1, true),
+    (0, -7, 12, 0, false),
 ];
+
+/// The demo bookings, in the order they were made: (session, carer,
+/// state it is in now). Carers: 0 and 1 of the first authority, 2 and 3
+/// of the second. Together they hold every state.
+const BOOKINGS: [(usize, usize, BookingState); 13] = {
+    use BookingState::*;
+    [
+        (0, 0, Booked),
+        (0, 2, Booked),
+        // In person: full at one place until its capacity was raised; the
+        // place then offered to the one waiting was turned down.
+        (1, 0, Booked),
+        (1, 3, Declined),
+        // The full peer group (two places): the second place was
+        // cancelled; the offer to the first waiting ran out, the second
+        // waiting holds it now, and the one who cancelled waits again.
+        (2, 0, Booked),
+        (2, 1, Cancelled),
+        (2, 3, Expired),
+        (2, 2, Offered),
+        (2, 1, Waitlisted),
+        // Last week's session, its register marked.
+        (4, 0, Attended),
+        (4, 1, CancelledLate),
+        (4, 2, NoShow),
+        (4, 3, Excused),
+    ]
+};
 
 fn session(now: DateTime<Utc>, days: i64, places: i32, online: bool) -> Session {
     let day = now.duration_trunc(Duration::days(1)).unwrap_or(now);
@@ -98,6 +129,7 @@ pub(crate) async fn load(db: &impl ConnectionTrait, provider: &Provider<'_>) -> 
         catalogue::insert_course(db, &row).await?;
         courses.push(row.id);
     }
+    let mut sessions = Vec::new();
     for (course, days, places, facilitator, online) in SESSIONS {
         let id = Uuid::now_v7();
         catalogue::insert_session(
@@ -112,46 +144,59 @@ pub(crate) async fn load(db: &impl ConnectionTrait, provider: &Provider<'_>) -> 
             },
         )
         .await?;
-        if places == 1 {
-            fill(db, id, provider.carers, now).await?;
+        sessions.push(id);
+    }
+    for (session, carer, state) in BOOKINGS {
+        if let Some(person) = provider.carers.get(carer) {
+            book(db, sessions[session], *person, state, now).await?;
         }
     }
     Ok(())
 }
 
-/// Books `people` on a session in turn: places first, then the waiting list.
-async fn fill(
+/// Writes one demo booking in `state`, with the place it holds (booked,
+/// offered, or held until the register was marked) and the waiting-list
+/// position it had (everyone who was offered a place waited first).
+async fn book(
     db: &impl ConnectionTrait,
     session: Uuid,
-    people: &[Uuid],
+    person: Uuid,
+    state: BookingState,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    for person in people {
-        let (state, position) = if bookings::take_place(db, session).await? {
-            (BookingState::Booked, None)
-        } else {
-            (
-                BookingState::Waitlisted,
-                Some(bookings::next_position(db, session).await?),
-            )
-        };
-        bookings::insert(
-            db,
-            &BookingRow {
-                id: Uuid::now_v7(),
-                session_id: session,
-                person_id: *person,
-                state,
-                waitlist_position: position,
-                offered_until: None,
-                access_needs: None,
-                booked_by_client_id: None,
-                created_at: now,
-                updated_at: now,
-                version: 1,
-            },
-        )
-        .await?;
+    use BookingState::*;
+    if matches!(state, Booked | Offered | Attended | NoShow | Excused)
+        && !bookings::take_place(db, session).await?
+    {
+        return Ok(());
     }
+    let position = match state {
+        Waitlisted | Offered | Declined | Expired => {
+            Some(bookings::next_position(db, session).await?)
+        }
+        _ => None,
+    };
+    let offered_until = match state {
+        Offered => Some(now + Duration::hours(48)),
+        Declined | Expired => Some(now - Duration::hours(6)),
+        _ => None,
+    };
+    bookings::insert(
+        db,
+        &BookingRow {
+            id: Uuid::now_v7(),
+            session_id: session,
+            person_id: person,
+            state,
+            waitlist_position: position,
+            offered_until,
+            access_needs: (state == Booked).then(|| "A seat near the door, please.".into()),
+            booked_by_client_id: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        },
+    )
+    .await?;
     Ok(())
 }

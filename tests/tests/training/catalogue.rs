@@ -5,6 +5,7 @@ use closeknit_tests::{
     TestApp,
     training::{self as t, COORDINATOR, Plan, SESSION},
 };
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 async fn catalogue(app: &TestApp, token: &str, filter: Value) -> Vec<Value> {
@@ -163,16 +164,56 @@ async fn only_the_providers_coordinators_manage_its_catalogue() {
 }
 
 #[tokio::test]
-async fn the_demo_provider_has_a_full_session_with_a_waiting_list() {
+async fn the_demo_provider_has_a_full_session_with_an_offer_and_bookings_in_every_state() {
     let app = TestApp::spawn().await;
     let coordinator = app.staff_token(COORDINATOR).await;
     let sessions = catalogue(&app, &coordinator, json!(null)).await;
-    assert_eq!(sessions.len(), 4, "{sessions:?}");
+    assert_eq!(sessions.len(), 4, "upcoming only: {sessions:?}");
+    let full = sessions
+        .iter()
+        .find(|s| s["placesLeft"] == 0 && s["waitingListLength"] == 1)
+        .unwrap_or_else(|| panic!("{sessions:?}"));
+    let (_, body) = app
+        .graphql_as(
+            &coordinator,
+            "query($s: ID!) { trainingSessionRegister(sessionId: $s) { nodes { state offeredUntil } } }",
+            json!({"s": full["id"]}),
+        )
+        .await;
+    let register = body["data"]["trainingSessionRegister"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"));
     assert!(
-        sessions
+        register
             .iter()
-            .any(|s| s["placesLeft"] == 0 && s["waitingListLength"] == 1),
-        "{sessions:?}"
+            .any(|e| e["state"] == "OFFERED" && e["offeredUntil"].is_string()),
+        "an open offer: {body}"
     );
+    // Every state of the machine, across the demo carers' bookings.
+    let rows = app
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT DISTINCT state FROM training_bookings",
+        ))
+        .await
+        .unwrap();
+    let states: std::collections::BTreeSet<String> = rows
+        .iter()
+        .map(|r| r.try_get::<String>("", "state").unwrap())
+        .collect();
+    let every = [
+        "attended",
+        "booked",
+        "cancelled",
+        "cancelled_late",
+        "declined",
+        "excused",
+        "expired",
+        "no_show",
+        "offered",
+        "waitlisted",
+    ];
+    assert_eq!(states, every.map(String::from).into());
     app.stop().await;
 }
