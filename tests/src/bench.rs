@@ -208,3 +208,29 @@ impl Cpu {
         }
     }
 }
+
+/// Signs `email` in with `password` at the GraphQL endpoint `url`; the
+/// access token.
+pub async fn sign_in(client: &reqwest::Client, url: &str, email: &str, password: &str) -> String {
+    let body: serde_json::Value = client
+        .post(url)
+        .json(&serde_json::json!({
+            "query": "mutation($e: String!, $p: String!) { signIn(input: {email: $e, password: $p}) { accessToken } }",
+            "variables": {"e": email, "p": password},
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["data"]["signIn"]["accessToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("sign-in of {email} failed: {body}"))
+        .to_string()
+}
+
+/// Whether a GraphQL response body holds no `"errors":`.
+pub fn no_errors(bytes: &[u8]) -> bool {
+    !bytes.windows(9).any(|w| w == b"\"errors\":")
+}

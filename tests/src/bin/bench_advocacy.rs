@@ -21,7 +21,9 @@
 
 use std::{sync::Arc, time::Instant};
 
-use closeknit_tests::bench::{Request, closeknit_on, load, median, spawn_printing_url};
+use closeknit_tests::bench::{
+    Request, closeknit_on, load, median, no_errors, sign_in, spawn_printing_url,
+};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, TransactionTrait};
 use serde_json::{Value, json};
 
@@ -105,25 +107,6 @@ async fn load_requests(db: &DatabaseConnection, from: i64, to: i64) {
     db.execute_unprepared("ANALYZE").await.unwrap();
 }
 
-async fn sign_in(client: &reqwest::Client, url: &str) -> String {
-    let body: Value = client
-        .post(url)
-        .json(&json!({
-            "query": "mutation($e: String!, $p: String!) { signIn(input: {email: $e, password: $p}) { accessToken } }",
-            "variables": {"e": "advocacy.manager@brightvoice.example", "p": closeknit::seed::DEMO_STAFF_PASSWORD},
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["data"]["signIn"]["accessToken"]
-        .as_str()
-        .unwrap_or_else(|| panic!("sign-in failed: {body}"))
-        .to_string()
-}
-
 /// The queue's first page (with `filter`) as the manager; a GraphQL error
 /// or an empty page counts as a failure.
 fn queue(url: String, token: String, filter: Value) -> Request {
@@ -142,10 +125,7 @@ fn queue(url: String, token: String, filter: Value) -> Request {
                 return false;
             };
             match response.bytes().await {
-                Ok(bytes) => {
-                    !bytes.windows(9).any(|w| w == b"\"errors\":")
-                        && bytes.windows(7).any(|w| w == b"\"node\":")
-                }
+                Ok(bytes) => no_errors(&bytes) && bytes.windows(7).any(|w| w == b"\"node\":"),
                 Err(_) => false,
             }
         })
@@ -192,7 +172,13 @@ async fn main() {
     let (mut service, graphql_url) = spawn_printing_url(closeknit_on(&url, &["serve"]));
     let root = graphql_url.trim_end_matches("/graphql").to_string();
     let client = reqwest::Client::new();
-    let token = sign_in(&client, &graphql_url).await;
+    let token = sign_in(
+        &client,
+        &graphql_url,
+        "advocacy.manager@brightvoice.example",
+        closeknit::seed::DEMO_STAFF_PASSWORD,
+    )
+    .await;
 
     let mut table = Vec::new();
     let mut held = 0;
