@@ -139,7 +139,11 @@ pub trait CalendarSource: Send + Sync {
 pub struct CalendarSources(Vec<(&'static str, Arc<dyn CalendarSource>)>);
 
 impl CalendarSources {
-    pub fn with(mut self, subject_type: &'static str, source: impl CalendarSource + 'static) -> Self {
+    pub fn with(
+        mut self,
+        subject_type: &'static str,
+        source: impl CalendarSource + 'static,
+    ) -> Self {
         self.0.push((subject_type, Arc::new(source)));
         self
     }
@@ -150,9 +154,10 @@ impl CalendarSources {
         db: &DatabaseConnection,
         notification: &NotificationRow,
     ) -> AppResult<Option<Entry>> {
-        let (Some(subject_type), Some(subject_id)) =
-            (notification.subject_type.as_deref(), notification.subject_id)
-        else {
+        let (Some(subject_type), Some(subject_id)) = (
+            notification.subject_type.as_deref(),
+            notification.subject_id,
+        ) else {
             return Ok(None);
         };
         match self.0.iter().find(|(t, _)| *t == subject_type) {

@@ -195,7 +195,10 @@ mod tests {
     /// Compares with a golden file byte for byte (`UPDATE_GOLDEN=1`
     /// rewrites them after a deliberate change).
     fn golden(name: &str, actual: &str) {
-        let path = format!("{}/src/training/testdata/{name}", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/src/training/testdata/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         if std::env::var("UPDATE_GOLDEN").is_ok() {
             std::fs::write(&path, actual).unwrap();
         }
@@ -206,10 +209,7 @@ mod tests {
             "{path} differs"
         );
         assert!(actual.lines().all(|l| l.len() <= 76), "folded at 75 octets");
-        assert!(
-            actual.split("\r\n").all(|l| !l.contains('\n')),
-            "CRLF only"
-        );
+        assert!(actual.split("\r\n").all(|l| !l.contains('\n')), "CRLF only");
     }
 
     #[test]
