@@ -65,7 +65,7 @@ impl JobHandler for EmailNotification {
             Some(entry) => vec![calendar::attachment(&Invite {
                 entry: &entry,
                 organizer: (
-                    &self.sender.from.email.to_string(),
+                    self.sender.from.email.as_ref(),
                     self.sender.from.name.as_deref().unwrap_or("Closeknit"),
                 ),
                 attendee: &address,
