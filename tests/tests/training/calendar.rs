@@ -177,3 +177,24 @@ async fn an_accepted_offer_is_confirmed_with_a_request() {
     assert!(with_entry[0].0.contains("method=REQUEST"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_reminder_email_carries_no_calendar_entry() {
+    let (app, smtp) = TestApp::spawn_with_smtp().await;
+    let (session, _, _) = t::carers_session(&app, 1, 0).await;
+    let (email, token) = carer(&app, 0).await;
+    t::book(&app, &token, &session).await;
+    wait_for(&smtp, &email, 1).await;
+    // Time passes: the session starts within the day; the reminder goes.
+    closeknit_tests::beyond_api::move_training_session_start(
+        &app.db,
+        uuid_in(&session),
+        chrono::Utc::now() + chrono::Duration::hours(20),
+    )
+    .await;
+    let mail = wait_for(&smtp, &email, 2).await;
+    assert!(invitation(&mail[0]).is_some(), "the confirmation has one");
+    assert!(mail[1].contains("coming up"), "{}", mail[1]);
+    assert!(invitation(&mail[1]).is_none(), "{}", mail[1]);
+    app.stop().await;
+}
