@@ -28,7 +28,7 @@ use crate::{
 
 /// The scheduled sweeps every worker process runs on the jobs' poll
 /// interval: reminders due, advocacy timescales at risk, breached or
-/// nearly due.
+/// nearly due, training offers run out, training reminders.
 const SWEEPS: &[crate::jobs::sweeps::Sweep] = &[
     crate::jobs::sweeps::Sweep {
         name: "reminders",
@@ -41,6 +41,14 @@ const SWEEPS: &[crate::jobs::sweeps::Sweep] = &[
     crate::jobs::sweeps::Sweep {
         name: "training offers",
         pass: |db, limit| Box::pin(crate::training::bookings::offers::sweep(db, limit)),
+    },
+    crate::jobs::sweeps::Sweep {
+        name: "training offer reminders",
+        pass: |db, limit| Box::pin(crate::training::reminders::offers_expiring(db, limit)),
+    },
+    crate::jobs::sweeps::Sweep {
+        name: "training day-before reminders",
+        pass: |db, limit| Box::pin(crate::training::reminders::day_before(db, limit)),
     },
 ];
 
@@ -87,6 +95,10 @@ pub fn handlers(
         crate::notifications::service::EMAIL_NOTIFICATION,
         crate::notifications::email::EmailNotification {
             sender: SendEmail::new(mailer, &config.mail.from)?,
+            calendars: crate::notifications::calendar::CalendarSources::default().with(
+                crate::training::calendar::SUBJECT,
+                crate::training::calendar::BookingCalendar,
+            ),
         },
     );
     handlers.register(

@@ -25,6 +25,7 @@ mod m20261207_000014_advocacy_timescales;
 mod m20261207_000015_advocacy_records;
 mod m20261207_000016_training;
 mod m20261207_000017_training_running;
+mod m20261207_000020_training_calendar;
 mod util;
 
 /// The bank holidays the migrations seed, for the working-day calendar's
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000015_advocacy_records::Migration),
             Box::new(m20261207_000016_training::Migration),
             Box::new(m20261207_000017_training_running::Migration),
+            Box::new(m20261207_000020_training_calendar::Migration),
         ]
     }
 }

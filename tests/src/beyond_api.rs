@@ -209,3 +209,57 @@ pub async fn start_training_session(db: &DatabaseConnection, session: Uuid) {
     .await
     .unwrap();
 }
+
+/// Moves a training session's start to `starts_at` (time passing: the
+/// session comes within a day), keeping its length.
+pub async fn move_training_session_start(
+    db: &DatabaseConnection,
+    session: Uuid,
+    starts_at: DateTime<Utc>,
+) {
+    exec(
+        db,
+        "UPDATE training_sessions SET starts_at = $2, ends_at = $3, booking_closes_at = $2 \
+         WHERE id = $1",
+        vec![
+            session.into(),
+            starts_at.into(),
+            (starts_at + chrono::Duration::hours(2)).into(),
+        ],
+    )
+    .await
+    .unwrap();
+}
+
+/// Sets when a training offer was made and when it runs out (time passing:
+/// its hold is nearly over).
+pub async fn age_training_offer(
+    db: &DatabaseConnection,
+    booking: Uuid,
+    offered_at: DateTime<Utc>,
+    offered_until: DateTime<Utc>,
+) {
+    exec(
+        db,
+        "UPDATE training_bookings SET offered_at = $2, offered_until = $3 WHERE id = $1",
+        vec![booking.into(), offered_at.into(), offered_until.into()],
+    )
+    .await
+    .unwrap();
+}
+
+/// Dates a booking's day-before reminder to `at` (time passing: it went
+/// that long ago, for the session's earlier time).
+pub async fn date_training_day_before_reminder(
+    db: &DatabaseConnection,
+    booking: Uuid,
+    at: DateTime<Utc>,
+) {
+    exec(
+        db,
+        "UPDATE training_bookings SET day_before_reminded_at = $2 WHERE id = $1",
+        vec![booking.into(), at.into()],
+    )
+    .await
+    .unwrap();
+}

@@ -1,10 +1,12 @@
 //! The `notification.email` job: renders and sends one notification by
 //! email when the job runs, reading the notification, the recipient's
-//! address and their current choices at that moment.
+//! address and their current choices at that moment, and any calendar
+//! entry its subject carries as it stands then.
 
 use async_trait::async_trait;
 
 use super::{
+    calendar::{self, CalendarSources, Invite},
     model::Channel,
     service::{self, Delivery},
     templates,
@@ -19,6 +21,8 @@ use crate::{
 
 pub struct EmailNotification {
     pub sender: SendEmail,
+    /// Domains' calendar entries, attached as `.ics` invitations.
+    pub calendars: CalendarSources,
 }
 
 #[async_trait]
@@ -57,12 +61,24 @@ impl JobHandler for EmailNotification {
             e.log();
             JobError::Permanent("rendering the notification email failed".into())
         })?;
+        let attachments = match self.calendars.entry(&job.db, &notification).await? {
+            Some(entry) => vec![calendar::attachment(&Invite {
+                entry: &entry,
+                organizer: (
+                    self.sender.from.email.as_ref(),
+                    self.sender.from.name.as_deref().unwrap_or("Closeknit"),
+                ),
+                attendee: &address,
+                stamp: chrono::Utc::now(),
+            })],
+            None => Vec::new(),
+        };
         let email = EmailJob {
             to: address,
             subject: rendered.subject,
             text: rendered.text,
             html: Some(rendered.html),
-            attachments: Vec::new(),
+            attachments,
         };
         let message = self.sender.message(job.id, &email)?;
         self.sender.mailer.send(message).await

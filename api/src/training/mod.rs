@@ -10,11 +10,15 @@
 //!   cancelling, and a session's register.
 //!
 //! [`access`] decides who manages and runs a provider's training and who
-//! is in a course's audience; `notices` holds what training tells people.
+//! is in a course's audience; `notices` holds what training tells people,
+//! [`calendar`] the `.ics` entry its emails carry, and [`reminders`] the
+//! offer-expiring and day-before reminders.
 
 pub mod access;
 pub mod bookings;
+pub mod calendar;
 pub mod catalogue;
 pub(crate) mod demo;
 mod notices;
+pub mod reminders;
 pub mod schema;

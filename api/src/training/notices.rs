@@ -110,3 +110,99 @@ pub(super) async fn offered(
     )
     .await
 }
+
+/// A booked place cancelled by the person (the email's `.ics` removes the
+/// entry from their calendar).
+pub(super) async fn cancelled(
+    db: &impl ConnectionTrait,
+    booking: &BookingRow,
+    row: &SessionRow,
+) -> AppResult<()> {
+    tell(
+        db,
+        booking,
+        "Your training place is cancelled",
+        &format!(
+            "Your place on {} on {} is cancelled.",
+            row.course.course.title,
+            when(row)
+        ),
+    )
+    .await
+}
+
+async fn remind(
+    db: &impl ConnectionTrait,
+    booking: &BookingRow,
+    title: &str,
+    body: &str,
+) -> AppResult<()> {
+    notify(
+        db,
+        NewNotification {
+            person_id: booking.person_id,
+            kind: Kind::TrainingReminder,
+            title,
+            body,
+            subject: Some(("TrainingBooking", booking.id)),
+            collapse_key: None,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// An offered place's hold ends within 6 hours.
+pub(super) async fn offer_expiring(
+    db: &impl ConnectionTrait,
+    booking: &BookingRow,
+    row: &SessionRow,
+    until: DateTime<Utc>,
+) -> AppResult<()> {
+    let tz = zone(row);
+    remind(
+        db,
+        booking,
+        "Your offered training place is held for a few more hours",
+        &format!(
+            "The place offered to you on {} on {} is held until {}. Accept or decline it in \
+             the app before then, or it goes to the next person waiting.",
+            row.course.course.title,
+            when(row),
+            until.with_timezone(&tz).format("%A %-d %B at %H:%M %Z")
+        ),
+    )
+    .await
+}
+
+/// A booked session starts within a day.
+pub(super) async fn day_before(
+    db: &impl ConnectionTrait,
+    booking: &BookingRow,
+    row: &SessionRow,
+) -> AppResult<()> {
+    let place = match (&row.session.venue, &row.session.online_link) {
+        (Some(venue), _) => format!(" at {venue}"),
+        (None, Some(_)) => " online: the link is with your booking in the app".to_string(),
+        (None, None) => String::new(),
+    };
+    remind(
+        db,
+        booking,
+        "Your training is coming up",
+        &format!(
+            "A reminder: you are booked on {} on {}{place}.",
+            row.course.course.title,
+            when(row)
+        ),
+    )
+    .await
+}
+
+/// The session's time zone (England's if it is not one).
+fn zone(row: &SessionRow) -> chrono_tz::Tz {
+    row.session
+        .time_zone
+        .parse()
+        .unwrap_or(chrono_tz::Europe::London)
+}

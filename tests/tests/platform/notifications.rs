@@ -368,13 +368,21 @@ async fn a_rescheduled_reminder_replaces_the_old_one_and_read_ones_are_not_email
 #[tokio::test]
 async fn a_calendar_invitation_arrives_as_an_ics_attachment() {
     let (app, smtp) = spawn().await;
-    let invite = calendar::attachment(&calendar::Invite {
-        uid: "session-7@closeknit.test",
-        summary: "Kinship carers' workshop",
-        description: "Managing contact with birth parents",
-        location: Some("Northmoor Family Centre"),
+    let entry = calendar::Entry {
+        method: calendar::Method::Request,
+        uid: "session-7@closeknit.test".into(),
+        sequence: 0,
+        summary: "Kinship carers' workshop".into(),
+        description: "Managing contact with birth parents".into(),
+        location: Some("Northmoor Family Centre".into()),
         starts_at: "2026-12-03T10:00:00Z".parse().unwrap(),
         ends_at: "2026-12-03T12:00:00Z".parse().unwrap(),
+    };
+    let invite = calendar::attachment(&calendar::Invite {
+        entry: &entry,
+        organizer: ("no-reply@closeknit.invalid", "Closeknit"),
+        attendee: "kinship.carer@northmoor.example",
+        stamp: "2026-12-01T09:00:00Z".parse().unwrap(),
     });
     let email = EmailJob {
         to: "kinship.carer@northmoor.example".into(),

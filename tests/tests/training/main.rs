@@ -1,9 +1,11 @@
 //! Training, as one test binary: one module per capability (the
-//! catalogue, bookings and their refusals, offers, and capacity under
-//! concurrency). Shared steps live in `closeknit_tests::training`.
+//! catalogue, bookings and their refusals, offers, calendar invitations,
+//! reminders, and capacity under concurrency). Shared steps live in `closeknit_tests::training`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 mod bookings;
+mod calendar;
 mod catalogue;
 mod concurrency;
 mod offers;
+mod reminders;

@@ -20,9 +20,9 @@ use crate::{
     policy::{self, Action, Target},
     start_change,
     training::{
-        access,
+        access, calendar,
         catalogue::store::{self as catalogue, SessionRow, SessionState},
-        notices,
+        notices, reminders,
     },
 };
 
@@ -209,6 +209,19 @@ pub(in crate::training) async fn step(
         store::release_place(&tx.txn, row.id).await?;
         offer_next(&tx.txn, &row, now).await?;
     }
+    if booking.state == BookingState::Booked && step == Step::Cancel {
+        // The place was in their calendar: the cancellation's `.ics`
+        // removes it (a higher SEQUENCE of the same UID).
+        calendar::raise_sequence(&tx.txn, booking.id).await?;
+        notices::cancelled(&tx.txn, &booking, &row).await?;
+    }
+    if to == BookingState::Booked {
+        let booked = BookingRow {
+            state: to,
+            ..booking.clone()
+        };
+        notices::booked(&tx.txn, &booked, &row).await?;
+    }
     let target = Target::person(booking.person_id, None);
     let action = match step {
         Step::Cancel => AuditAction::TrainingCancel,
@@ -264,6 +277,7 @@ pub(in crate::training) async fn offer_next(
     )
     .await?
     {
+        reminders::offered_at(db, first.id, now).await?;
         notices::offered(db, &first, row, until).await?;
     } else {
         store::release_place(db, row.id).await?;
