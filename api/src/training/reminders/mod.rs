@@ -18,7 +18,7 @@
 mod store;
 
 use chrono::{Duration, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use uuid::Uuid;
 
 use super::{bookings::store as bookings, catalogue::store as catalogue, notices};
@@ -43,20 +43,10 @@ pub(in crate::training) async fn offered_at(
 /// Reminds up to `limit` people whose offered place is held for less than
 /// 6 more hours; returns how many.
 pub async fn offers_expiring(db: &DatabaseConnection, limit: u64) -> AppResult<usize> {
-    let now = Utc::now();
     let txn = begin_write(db).await?;
-    let claimed = store::claim_offers_expiring(&txn, now, limit).await?;
+    let claimed = store::claim_offers_expiring(&txn, Utc::now(), limit).await?;
     for id in &claimed {
-        let Some(booking) = bookings::booking(&txn, *id).await? else {
-            continue;
-        };
-        let (Some(until), Some(row)) = (
-            booking.offered_until,
-            catalogue::session(&txn, booking.session_id, None).await?,
-        ) else {
-            continue;
-        };
-        notices::offer_expiring(&txn, &booking, &row, until).await?;
+        remind(&txn, *id, Reminder::OfferExpiring).await?;
     }
     txn.commit().await?;
     Ok(claimed.len())
@@ -65,17 +55,45 @@ pub async fn offers_expiring(db: &DatabaseConnection, limit: u64) -> AppResult<u
 /// Reminds up to `limit` people booked on sessions starting within a day;
 /// returns how many.
 pub async fn day_before(db: &DatabaseConnection, limit: u64) -> AppResult<usize> {
-    let now = Utc::now();
     let txn = begin_write(db).await?;
-    let claimed = store::claim_day_before(&txn, now, limit).await?;
+    let claimed = store::claim_day_before(&txn, Utc::now(), limit).await?;
     for id in &claimed {
-        let Some(booking) = bookings::booking(&txn, *id).await? else {
-            continue;
-        };
-        if let Some(row) = catalogue::session(&txn, booking.session_id, None).await? {
-            notices::day_before(&txn, &booking, &row).await?;
-        }
+        remind(&txn, *id, Reminder::DayBefore).await?;
     }
     txn.commit().await?;
     Ok(claimed.len())
+}
+
+#[derive(Clone, Copy)]
+enum Reminder {
+    OfferExpiring,
+    DayBefore,
+}
+
+/// Sends one claimed reminder under a savepoint: one that fails is logged
+/// and stays marked (it is not retried on every tick, holding up the
+/// rest), and the others still go.
+async fn remind(txn: &DatabaseTransaction, id: Uuid, reminder: Reminder) -> AppResult<()> {
+    let Some(booking) = bookings::booking(txn, id).await? else {
+        return Ok(());
+    };
+    let Some(row) = catalogue::session(txn, booking.session_id, None).await? else {
+        return Ok(());
+    };
+    let savepoint = txn.begin().await?;
+    let sent = match (reminder, booking.offered_until) {
+        (Reminder::OfferExpiring, Some(until)) => {
+            notices::offer_expiring(&savepoint, &booking, &row, until).await
+        }
+        (Reminder::OfferExpiring, None) => Ok(()),
+        (Reminder::DayBefore, _) => notices::day_before(&savepoint, &booking, &row).await,
+    };
+    match sent {
+        Ok(()) => savepoint.commit().await?,
+        Err(err) => {
+            savepoint.rollback().await?;
+            err.log();
+        }
+    }
+    Ok(())
 }
