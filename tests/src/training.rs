@@ -247,3 +247,88 @@ pub async fn my_bookings(app: &TestApp, token: &str) -> Vec<Value> {
         .unwrap()
         .clone()
 }
+
+/// A session's version, as its coordinator sees it.
+pub async fn version(app: &TestApp, token: &str, session: &str) -> i64 {
+    let (_, body) = app
+        .graphql_as(
+            token,
+            "query($id: ID!) { node(id: $id) { ... on TrainingSession { version } } }",
+            json!({"id": session}),
+        )
+        .await;
+    body["data"]["node"]["version"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{body}"))
+}
+
+/// A session's register as `token` reads it (the first 100 lines).
+pub async fn register(app: &TestApp, token: &str, session: &str) -> Vec<Value> {
+    let (_, body) = app
+        .graphql_as(
+            token,
+            "query($s: ID!) { trainingSessionRegister(sessionId: $s, first: 100) { nodes { \
+             id name state waitlistPosition accessNeeds attendance attendanceMarkedById \
+             attendanceMarkedByName attendanceMarkedAt } } }",
+            json!({"s": session}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    body["data"]["trainingSessionRegister"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// `token`'s newest notifications (title, body, subject).
+async fn notifications(app: &TestApp, token: &str) -> Vec<Value> {
+    let (_, body) = app
+        .graphql_as(
+            token,
+            "{ notifications(first: 100) { nodes { title body subjectId } } }",
+            json!({}),
+        )
+        .await;
+    body["data"]["notifications"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .clone()
+}
+
+/// How many of `token`'s notifications about `booking` have this title.
+pub async fn told(app: &TestApp, token: &str, booking: &str, title: &str) -> usize {
+    notifications(app, token)
+        .await
+        .iter()
+        .filter(|n| n["subjectId"] == booking && n["title"] == title)
+        .count()
+}
+
+/// The body of `token`'s newest notification titled `title`.
+pub async fn notice_body(app: &TestApp, token: &str, title: &str) -> String {
+    notifications(app, token)
+        .await
+        .iter()
+        .find(|n| n["title"] == title)
+        .and_then(|n| n["body"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A booking's calendar sequence and the booking it moved to (stored
+/// state no API shows: the calendar files are built from it).
+pub async fn calendar(app: &TestApp, booking: &str) -> (i32, Option<uuid::Uuid>) {
+    let id = crate::staying_close::uuid_in(booking);
+    let rows = closeknit::db::raw::query(
+        &app.db,
+        "SELECT calendar_sequence, moved_to_booking_id FROM training_bookings WHERE id = $1",
+        vec![id.into()],
+    )
+    .await
+    .unwrap();
+    let row = rows.first().unwrap();
+    (
+        row.try_get("", "calendar_sequence").unwrap(),
+        row.try_get("", "moved_to_booking_id").unwrap(),
+    )
+}

@@ -174,12 +174,8 @@ impl AuditAction {
                 "changed how many places a training session has."
             }
             AuditAction::TrainingWaitlistMove => "moved you up a training waiting list.",
-            AuditAction::TrainingBookingMove => {
-                "moved your training place to another session."
-            }
-            AuditAction::TrainingAttendanceMark => {
-                "marked whether you came to a training session."
-            }
+            AuditAction::TrainingBookingMove => "moved your training place to another session.",
+            AuditAction::TrainingAttendanceMark => "marked whether you came to a training session.",
             AuditAction::TrainingRegisterExport => {
                 "downloaded the list of people booked on a training session."
             }

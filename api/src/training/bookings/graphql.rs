@@ -125,7 +125,10 @@ pub struct TrainingRegisterEntry {
 /// The session `session_id` names, if the viewer runs it (its provider's
 /// coordinators and its facilitator): NOT_FOUND when there is none,
 /// FORBIDDEN for anyone else.
-pub(in crate::training) async fn run_by_viewer(call: &RequestCtx, session_id: &ID) -> AppResult<Uuid> {
+pub(in crate::training) async fn run_by_viewer(
+    call: &RequestCtx,
+    session_id: &ID,
+) -> AppResult<Uuid> {
     call.viewer.account_viewer()?;
     let id = decode_typed_id("sessionId", session_id, "TrainingSession")?;
     let row = catalogue::session(&call.db, id, None)

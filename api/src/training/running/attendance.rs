@@ -60,10 +60,7 @@ pub(in crate::training) async fn mark(call: &Call<'_>, input: MarkInput) -> AppR
         ));
     }
     if row.state == SessionState::Cancelled {
-        return Err(refused(
-            "SESSION_CANCELLED",
-            "This session was cancelled.",
-        ));
+        return Err(refused("SESSION_CANCELLED", "This session was cancelled."));
     }
     let now = Utc::now();
     let started = now >= row.session.starts_at;
@@ -80,9 +77,18 @@ pub(in crate::training) async fn mark(call: &Call<'_>, input: MarkInput) -> AppR
             .ok_or(AppError::NotFound {
                 entity: "TrainingBooking",
             })?;
-        let markable = booking.state == BookingState::Booked
-            || Attendance::of(booking.state).is_some();
-        if !markable || !store::mark(&tx.txn, &booking, attendance.state(), tx.actor.person_id, now).await? {
+        let markable =
+            booking.state == BookingState::Booked || Attendance::of(booking.state).is_some();
+        if !markable
+            || !store::mark(
+                &tx.txn,
+                &booking,
+                attendance.state(),
+                tx.actor.person_id,
+                now,
+            )
+            .await?
+        {
             return Err(model::outside(booking.state));
         }
         tx.audit(Audited {

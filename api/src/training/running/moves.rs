@@ -87,10 +87,7 @@ pub(in crate::training) async fn move_up(call: &Call<'_>, input: MoveUpInput) ->
             ),
         ));
     }
-    let positions: Vec<i32> = waiting
-        .iter()
-        .filter_map(|b| b.waitlist_position)
-        .collect();
+    let positions: Vec<i32> = waiting.iter().filter_map(|b| b.waitlist_position).collect();
     let mut order: Vec<&BookingRow> = waiting.iter().collect();
     let moving = order.remove(from);
     order.insert(to - 1, moving);

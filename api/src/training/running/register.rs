@@ -44,7 +44,9 @@ pub fn csv(rows: &[RegisterRow]) -> String {
         out.push_str(&crate::text::csv_line(&[
             r.name.as_deref().unwrap_or_default(),
             &b.state.as_str().to_uppercase(),
-            &b.waitlist_position.map(|p| p.to_string()).unwrap_or_default(),
+            &b.waitlist_position
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
             b.access_needs.as_deref().unwrap_or_default(),
             &r.marked_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
         ]));

@@ -40,10 +40,7 @@ pub(super) async fn locked(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Ses
 /// CONFLICT unless the session is scheduled and has not started.
 pub(super) fn not_yet_run(row: &SessionRow, now: DateTime<Utc>) -> AppResult<()> {
     if row.state == SessionState::Cancelled {
-        return Err(refused(
-            "SESSION_CANCELLED",
-            "This session was cancelled.",
-        ));
+        return Err(refused("SESSION_CANCELLED", "This session was cancelled."));
     }
     if now >= row.session.starts_at {
         return Err(refused(
@@ -186,10 +183,7 @@ pub(in crate::training) async fn cancel(call: &Call<'_>, input: CancelInput) -> 
     let reason = crate::text::prose("input.reason", &input.reason, 2000)?;
     let now = Utc::now();
     if !store::call_off_session(&tx.txn, row.id, now).await? {
-        return Err(refused(
-            "SESSION_CANCELLED",
-            "This session was cancelled.",
-        ));
+        return Err(refused("SESSION_CANCELLED", "This session was cancelled."));
     }
     for booking in store::call_off_bookings(&tx.txn, row.id, now).await? {
         notices::called_off(&tx.txn, &booking, &row, &reason).await?;
@@ -229,5 +223,11 @@ pub(in crate::training) async fn capacity(
     store::save_session(&tx.txn, row.id, &session, row.facilitator_id, now).await?;
     let row = SessionRow { session, ..row };
     while offer_next(&tx.txn, &row, now).await? {}
-    commit_session(*tx, AuditAction::TrainingSessionCapacity, &row, &["capacity"]).await
+    commit_session(
+        *tx,
+        AuditAction::TrainingSessionCapacity,
+        &row,
+        &["capacity"],
+    )
+    .await
 }
