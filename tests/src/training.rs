@@ -332,3 +332,59 @@ pub async fn calendar(app: &TestApp, booking: &str) -> (i32, Option<uuid::Uuid>)
         row.try_get("", "moved_to_booking_id").unwrap(),
     )
 }
+
+/// The id of the booking a `bookTrainingPlace` response made.
+pub fn booking_id(body: &Value) -> String {
+    body["data"]["bookTrainingPlace"]["booking"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_string()
+}
+
+/// Books each carer in turn; their booking ids.
+pub async fn book_all(app: &TestApp, carers: &[String], session: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    for carer in carers {
+        ids.push(booking_id(&book(app, carer, session).await));
+    }
+    ids
+}
+
+/// The error's code and `extensions.field`.
+pub fn field(body: &Value) -> (String, String) {
+    let e = &body["errors"][0]["extensions"];
+    (
+        e["code"].as_str().unwrap_or_default().into(),
+        e["field"].as_str().unwrap_or_default().into(),
+    )
+}
+
+pub fn conflict(reason: &str) -> (String, String) {
+    ("CONFLICT".into(), reason.into())
+}
+
+pub fn bad(field: &str) -> (String, String) {
+    ("BAD_USER_INPUT".into(), field.into())
+}
+
+/// One of `token`'s bookings, by id.
+pub async fn mine(app: &TestApp, token: &str, id: &str) -> Value {
+    my_bookings(app, token)
+        .await
+        .into_iter()
+        .find(|b| b["id"] == id)
+        .unwrap_or_else(|| panic!("no booking {id}"))
+}
+
+/// How many audit records of `action` on records of `record_type` there
+/// are.
+pub async fn audited(app: &TestApp, action: &str, record_type: &str) -> i64 {
+    let rows = closeknit::db::raw::query(
+        &app.db,
+        "SELECT COUNT(*) AS n FROM audit_events WHERE action = $1 AND record_type = $2",
+        vec![action.into(), record_type.into()],
+    )
+    .await
+    .unwrap();
+    rows[0].try_get("", "n").unwrap()
+}

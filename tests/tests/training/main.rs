@@ -1,10 +1,11 @@
 //! Training, as one test binary: one module per capability (the
-//! catalogue, bookings and their refusals, offers, and capacity under
-//! concurrency). Shared steps live in `closeknit_tests::training`.
+//! catalogue, bookings and their refusals, offers, capacity under
+//! concurrency, running sessions and their register). Shared steps live in `closeknit_tests::training`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 mod bookings;
 mod catalogue;
 mod concurrency;
 mod offers;
+mod register;
 mod running;

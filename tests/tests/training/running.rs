@@ -1,66 +1,24 @@
-//! Running sessions: changing, cancelling and resizing a session, moves on
-//! the waiting list and between sessions, attendance, the register as
-//! CSV; each rule and each refusal.
+//! Running sessions: changing, cancelling and resizing a session, moving
+//! people up its waiting list and to another session; each rule and each
+//! refusal.
 
 use chrono::{Duration, Utc};
 use closeknit_tests::{
     TestApp, beyond_api, global_id,
     staying_close::uuid_in,
-    training::{self as t, COORDINATOR, Plan},
+    training::{self as t, COORDINATOR, Plan, bad, conflict},
 };
 use serde_json::{Value, json};
 
 const NORTHMOOR_TEAM: &str = "Northmoor Children's Services";
 const SESSION: &str = "session { id state version capacity placesLeft startsAt venue online }";
 
-fn booking_id(body: &Value) -> String {
-    body["data"]["bookTrainingPlace"]["booking"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{body}"))
-        .to_string()
-}
-
-/// Books each carer in turn; their booking ids.
-async fn book_all(app: &TestApp, carers: &[String], session: &str) -> Vec<String> {
-    let mut ids = Vec::new();
-    for carer in carers {
-        ids.push(booking_id(&t::book(app, carer, session).await));
-    }
-    ids
-}
-
-/// The error's code and `extensions.field`.
-fn field(body: &Value) -> (String, String) {
-    let e = &body["errors"][0]["extensions"];
-    (
-        e["code"].as_str().unwrap_or_default().into(),
-        e["field"].as_str().unwrap_or_default().into(),
-    )
-}
-
-fn conflict(reason: &str) -> (String, String) {
-    ("CONFLICT".into(), reason.into())
-}
-
-fn bad(field: &str) -> (String, String) {
-    ("BAD_USER_INPUT".into(), field.into())
-}
-
-/// One of `token`'s bookings, by id.
-async fn mine(app: &TestApp, token: &str, id: &str) -> Value {
-    t::my_bookings(app, token)
-        .await
-        .into_iter()
-        .find(|b| b["id"] == id)
-        .unwrap_or_else(|| panic!("no booking {id}"))
-}
-
 #[tokio::test]
 async fn a_new_time_or_place_tells_those_holding_places_and_updates_their_calendar() {
     let app = TestApp::spawn().await;
     let (session, coordinator, facilitator) = t::carers_session(&app, 1, 24).await;
     let carers = t::carers(&app, NORTHMOOR_TEAM, 2).await;
-    let ids = book_all(&app, &carers, &session).await;
+    let ids = t::book_all(&app, &carers, &session).await;
     let version = t::version(&app, &coordinator, &session).await;
     let starts = Utc::now() + Duration::days(12);
     let change = json!({"sessionId": session, "expectedVersion": version,
@@ -90,13 +48,13 @@ async fn a_new_time_or_place_tells_those_holding_places_and_updates_their_calend
     let mut backwards = change.clone();
     backwards["endsAt"] = json!((starts - Duration::hours(1)).to_rfc3339());
     assert_eq!(
-        field(&update(&coordinator, backwards).await),
+        t::field(&update(&coordinator, backwards).await),
         bad("input.endsAt")
     );
     let mut not_facilitator = change.clone();
     not_facilitator["facilitatorId"] = json!(global_id("Person", app.person_id(COORDINATOR).await));
     assert_eq!(
-        field(&update(&coordinator, not_facilitator).await),
+        t::field(&update(&coordinator, not_facilitator).await),
         bad("input.facilitatorId")
     );
     // Changed: the place and time move; the booked person is told once
@@ -142,14 +100,46 @@ async fn a_new_time_or_place_tells_those_holding_places_and_updates_their_calend
 }
 
 #[tokio::test]
+async fn an_earlier_start_brings_open_offers_forward_and_tells_those_offered() {
+    let app = TestApp::spawn().await;
+    let (session, coordinator, _) = t::carers_session(&app, 1, 24).await;
+    let carers = t::carers(&app, NORTHMOOR_TEAM, 2).await;
+    let ids = t::book_all(&app, &carers, &session).await;
+    t::step(&app, &carers[0], "cancelTrainingBooking", &ids[0]).await;
+    let starts = Utc::now() + Duration::hours(50);
+    let version = t::version(&app, &coordinator, &session).await;
+    let body = app
+        .mutate(
+            &coordinator,
+            "updateTrainingSession",
+            json!({"sessionId": session, "expectedVersion": version,
+                "startsAt": starts.to_rfc3339(),
+                "endsAt": (starts + Duration::hours(2)).to_rfc3339(),
+                "bookingClosesAt": (starts - Duration::hours(1)).to_rfc3339()}),
+            SESSION,
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let offer = t::mine(&app, &carers[1], &ids[1]).await;
+    assert_eq!(offer["state"], "OFFERED");
+    let until: chrono::DateTime<Utc> = offer["offeredUntil"].as_str().unwrap().parse().unwrap();
+    assert!(until <= starts - Duration::hours(24), "{offer}");
+    let title = "Your training session has changed";
+    assert_eq!(t::told(&app, &carers[1], &ids[1], title).await, 1);
+    assert_eq!(t::calendar(&app, &ids[1]).await.0, 1);
+    assert_eq!(t::calendar(&app, &ids[0]).await.0, 0, "a cancelled place");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn cancelling_a_session_calls_everyone_off_once_and_frees_its_places() {
     let app = TestApp::spawn().await;
     let (session, coordinator, facilitator) = t::carers_session(&app, 2, 24).await;
     let carers = t::carers(&app, NORTHMOOR_TEAM, 4).await;
-    let ids = book_all(&app, &carers, &session).await;
+    let ids = t::book_all(&app, &carers, &session).await;
     // carers[1] cancels: carers[2] is offered the place; carers[3] waits.
     t::step(&app, &carers[1], "cancelTrainingBooking", &ids[1]).await;
-    assert_eq!(mine(&app, &carers[2], &ids[2]).await["state"], "OFFERED");
+    assert_eq!(t::mine(&app, &carers[2], &ids[2]).await["state"], "OFFERED");
     let version = t::version(&app, &coordinator, &session).await;
     let cancel = |token: &str, reason: &str, key: &str| {
         let input = json!({"sessionId": session, "expectedVersion": version,
@@ -162,7 +152,7 @@ async fn cancelling_a_session_calls_everyone_off_once_and_frees_its_places() {
         }
     };
     assert_eq!(
-        field(&cancel(&coordinator, "  ", "a").await),
+        t::field(&cancel(&coordinator, "  ", "a").await),
         bad("input.reason")
     );
     let refused = cancel(&facilitator, "The facilitator is ill.", "b").await;
@@ -185,7 +175,7 @@ async fn cancelling_a_session_calls_everyone_off_once_and_frees_its_places() {
     .enumerate()
     {
         assert_eq!(
-            mine(&app, &carers[i], &ids[i]).await["state"],
+            t::mine(&app, &carers[i], &ids[i]).await["state"],
             state,
             "carer {i}"
         );
@@ -196,6 +186,11 @@ async fn cancelling_a_session_calls_everyone_off_once_and_frees_its_places() {
         );
         assert_eq!(t::calendar(&app, &ids[i]).await.0, sequence, "carer {i}");
     }
+    assert_eq!(
+        t::audited(&app, "training.session.cancel", "TrainingBooking").await,
+        3,
+        "each person called off"
+    );
     assert!(
         t::notice_body(&app, &carers[0], title)
             .await
@@ -243,7 +238,7 @@ async fn capacity_raised_offers_in_order_and_lowered_keeps_every_booking() {
     let app = TestApp::spawn().await;
     let (session, coordinator, _) = t::carers_session(&app, 1, 24).await;
     let carers = t::carers(&app, NORTHMOOR_TEAM, 4).await;
-    let ids = book_all(&app, &carers, &session).await;
+    let ids = t::book_all(&app, &carers, &session).await;
     let resize = |capacity: i32, version: i64, token: String| {
         let input = json!({"sessionId": session, "expectedVersion": version, "capacity": capacity});
         let app = &app;
@@ -254,7 +249,7 @@ async fn capacity_raised_offers_in_order_and_lowered_keeps_every_booking() {
     };
     let version = t::version(&app, &coordinator, &session).await;
     assert_eq!(
-        field(&resize(0, version, coordinator.clone()).await),
+        t::field(&resize(0, version, coordinator.clone()).await),
         bad("input.capacity")
     );
     let stale = resize(3, version - 1, coordinator.clone()).await;
@@ -274,7 +269,7 @@ async fn capacity_raised_offers_in_order_and_lowered_keeps_every_booking() {
         .enumerate()
     {
         assert_eq!(
-            mine(&app, &carers[i], &ids[i]).await["state"],
+            t::mine(&app, &carers[i], &ids[i]).await["state"],
             *state,
             "carer {i}"
         );
@@ -289,7 +284,7 @@ async fn capacity_raised_offers_in_order_and_lowered_keeps_every_booking() {
         .enumerate()
     {
         assert_eq!(
-            mine(&app, &carers[i], &ids[i]).await["state"],
+            t::mine(&app, &carers[i], &ids[i]).await["state"],
             *state,
             "carer {i}"
         );
@@ -302,7 +297,7 @@ async fn a_coordinator_moves_someone_up_the_waiting_list_with_a_reason() {
     let app = TestApp::spawn().await;
     let (session, coordinator, facilitator) = t::carers_session(&app, 1, 24).await;
     let carers = t::carers(&app, NORTHMOOR_TEAM, 5).await;
-    let ids = book_all(&app, &carers, &session).await;
+    let ids = t::book_all(&app, &carers, &session).await;
     let move_up = |token: &str, booking: &str, to: i32, reason: &str| {
         let input = json!({"bookingId": booking, "toPosition": to, "reason": reason});
         let token = token.to_string();
@@ -326,12 +321,12 @@ async fn a_coordinator_moves_someone_up_the_waiting_list_with_a_reason() {
     );
     for to in [0, 4] {
         assert_eq!(
-            field(&move_up(&coordinator, &ids[4], to, reason).await),
+            t::field(&move_up(&coordinator, &ids[4], to, reason).await),
             bad("input.toPosition")
         );
     }
     assert_eq!(
-        field(&move_up(&coordinator, &ids[4], 1, "").await),
+        t::field(&move_up(&coordinator, &ids[4], 1, "").await),
         bad("input.reason")
     );
     let body = move_up(&facilitator, &ids[4], 1, reason).await;
@@ -346,7 +341,7 @@ async fn a_coordinator_moves_someone_up_the_waiting_list_with_a_reason() {
     );
     let position = |i: usize| {
         let (app, carers, ids) = (&app, &carers, &ids);
-        async move { mine(app, &carers[i], &ids[i]).await["waitlistPosition"].clone() }
+        async move { t::mine(app, &carers[i], &ids[i]).await["waitlistPosition"].clone() }
     };
     for (i, p) in [(4, 1), (1, 2), (2, 3), (3, 4)] {
         assert_eq!(position(i).await, p, "carer {i}");
@@ -365,7 +360,7 @@ async fn a_coordinator_moves_someone_up_the_waiting_list_with_a_reason() {
     assert_eq!(rows[0].try_get::<String>("", "reason").unwrap(), reason);
     // The freed place goes to whoever is first now; newcomers join last.
     t::step(&app, &carers[0], "cancelTrainingBooking", &ids[0]).await;
-    assert_eq!(mine(&app, &carers[4], &ids[4]).await["state"], "OFFERED");
+    assert_eq!(t::mine(&app, &carers[4], &ids[4]).await["state"], "OFFERED");
     let newcomer = &t::carers(&app, NORTHMOOR_TEAM, 1).await[0];
     let body = t::book(&app, newcomer, &session).await;
     assert_eq!(
@@ -411,17 +406,20 @@ async fn a_place_moves_to_another_session_only_once_the_new_one_is_secured() {
         t::session(&app, &coordinator, &course, &facilitator, &plan).await
     };
     let carers = t::carers(&app, NORTHMOOR_TEAM, 4).await;
-    let ids = book_all(&app, &carers[..2], &from).await;
-    let holder = booking_id(&t::book(&app, &carers[2], &to).await);
+    let ids = t::book_all(&app, &carers[..2], &from).await;
+    let holder = t::booking_id(&t::book(&app, &carers[2], &to).await);
     // The new session is full: refused, and nothing changes.
     let full = move_booking(&app, &carers[0], &ids[0], &to).await;
     assert_eq!(t::code(&full), conflict("SESSION_FULL"));
-    assert_eq!(mine(&app, &carers[0], &ids[0]).await["state"], "BOOKED");
-    assert_eq!(mine(&app, &carers[1], &ids[1]).await["state"], "WAITLISTED");
+    assert_eq!(t::mine(&app, &carers[0], &ids[0]).await["state"], "BOOKED");
+    assert_eq!(
+        t::mine(&app, &carers[1], &ids[1]).await["state"],
+        "WAITLISTED"
+    );
     // Refused: another course, someone waiting, someone else's booking,
     // a session not open to their authority.
     assert_eq!(
-        field(&move_booking(&app, &carers[0], &ids[0], &other).await),
+        t::field(&move_booking(&app, &carers[0], &ids[0], &other).await),
         bad("input.toSessionId")
     );
     assert_eq!(
@@ -444,10 +442,10 @@ async fn a_place_moves_to_another_session_only_once_the_new_one_is_secured() {
     assert_eq!(moved["session"]["id"], to.as_str());
     assert_eq!(moved["accessNeeds"], "A hearing loop, please.");
     let new_id = moved["id"].as_str().unwrap();
-    assert_eq!(mine(&app, &carers[0], &ids[0]).await["state"], "MOVED");
+    assert_eq!(t::mine(&app, &carers[0], &ids[0]).await["state"], "MOVED");
     assert_eq!(t::calendar(&app, &ids[0]).await, (1, Some(uuid_in(new_id))));
     // The old place went to the first person waiting there.
-    assert_eq!(mine(&app, &carers[1], &ids[1]).await["state"], "OFFERED");
+    assert_eq!(t::mine(&app, &carers[1], &ids[1]).await["state"], "OFFERED");
     assert_eq!(
         t::told(&app, &carers[0], new_id, "Your training place has moved").await,
         1
@@ -462,140 +460,11 @@ async fn a_place_moves_to_another_session_only_once_the_new_one_is_secured() {
     let back = move_booking(&app, &coordinator, new_id, &from).await;
     assert!(back["errors"].is_null(), "{back}");
     // Once the old session has started, its place stays.
-    assert_eq!(mine(&app, &carers[0], new_id).await["state"], "MOVED");
+    assert_eq!(t::mine(&app, &carers[0], new_id).await["state"], "MOVED");
     beyond_api::start_training_session(&app.db, uuid_in(&from)).await;
     let bookings = t::my_bookings(&app, &carers[0]).await;
     let live = bookings.iter().find(|b| b["state"] == "BOOKED").unwrap();
     let started = move_booking(&app, &carers[0], live["id"].as_str().unwrap(), &to).await;
     assert_eq!(t::code(&started), conflict("SESSION_STARTED"));
-    app.stop().await;
-}
-
-/// Marks attendance on `session` as `token`; the whole response.
-async fn mark(app: &TestApp, token: &str, session: &str, marks: &[(&str, &str)]) -> Value {
-    let marks: Vec<Value> = marks
-        .iter()
-        .map(|(b, a)| json!({"bookingId": b, "attendance": a}))
-        .collect();
-    app.mutate(
-        token,
-        "markTrainingAttendance",
-        json!({"sessionId": session, "marks": marks}),
-        "session { id }",
-    )
-    .await
-}
-
-#[tokio::test]
-async fn attendance_is_marked_from_the_start_by_those_running_it_and_corrected() {
-    let app = TestApp::spawn().await;
-    let (session, coordinator, facilitator) = t::carers_session(&app, 2, 24).await;
-    let other = t::carers_session(&app, 2, 24).await.0;
-    let carers = t::carers(&app, NORTHMOOR_TEAM, 4).await;
-    let ids = book_all(&app, &carers[..3], &session).await;
-    let stranger = booking_id(&t::book(&app, &carers[3], &other).await);
-    // Before the start only EXCUSED.
-    assert_eq!(
-        t::code(&mark(&app, &coordinator, &session, &[(&ids[0], "ATTENDED")]).await),
-        conflict("SESSION_NOT_STARTED")
-    );
-    let excused = mark(&app, &facilitator, &session, &[(&ids[1], "EXCUSED")]).await;
-    assert!(excused["errors"].is_null(), "{excused}");
-    beyond_api::start_training_session(&app.db, uuid_in(&session)).await;
-    // Refused: a carer, a booking of another session, a booking twice,
-    // someone waiting (and then nothing of that call is kept).
-    let body = mark(&app, &carers[0], &session, &[(&ids[0], "ATTENDED")]).await;
-    assert_eq!(t::code(&body).0, "FORBIDDEN", "{body}");
-    let body = mark(&app, &coordinator, &session, &[(&stranger, "ATTENDED")]).await;
-    assert_eq!(t::code(&body).0, "NOT_FOUND", "{body}");
-    let twice = [(ids[0].as_str(), "ATTENDED"), (ids[0].as_str(), "NO_SHOW")];
-    assert_eq!(
-        field(&mark(&app, &coordinator, &session, &twice).await),
-        bad("input.marks")
-    );
-    let waiting = [(ids[0].as_str(), "ATTENDED"), (ids[2].as_str(), "ATTENDED")];
-    assert_eq!(
-        t::code(&mark(&app, &coordinator, &session, &waiting).await),
-        conflict("WAITLISTED")
-    );
-    assert_eq!(
-        t::register(&app, &coordinator, &session).await[0]["state"],
-        "BOOKED"
-    );
-    // The facilitator marks; the coordinator corrects; the register shows
-    // who marked and when.
-    let body = mark(&app, &facilitator, &session, &[(&ids[0], "ATTENDED")]).await;
-    assert!(body["errors"].is_null(), "{body}");
-    let register = t::register(&app, &coordinator, &session).await;
-    let line = |id: &str| register.iter().find(|l| l["id"] == id).unwrap().clone();
-    assert_eq!(line(&ids[0])["attendance"], "ATTENDED");
-    assert_eq!(line(&ids[0])["attendanceMarkedByName"], "Test Person0");
-    assert_eq!(line(&ids[1])["attendance"], "EXCUSED");
-    assert!(line(&ids[2])["attendance"].is_null());
-    let body = mark(&app, &coordinator, &session, &[(&ids[0], "NO_SHOW")]).await;
-    assert!(body["errors"].is_null(), "{body}");
-    let register = t::register(&app, &coordinator, &session).await;
-    let first = register.iter().find(|l| l["id"] == ids[0]).unwrap();
-    assert_eq!(first["attendance"], "NO_SHOW");
-    assert_eq!(first["state"], "NO_SHOW");
-    assert_eq!(
-        first["attendanceMarkedById"],
-        global_id("Person", app.person_id(COORDINATOR).await)
-    );
-    assert!(first["attendanceMarkedAt"].is_string());
-    app.stop().await;
-}
-
-#[tokio::test]
-async fn the_register_exports_as_csv_without_formulas_and_is_audited() {
-    let app = TestApp::spawn().await;
-    let (session, coordinator, facilitator) = t::carers_session(&app, 1, 24).await;
-    let carers = t::carers(&app, NORTHMOOR_TEAM, 2).await;
-    booking_id(&t::book(&app, &carers[0], &session).await);
-    let body = app
-        .mutate(
-            &carers[1],
-            "bookTrainingPlace",
-            json!({"sessionId": session, "accessNeeds": "=HYPERLINK(\"http://x.example\",\"hi\")"}),
-            "booking { id }",
-        )
-        .await;
-    assert!(body["errors"].is_null(), "{body}");
-    let query = "query($s: ID!) { trainingSessionRegisterCsv(sessionId: $s) }";
-    let (_, body) = app
-        .graphql_as(&carers[0], query, json!({"s": session}))
-        .await;
-    assert_eq!(t::code(&body).0, "FORBIDDEN", "{body}");
-    for token in [&coordinator, &facilitator] {
-        let (_, body) = app.graphql_as(token, query, json!({"s": session})).await;
-        let csv = body["data"]["trainingSessionRegisterCsv"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{body}"));
-        let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(
-            lines[0],
-            "name,state,waitlistPosition,accessNeeds,attendanceMarkedAt"
-        );
-        assert_eq!(
-            lines[1],
-            "Test Person0,BOOKED,,\"A hearing loop, please.\","
-        );
-        assert_eq!(
-            lines[2],
-            "Test Person1,WAITLISTED,1,\"'=HYPERLINK(\"\"http://x.example\"\",\"\"hi\"\")\",",
-        );
-    }
-    let rows = closeknit::db::raw::query(
-        &app.db,
-        "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'training.register.export'",
-        vec![],
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        rows[0].try_get::<i64>("", "n").unwrap(),
-        4,
-        "each line, each export"
-    );
     app.stop().await;
 }

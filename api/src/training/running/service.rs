@@ -4,7 +4,7 @@
 //! version the coordinator saw, and tells the people it touches in the
 //! same commit.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::ConnectionTrait;
 use serde::Serialize;
 use uuid::Uuid;
@@ -14,7 +14,7 @@ use crate::{
     audit::AuditAction,
     change::{Audited, Call, Change},
     error::{AppError, AppResult},
-    policy::Action,
+    policy::{Action, Target},
     start_change,
     training::{
         access,
@@ -112,7 +112,7 @@ pub(in crate::training) struct UpdateInput {
 /// A coordinator changes a session's time, place, facilitator or booking
 /// window (one occurrence of a series too). A new time or place raises the
 /// calendar sequence of everyone holding or offered a place, and tells
-/// each of them.
+/// each of them; open offers end by the (new) start less the cut-off.
 pub(in crate::training) async fn update(call: &Call<'_>, input: UpdateInput) -> AppResult<Done> {
     let tx = start_change!(call, "updateTrainingSession", &input);
     let row = changing(&tx, input.session, input.expected_version).await?;
@@ -145,6 +145,8 @@ pub(in crate::training) async fn update(call: &Call<'_>, input: UpdateInput) -> 
         ..row
     };
     if moved {
+        let cutoff = Duration::hours(i64::from(row.course.course.cancellation_cutoff_hours));
+        store::clamp_offers(&tx.txn, row.id, row.session.starts_at - cutoff).await?;
         for booking in store::resequence(&tx.txn, row.id, now).await? {
             notices::changed(&tx.txn, &booking, &row).await?;
         }
@@ -175,8 +177,9 @@ pub(in crate::training) struct CancelInput {
 }
 
 /// A coordinator cancels a session: everyone booked, offered or waiting
-/// is called off (those who held a place get a new calendar sequence) and
-/// told once, with the reason; every place is released.
+/// is called off (those who held a place get a new calendar sequence),
+/// told once with the reason, and audited against; every place is
+/// released.
 pub(in crate::training) async fn cancel(call: &Call<'_>, input: CancelInput) -> AppResult<Done> {
     let tx = start_change!(call, "cancelTrainingSession", &input);
     let row = changing(&tx, input.session, input.expected_version).await?;
@@ -187,6 +190,13 @@ pub(in crate::training) async fn cancel(call: &Call<'_>, input: CancelInput) -> 
     }
     for booking in store::call_off_bookings(&tx.txn, row.id, now).await? {
         notices::called_off(&tx.txn, &booking, &row, &reason).await?;
+        tx.audit(Audited {
+            action: AuditAction::TrainingSessionCancel,
+            record: ("TrainingBooking", booking.id),
+            fields: &["state"],
+            target: &Target::person(booking.person_id, None),
+        })
+        .await?;
     }
     commit_session(
         *tx,

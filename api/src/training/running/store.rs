@@ -113,6 +113,23 @@ pub async fn resequence(
     all(rows, booking_row)
 }
 
+/// Brings forward every open offer on the session that would run past
+/// `latest` (an earlier start: offers end by the start less the cut-off).
+pub async fn clamp_offers(
+    db: &impl ConnectionTrait,
+    session: Uuid,
+    latest: DateTime<Utc>,
+) -> AppResult<()> {
+    exec(
+        db,
+        "UPDATE training_bookings SET offered_until = $2 \
+         WHERE session_id = $1 AND state = 'offered' AND offered_until > $2",
+        vec![session.into(), latest.into()],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Moves every booked, offered or waiting booking on the session to
 /// called off (a place held: its calendar sequence raised); those
 /// bookings.
