@@ -319,9 +319,9 @@ async fn a_coordinator_moves_someone_up_the_waiting_list_with_a_reason() {
         t::code(&move_up(&coordinator, &ids[0], 1, reason).await),
         conflict("BOOKED")
     );
-    for to in [0, 4] {
+    for (booking, to) in [(&ids[4], 0), (&ids[4], 4), (&ids[1], 1)] {
         assert_eq!(
-            t::field(&move_up(&coordinator, &ids[4], to, reason).await),
+            t::field(&move_up(&coordinator, booking, to, reason).await),
             bad("input.toPosition")
         );
     }
@@ -433,6 +433,17 @@ async fn a_place_moves_to_another_session_only_once_the_new_one_is_secured() {
     assert_eq!(
         t::code(&move_booking(&app, &carers[0], &ids[0], &elsewhere).await),
         conflict("NOT_OPEN_TO_AUTHORITY")
+    );
+    // Someone already booked on the other session cannot move there too.
+    let roomy = [
+        t::session(&app, &coordinator, &course, &facilitator, &Plan::places(5)).await,
+        t::session(&app, &coordinator, &course, &facilitator, &Plan::places(5)).await,
+    ];
+    let first = t::booking_id(&t::book(&app, &carers[3], &roomy[0]).await);
+    t::booking_id(&t::book(&app, &carers[3], &roomy[1]).await);
+    assert_eq!(
+        t::code(&move_booking(&app, &carers[3], &first, &roomy[1]).await),
+        conflict("ALREADY_BOOKED")
     );
     // A place frees on the new session: the move goes through.
     t::step(&app, &carers[2], "cancelTrainingBooking", &holder).await;

@@ -77,6 +77,12 @@ pub(in crate::training) async fn move_up(call: &Call<'_>, input: MoveUpInput) ->
             .ok_or_else(booking_not_found)?;
         return Err(model::outside(current.state));
     };
+    if from == 0 {
+        return Err(AppError::bad_input(
+            "input.toPosition",
+            "they are already first on the waiting list",
+        ));
+    }
     let to = usize::try_from(input.to_position).unwrap_or(0);
     if to < 1 || to > from {
         return Err(AppError::bad_input(
