@@ -174,15 +174,24 @@ pub fn time_of_day(field: &str, value: &str) -> AppResult<chrono::NaiveTime> {
 }
 
 /// One CSV line (RFC 4180): fields with a comma, quote or line break are
-/// quoted, quotes doubled; ends with a line break.
+/// quoted, quotes doubled; ends with a line break. A field a spreadsheet
+/// would run as a formula (starting `=`, `+`, `-`, `@`, a tab or a carriage
+/// return, and not a plain number) is neutralised with a leading `'`.
 pub fn csv_line(fields: &[&str]) -> String {
     let quoted: Vec<String> = fields
         .iter()
         .map(|value| {
+            let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r'])
+                && value.parse::<f64>().is_err()
+            {
+                format!("'{value}")
+            } else {
+                (*value).to_string()
+            };
             if value.contains([',', '"', '\n', '\r']) {
                 format!("\"{}\"", value.replace('"', "\"\""))
             } else {
-                (*value).to_string()
+                value
             }
         })
         .collect();
@@ -222,6 +231,15 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn csv_fields_cannot_run_as_formulas() {
+        assert_eq!(
+            csv_line(&["=HYPERLINK(\"x\")", "+1+1", "@SUM(A1)", "-3", "-2.5", "Ann"]),
+            "\"'=HYPERLINK(\"\"x\"\")\",'+1+1,'@SUM(A1),-3,-2.5,Ann\n"
+        );
+        assert_eq!(csv_line(&["\tcmd", "-x"]), "'\tcmd,'-x\n");
     }
 
     #[test]

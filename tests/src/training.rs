@@ -272,3 +272,144 @@ pub async fn offered(app: &TestApp, session: &str, holder: &str, waiting: &str) 
     assert!(cancelled["errors"].is_null(), "{cancelled}");
     booking["id"].as_str().unwrap().to_string()
 }
+
+/// A session's version, as its coordinator sees it.
+pub async fn version(app: &TestApp, token: &str, session: &str) -> i64 {
+    let (_, body) = app
+        .graphql_as(
+            token,
+            "query($id: ID!) { node(id: $id) { ... on TrainingSession { version } } }",
+            json!({"id": session}),
+        )
+        .await;
+    body["data"]["node"]["version"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{body}"))
+}
+
+/// A session's register as `token` reads it (the first 100 lines).
+pub async fn register(app: &TestApp, token: &str, session: &str) -> Vec<Value> {
+    let (_, body) = app
+        .graphql_as(
+            token,
+            "query($s: ID!) { trainingSessionRegister(sessionId: $s, first: 100) { nodes { \
+             id name state waitlistPosition accessNeeds attendance attendanceMarkedById \
+             attendanceMarkedByName attendanceMarkedAt } } }",
+            json!({"s": session}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    body["data"]["trainingSessionRegister"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// `token`'s newest notifications (title, body, subject).
+async fn notifications(app: &TestApp, token: &str) -> Vec<Value> {
+    let (_, body) = app
+        .graphql_as(
+            token,
+            "{ notifications(first: 100) { nodes { title body subjectId } } }",
+            json!({}),
+        )
+        .await;
+    body["data"]["notifications"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .clone()
+}
+
+/// How many of `token`'s notifications about `booking` have this title.
+pub async fn told(app: &TestApp, token: &str, booking: &str, title: &str) -> usize {
+    notifications(app, token)
+        .await
+        .iter()
+        .filter(|n| n["subjectId"] == booking && n["title"] == title)
+        .count()
+}
+
+/// The body of `token`'s newest notification titled `title`.
+pub async fn notice_body(app: &TestApp, token: &str, title: &str) -> String {
+    notifications(app, token)
+        .await
+        .iter()
+        .find(|n| n["title"] == title)
+        .and_then(|n| n["body"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A booking's calendar sequence and the booking it moved to (stored
+/// state no API shows: the calendar files are built from it).
+pub async fn calendar(app: &TestApp, booking: &str) -> (i32, Option<uuid::Uuid>) {
+    let id = crate::staying_close::uuid_in(booking);
+    let rows = closeknit::db::raw::query(
+        &app.db,
+        "SELECT calendar_sequence, moved_to_booking_id FROM training_bookings WHERE id = $1",
+        vec![id.into()],
+    )
+    .await
+    .unwrap();
+    let row = rows.first().unwrap();
+    (
+        row.try_get("", "calendar_sequence").unwrap(),
+        row.try_get("", "moved_to_booking_id").unwrap(),
+    )
+}
+
+/// The id of the booking a `bookTrainingPlace` response made.
+pub fn booking_id(body: &Value) -> String {
+    body["data"]["bookTrainingPlace"]["booking"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_string()
+}
+
+/// Books each carer in turn; their booking ids.
+pub async fn book_all(app: &TestApp, carers: &[String], session: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    for carer in carers {
+        ids.push(booking_id(&book(app, carer, session).await));
+    }
+    ids
+}
+
+/// The error's code and `extensions.field`.
+pub fn field(body: &Value) -> (String, String) {
+    let e = &body["errors"][0]["extensions"];
+    (
+        e["code"].as_str().unwrap_or_default().into(),
+        e["field"].as_str().unwrap_or_default().into(),
+    )
+}
+
+pub fn conflict(reason: &str) -> (String, String) {
+    ("CONFLICT".into(), reason.into())
+}
+
+pub fn bad(field: &str) -> (String, String) {
+    ("BAD_USER_INPUT".into(), field.into())
+}
+
+/// One of `token`'s bookings, by id.
+pub async fn mine(app: &TestApp, token: &str, id: &str) -> Value {
+    my_bookings(app, token)
+        .await
+        .into_iter()
+        .find(|b| b["id"] == id)
+        .unwrap_or_else(|| panic!("no booking {id}"))
+}
+
+/// How many audit records of `action` on records of `record_type` there
+/// are.
+pub async fn audited(app: &TestApp, action: &str, record_type: &str) -> i64 {
+    let rows = closeknit::db::raw::query(
+        &app.db,
+        "SELECT COUNT(*) AS n FROM audit_events WHERE action = $1 AND record_type = $2",
+        vec![action.into(), record_type.into()],
+    )
+    .await
+    .unwrap();
+    rows[0].try_get("", "n").unwrap()
+}

@@ -68,6 +68,13 @@ crate::stored_enum! {
         TrainingOfferAccept = "training.offer.accept",
         TrainingOfferDecline = "training.offer.decline",
         TrainingRegisterRead = "training.register.read",
+        TrainingSessionUpdate = "training.session.update",
+        TrainingSessionCancel = "training.session.cancel",
+        TrainingSessionCapacity = "training.session.capacity",
+        TrainingWaitlistMove = "training.waitlist.move",
+        TrainingBookingMove = "training.booking.move",
+        TrainingAttendanceMark = "training.attendance.mark",
+        TrainingRegisterExport = "training.register.export",
     }
 }
 
@@ -160,6 +167,17 @@ impl AuditAction {
             AuditAction::TrainingOfferDecline => "turned down a training place offered to you.",
             AuditAction::TrainingRegisterRead => {
                 "looked at the list of people booked on a training session."
+            }
+            AuditAction::TrainingSessionUpdate => "changed when or where a training session is.",
+            AuditAction::TrainingSessionCancel => "cancelled a training session.",
+            AuditAction::TrainingSessionCapacity => {
+                "changed how many places a training session has."
+            }
+            AuditAction::TrainingWaitlistMove => "moved you up a training waiting list.",
+            AuditAction::TrainingBookingMove => "moved your training place to another session.",
+            AuditAction::TrainingAttendanceMark => "marked whether you came to a training session.",
+            AuditAction::TrainingRegisterExport => {
+                "downloaded the list of people booked on a training session."
             }
         }
     }

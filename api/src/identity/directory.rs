@@ -107,6 +107,23 @@ pub async fn holds_role_in(
     Ok(!rows.is_empty())
 }
 
+/// The local authorities the person belongs to through their active
+/// account's roles (the authority of each organisation they hold a role
+/// in), in order.
+pub async fn authorities_of(db: &impl ConnectionTrait, person: Uuid) -> AppResult<Vec<Uuid>> {
+    let rows = query(
+        db,
+        "SELECT DISTINCT o.local_authority_id FROM accounts a \
+         JOIN role_grants g ON g.account_id = a.id \
+         JOIN organisations o ON o.id = g.organisation_id \
+         WHERE a.person_id = $1 AND a.status = 'active' AND o.local_authority_id IS NOT NULL \
+         ORDER BY o.local_authority_id",
+        vec![person.into()],
+    )
+    .await?;
+    rows.iter().map(|r| get(r, "local_authority_id")).collect()
+}
+
 /// Whether the person holds `role` in `organisation` with an active
 /// account (an advocate of this provider, say).
 pub async fn holds_role_at(

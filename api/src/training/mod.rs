@@ -8,6 +8,8 @@
 //! - `catalogue/`: courses, sessions and what the catalogue shows.
 //! - `bookings/`: booking, the waiting list, offers and their expiry,
 //!   cancelling, and a session's register.
+//! - `running/`: changing, cancelling and resizing a session, moves on the
+//!   waiting list and between sessions, attendance, the register as CSV.
 //!
 //! [`access`] decides who manages and runs a provider's training and who
 //! is in a course's audience; `notices` holds what training tells people,
@@ -21,4 +23,5 @@ pub mod catalogue;
 pub(crate) mod demo;
 mod notices;
 pub mod reminders;
+pub mod running;
 pub mod schema;

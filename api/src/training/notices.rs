@@ -181,19 +181,15 @@ pub(super) async fn day_before(
     booking: &BookingRow,
     row: &SessionRow,
 ) -> AppResult<()> {
-    let place = match (&row.session.venue, &row.session.online_link) {
-        (Some(venue), _) => format!(" at {venue}"),
-        (None, Some(_)) => " online: the link is with your booking in the app".to_string(),
-        (None, None) => String::new(),
-    };
     remind(
         db,
         booking,
         "Your training is coming up",
         &format!(
-            "A reminder: you are booked on {} on {}{place}.",
+            "A reminder: you are booked on {} on {}, {}.",
             row.course.course.title,
-            when(row)
+            when(row),
+            place(row)
         ),
     )
     .await
@@ -205,4 +201,74 @@ fn zone(row: &SessionRow) -> chrono_tz::Tz {
         .time_zone
         .parse()
         .unwrap_or(chrono_tz::Europe::London)
+}
+
+/// Where a session is held, in words.
+fn place(row: &SessionRow) -> String {
+    match &row.session.venue {
+        Some(venue) => format!("at {venue}"),
+        None => "online (the link is in the app)".into(),
+    }
+}
+
+/// A session someone holds or is offered a place on has moved in time or
+/// place.
+pub(super) async fn changed(
+    db: &impl ConnectionTrait,
+    booking: &BookingRow,
+    row: &SessionRow,
+) -> AppResult<()> {
+    tell(
+        db,
+        booking,
+        "Your training session has changed",
+        &format!(
+            "{} is now on {}, {}. Your calendar entry is updated.",
+            row.course.course.title,
+            when(row),
+            place(row)
+        ),
+    )
+    .await
+}
+
+/// The provider cancelled a session someone held a place on, was offered
+/// one on, or was waiting for.
+pub(super) async fn called_off(
+    db: &impl ConnectionTrait,
+    booking: &BookingRow,
+    row: &SessionRow,
+    reason: &str,
+) -> AppResult<()> {
+    tell(
+        db,
+        booking,
+        "A training session is cancelled",
+        &format!(
+            "{} on {} is cancelled. The reason given: \"{reason}\". You do not need to do anything.",
+            row.course.course.title,
+            when(row)
+        ),
+    )
+    .await
+}
+
+/// A place moved to another session of the same course.
+pub(super) async fn moved(
+    db: &impl ConnectionTrait,
+    booking: &BookingRow,
+    row: &SessionRow,
+) -> AppResult<()> {
+    tell(
+        db,
+        booking,
+        "Your training place has moved",
+        &format!(
+            "Your place on {} is now on {}, {}.",
+            row.course.course.title,
+            when(row),
+            place(row)
+        ),
+    )
+    .await
 }

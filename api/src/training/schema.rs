@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::{
     bookings::graphql::{BookingsMutation, BookingsQuery, booking_at},
     catalogue::graphql::{CatalogueMutation, CatalogueQuery, course_at, session_at},
+    running::graphql::{RunningMutation, RunningQuery},
 };
 use crate::{error::AppResult, schema::Node};
 
@@ -17,11 +18,11 @@ pub use super::{
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "TrainingRoot")]
-pub struct Query(CatalogueQuery, BookingsQuery);
+pub struct Query(CatalogueQuery, BookingsQuery, RunningQuery);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "TrainingMutationRoot")]
-pub struct Mutation(CatalogueMutation, BookingsMutation);
+pub struct Mutation(CatalogueMutation, BookingsMutation, RunningMutation);
 
 /// This domain has no subscriptions.
 pub type Subscription = crate::schema::NoSubscription;

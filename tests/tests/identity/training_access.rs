@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::matrix::{
     ANONYMOUS, FORB, LISTED, NF, NULL, OK, UNAUTH, UNLISTED, assert_covered, input, outcome, send,
-    tokens,
+    token, tokens,
 };
 
 /// The accounts of the training matrix, in its columns' order.
@@ -51,6 +51,9 @@ enum On {
     Booking,
     /// A place offered to Northmoor's kinship carer (freed by Eastbrook's).
     Offer,
+    /// Northmoor's kinship carer waiting second for a full session (after
+    /// Northmoor's second carer).
+    Waiting,
 }
 
 /// What the variables of a training operation are made from.
@@ -60,6 +63,8 @@ struct Ids {
     target: String,
     /// The session of the target (the target itself for a session).
     session: String,
+    /// Another session of the target's course (for a booking).
+    other_session: String,
     provider: String,
     facilitator: String,
 }
@@ -113,6 +118,20 @@ fn training_ops() -> Vec<TrainingOp> {
             [NF, OK, NF, NF, NF, NF, NF, NF, NF, NF, UNAUTH]),
         op("declineTrainingOffer", Offer, "declineTrainingOffer", |i| input(json!({"bookingId": i.target})),
             [NF, OK, NF, NF, NF, NF, NF, NF, NF, NF, UNAUTH]),
+        op("trainingSessionRegisterCsv", Booking, "query($s: ID!) { trainingSessionRegisterCsv(sessionId: $s) }", |i| json!({"s": i.session}),
+            [FORB, FORB, FORB, FORB, FORB, FORB, OK, OK, FORB, FORB, UNAUTH]),
+        op("updateTrainingSession", Session, "updateTrainingSession", |i| input(json!({"sessionId": i.target, "expectedVersion": 1, "venue": "Eastbrook Library, Room 2"})),
+            [FORB, FORB, FORB, FORB, FORB, FORB, OK, FORB, FORB, FORB, UNAUTH]),
+        op("cancelTrainingSession", Session, "cancelTrainingSession", |i| input(json!({"sessionId": i.target, "expectedVersion": 1, "reason": "The facilitator is unwell."})),
+            [FORB, FORB, FORB, FORB, FORB, FORB, OK, FORB, FORB, FORB, UNAUTH]),
+        op("changeTrainingSessionCapacity", Session, "changeTrainingSessionCapacity", |i| input(json!({"sessionId": i.target, "expectedVersion": 1, "capacity": 8})),
+            [FORB, FORB, FORB, FORB, FORB, FORB, OK, FORB, FORB, FORB, UNAUTH]),
+        op("moveUpTrainingWaitingList", Waiting, "moveUpTrainingWaitingList", |i| input(json!({"bookingId": i.target, "toPosition": 1, "reason": "A child's placement depends on it."})),
+            [NF, FORB, NF, NF, NF, NF, OK, FORB, NF, NF, UNAUTH]),
+        op("moveTrainingBooking", Booking, "moveTrainingBooking", |i| input(json!({"bookingId": i.target, "toSessionId": i.other_session})),
+            [NF, OK, NF, NF, NF, NF, OK, FORB, NF, NF, UNAUTH]),
+        op("markTrainingAttendance", Booking, "markTrainingAttendance", |i| input(json!({"sessionId": i.session, "marks": [{"bookingId": i.target, "attendance": "EXCUSED"}]})),
+            [FORB, FORB, FORB, FORB, FORB, FORB, OK, OK, FORB, FORB, UNAUTH]),
     ]
 }
 
@@ -121,46 +140,53 @@ struct Actors {
     coordinator: String,
     carer: String,
     other_carer: String,
+    /// Northmoor's second kinship carer.
+    second_carer: String,
 }
 
 /// A new target of kind `on` (with its session) in `ids`.
 async fn new_target(app: &TestApp, a: &Actors, on: On, ids: &Ids) -> Ids {
     let course = || training::course(app, &a.coordinator, &["KINSHIP_CARERS"], 24);
-    let session = |places| {
+    let session = |course: String, places| {
         let (coordinator, facilitator) = (&a.coordinator, &ids.facilitator);
         async move {
-            let course = training::course(app, coordinator, &["KINSHIP_CARERS"], 24).await;
             let plan = Plan::places(places);
             training::session(app, coordinator, &course, facilitator, &plan).await
         }
     };
-    let (target, session) = match on {
-        On::Nothing => (String::new(), String::new()),
-        On::Course => (course().await, String::new()),
+    let mut made = ids.clone();
+    match on {
+        On::Nothing => {}
+        On::Course => made.target = course().await,
         On::Session => {
-            let s = session(5).await;
-            (s.clone(), s)
+            made.session = session(course().await, 5).await;
+            made.target = made.session.clone();
         }
         On::Booking => {
-            let s = session(5).await;
-            let booked = training::book(app, &a.carer, &s).await;
+            let course = course().await;
+            made.session = session(course.clone(), 5).await;
+            made.other_session = session(course, 5).await;
+            let booked = training::book(app, &a.carer, &made.session).await;
             let booking = &booked["data"]["bookTrainingPlace"]["booking"];
             assert_eq!(booking["state"], "BOOKED", "{booked}");
-            (booking["id"].as_str().unwrap().to_string(), s)
+            made.target = booking["id"].as_str().unwrap().to_string();
         }
         On::Offer => {
-            let s = session(1).await;
-            (
-                training::offered(app, &s, &a.other_carer, &a.carer).await,
-                s,
-            )
+            made.session = session(course().await, 1).await;
+            made.target = training::offered(app, &made.session, &a.other_carer, &a.carer).await;
         }
-    };
-    Ids {
-        target,
-        session,
-        ..ids.clone()
+        On::Waiting => {
+            made.session = session(course().await, 1).await;
+            for token in [&a.other_carer, &a.second_carer, &a.carer] {
+                let booked = training::book(app, token, &made.session).await;
+                made.target = booked["data"]["bookTrainingPlace"]["booking"]["id"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{booked}"))
+                    .to_string();
+            }
+        }
     }
+    made
 }
 
 #[tokio::test]
@@ -173,6 +199,7 @@ async fn training_operations_follow_the_policy_for_every_role() {
         coordinator: tokens[6].clone(),
         carer: tokens[1].clone(),
         other_carer: tokens[2].clone(),
+        second_carer: token(&app, &smtp, "kinship.carer.two@northmoor.example").await,
     };
     let base = Ids {
         provider: global_id("Organisation", training::organisation(&app, PROVIDER).await),

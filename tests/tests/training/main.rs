@@ -1,6 +1,7 @@
 //! Training, as one test binary: one module per capability (the
 //! catalogue, bookings and their refusals, offers, calendar invitations,
-//! reminders, and capacity under concurrency). Shared steps live in `closeknit_tests::training`.
+//! reminders, capacity under concurrency, running sessions and their
+//! register). Shared steps live in `closeknit_tests::training`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 mod bookings;
@@ -8,4 +9,6 @@ mod calendar;
 mod catalogue;
 mod concurrency;
 mod offers;
+mod register;
 mod reminders;
+mod running;

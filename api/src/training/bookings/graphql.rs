@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{
-    model::{BookingState, Step},
+    model::{Attendance, BookingState, Step},
     service::{self, BookInput, BookingInput, Done},
     store::{self, BookingRow},
 };
@@ -113,7 +113,33 @@ pub struct TrainingRegisterEntry {
     pub offered_until: Option<DateTime<Utc>>,
     /// For the session's coordinators and facilitator only.
     pub access_needs: Option<String>,
+    /// Whether they came, once marked.
+    pub attendance: Option<Attendance>,
+    /// Who marked their attendance (a `Person`), and their name.
+    pub attendance_marked_by_id: Option<ID>,
+    pub attendance_marked_by_name: Option<String>,
+    pub attendance_marked_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// The session `session_id` names, if the viewer runs it (its provider's
+/// coordinators and its facilitator): NOT_FOUND when there is none,
+/// FORBIDDEN for anyone else.
+pub(in crate::training) async fn run_by_viewer(
+    call: &RequestCtx,
+    session_id: &ID,
+) -> AppResult<Uuid> {
+    call.viewer.account_viewer()?;
+    let id = decode_typed_id("sessionId", session_id, "TrainingSession")?;
+    let row = catalogue::session(&call.db, id, None)
+        .await?
+        .ok_or(AppError::NotFound {
+            entity: "TrainingSession",
+        })?;
+    if !access::runs(&call.viewer, row.course.provider_id, row.facilitator_id) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(id)
 }
 
 #[derive(Default)]
@@ -150,17 +176,7 @@ impl BookingsQuery {
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, TrainingRegisterEntry>> {
         let call = RequestCtx::get(ctx)?;
-        call.viewer.account_viewer()?;
-        let id = decode_typed_id("sessionId", &session_id, "TrainingSession")?;
-        let not_found = AppError::NotFound {
-            entity: "TrainingSession",
-        };
-        let row = catalogue::session(&call.db, id, None)
-            .await?
-            .ok_or(not_found)?;
-        if !access::runs(&call.viewer, row.course.provider_id, row.facilitator_id) {
-            return Err(AppError::Forbidden.into());
-        }
+        let id = run_by_viewer(call, &session_id).await?;
         let page = PageRequest::new(first, after)?;
         let rows = store::register(&call.db, id, &page).await?;
         let mut fields = Vec::new();
@@ -190,6 +206,10 @@ impl BookingsQuery {
                 waitlist_position: r.booking.waitlist_position,
                 offered_until: r.booking.offered_until,
                 access_needs: r.booking.access_needs,
+                attendance: Attendance::of(r.booking.state),
+                attendance_marked_by_id: r.marked_by.map(|p| encode_id("Person", p)),
+                attendance_marked_by_name: r.marked_by_name,
+                attendance_marked_at: r.marked_at,
                 updated_at: r.booking.updated_at,
             },
         ))

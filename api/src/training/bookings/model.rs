@@ -24,6 +24,11 @@ crate::stored_enum! {
         Attended = "attended",
         NoShow = "no_show",
         Excused = "excused",
+        /// The place was moved to another session of the course (the
+        /// booking there is `movedToBookingId`'s).
+        Moved = "moved",
+        /// The provider cancelled the session.
+        CalledOff = "called_off",
     }
 }
 
@@ -31,6 +36,32 @@ impl BookingState {
     /// Whether it holds a place (booked, or offered and not yet answered).
     pub fn holds_place(self) -> bool {
         matches!(self, BookingState::Booked | BookingState::Offered)
+    }
+}
+
+crate::stored_enum! {
+    /// Whether someone booked came, as the session's register marks it.
+    Attendance as "TrainingAttendance" {
+        Attended = "attended",
+        NoShow = "no_show",
+        /// They were let off (may be marked before the session starts).
+        Excused = "excused",
+    }
+}
+
+impl Attendance {
+    /// The booking state this mark puts a booking in.
+    pub fn state(self) -> BookingState {
+        match self {
+            Attendance::Attended => BookingState::Attended,
+            Attendance::NoShow => BookingState::NoShow,
+            Attendance::Excused => BookingState::Excused,
+        }
+    }
+
+    /// The mark a booking in `state` carries, if any.
+    pub fn of(state: BookingState) -> Option<Attendance> {
+        Attendance::ALL.into_iter().find(|a| a.state() == state)
     }
 }
 

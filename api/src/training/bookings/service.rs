@@ -40,7 +40,7 @@ pub(in crate::training) struct BookInput {
 }
 
 /// CONFLICT with a reason code in `details`.
-fn refused(code: &str, message: &str) -> AppError {
+pub(in crate::training) fn refused(code: &str, message: &str) -> AppError {
     AppError::Conflict {
         message: message.into(),
         details: Some(serde_json::json!({ "reason": code })),
@@ -48,7 +48,7 @@ fn refused(code: &str, message: &str) -> AppError {
 }
 
 /// Why booking `row` now is refused, if it is.
-fn bookable(row: &SessionRow, now: DateTime<Utc>) -> AppResult<()> {
+pub(in crate::training) fn bookable(row: &SessionRow, now: DateTime<Utc>) -> AppResult<()> {
     if row.state == SessionState::Cancelled {
         return Err(refused("SESSION_CANCELLED", "This session was cancelled."));
     }
@@ -245,13 +245,14 @@ pub(in crate::training) async fn step(
 /// Offers a free place on the session to the first person waiting, if
 /// the session has not started, a place is free and someone is waiting.
 /// The offer takes the place (offered places count against capacity).
+/// Whether a place was offered.
 pub(in crate::training) async fn offer_next(
     db: &impl ConnectionTrait,
     row: &SessionRow,
     now: DateTime<Utc>,
-) -> AppResult<()> {
+) -> AppResult<bool> {
     if row.state != SessionState::Scheduled {
-        return Ok(());
+        return Ok(false);
     }
     let Some(until) = model::offer_deadline(
         now,
@@ -259,13 +260,13 @@ pub(in crate::training) async fn offer_next(
         row.session.starts_at,
         row.course.course.cancellation_cutoff_hours,
     ) else {
-        return Ok(());
+        return Ok(false);
     };
     let Some(first) = store::first_waiting(db, row.id).await? else {
-        return Ok(());
+        return Ok(false);
     };
     if !store::take_place(db, row.id).await? {
-        return Ok(());
+        return Ok(false);
     }
     if store::move_state(
         db,
@@ -279,8 +280,9 @@ pub(in crate::training) async fn offer_next(
     {
         reminders::offered_at(db, first.id, now).await?;
         notices::offered(db, &first, row, until).await?;
+        Ok(true)
     } else {
         store::release_place(db, row.id).await?;
+        Ok(false)
     }
-    Ok(())
 }

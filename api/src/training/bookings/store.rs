@@ -30,7 +30,7 @@ pub struct BookingRow {
     pub version: i32,
 }
 
-const COLUMNS: &str = "b.id, b.session_id, b.person_id, b.state, b.waitlist_position, \
+pub(in crate::training) const COLUMNS: &str = "b.id, b.session_id, b.person_id, b.state, b.waitlist_position, \
     b.offered_until, b.access_needs, b.booked_by_client_id, b.created_at, b.updated_at, b.version";
 
 pub(in crate::training) fn booking_row(r: &QueryResult) -> AppResult<BookingRow> {
@@ -235,11 +235,15 @@ pub async fn mine(
     all(rows, booking_row)
 }
 
-/// A register entry: the booking and the booked person's name.
+/// A register entry: the booking, the booked person's name, and who
+/// marked their attendance, when.
 #[derive(Debug, Clone)]
 pub struct RegisterRow {
     pub booking: BookingRow,
     pub name: Option<String>,
+    pub marked_by: Option<Uuid>,
+    pub marked_by_name: Option<String>,
+    pub marked_at: Option<DateTime<Utc>>,
 }
 
 /// A page of a session's register: every booking on it, oldest first
@@ -253,9 +257,11 @@ pub async fn register(
     let rows = query(
         db,
         &format!(
-            "SELECT {COLUMNS}, {} AS person_name FROM training_bookings b \
+            "SELECT {COLUMNS}, {} AS person_name, b.attendance_marked_by, \
+             b.attendance_marked_at, {} AS marked_by_name FROM training_bookings b \
              WHERE b.session_id = $1 AND ($2 IS NULL OR b.id > $2) ORDER BY b.id LIMIT $3",
-            directory::person_name_sql("b.person_id")
+            directory::person_name_sql("b.person_id"),
+            directory::person_name_sql("b.attendance_marked_by")
         ),
         vec![session.into(), after.into(), page.sql_limit().into()],
     )
@@ -264,6 +270,9 @@ pub async fn register(
         Ok(RegisterRow {
             booking: booking_row(r)?,
             name: get(r, "person_name")?,
+            marked_by: get(r, "attendance_marked_by")?,
+            marked_by_name: get(r, "marked_by_name")?,
+            marked_at: get(r, "attendance_marked_at")?,
         })
     })
 }

@@ -26,7 +26,7 @@ pub struct Done {
 }
 
 /// The audit target of a provider's catalogue: no person, no authority.
-fn provider_target(provider: Uuid) -> Target {
+pub(in crate::training) fn provider_target(provider: Uuid) -> Target {
     Target {
         provider: Some(provider),
         ..Target::default()
@@ -115,6 +115,22 @@ pub(in crate::training) async fn update_course(
     commit_course(*tx, AuditAction::TrainingCourseUpdate, &row).await
 }
 
+/// BAD_USER_INPUT unless `person` is a facilitator of `provider`.
+pub(in crate::training) async fn check_facilitator(
+    db: &impl sea_orm::ConnectionTrait,
+    person: Uuid,
+    provider: Uuid,
+) -> AppResult<()> {
+    if directory::holds_role_at(db, person, Role::Facilitator, provider).await? {
+        Ok(())
+    } else {
+        Err(AppError::bad_input(
+            "input.facilitatorId",
+            "is not a facilitator of this course's provider",
+        ))
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub(in crate::training) struct ScheduleInput {
     pub course_id: Uuid,
@@ -136,19 +152,7 @@ pub(in crate::training) async fn schedule(
     authorise(&tx, course.provider_id)?;
     let now = Utc::now();
     let session = input.session.checked(now)?;
-    if !directory::holds_role_at(
-        &tx.txn,
-        input.facilitator,
-        Role::Facilitator,
-        course.provider_id,
-    )
-    .await?
-    {
-        return Err(AppError::bad_input(
-            "input.facilitatorId",
-            "is not a facilitator of this course's provider",
-        ));
-    }
+    check_facilitator(&tx.txn, input.facilitator, course.provider_id).await?;
     let mut open_to = input.open_to.clone();
     open_to.sort();
     open_to.dedup();
