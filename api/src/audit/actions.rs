@@ -68,6 +68,9 @@ crate::stored_enum! {
         TrainingOfferAccept = "training.offer.accept",
         TrainingOfferDecline = "training.offer.decline",
         TrainingRegisterRead = "training.register.read",
+        TrainingSeriesCreate = "training.series.create",
+        TrainingConsentGrant = "training.consent.grant",
+        TrainingConsentRevoke = "training.consent.revoke",
     }
 }
 
@@ -161,6 +164,9 @@ impl AuditAction {
             AuditAction::TrainingRegisterRead => {
                 "looked at the list of people booked on a training session."
             }
+            AuditAction::TrainingSeriesCreate => "planned a series of training sessions.",
+            AuditAction::TrainingConsentGrant => "let an app book training places for you.",
+            AuditAction::TrainingConsentRevoke => "stopped an app booking training places for you.",
         }
     }
 }

@@ -6,13 +6,17 @@ use uuid::Uuid;
 
 use super::{
     bookings::graphql::{BookingsMutation, BookingsQuery, booking_at},
-    catalogue::graphql::{CatalogueMutation, CatalogueQuery, course_at, session_at},
+    catalogue::{
+        graphql::{CatalogueMutation, CatalogueQuery, course_at, session_at},
+        series::graphql::{SeriesMutation, series_at},
+    },
 };
 use crate::{error::AppResult, schema::Node};
 
 pub use super::{
     bookings::graphql::TrainingBooking,
     catalogue::graphql::{TrainingCourse, TrainingSession},
+    catalogue::series::graphql::TrainingSeries,
 };
 
 #[derive(MergedObject, Default)]
@@ -21,7 +25,7 @@ pub struct Query(CatalogueQuery, BookingsQuery);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "TrainingMutationRoot")]
-pub struct Mutation(CatalogueMutation, BookingsMutation);
+pub struct Mutation(CatalogueMutation, SeriesMutation, BookingsMutation);
 
 /// This domain has no subscriptions.
 pub type Subscription = crate::schema::NoSubscription;
@@ -31,6 +35,7 @@ pub async fn node(ctx: &Context<'_>, type_name: &str, id: Uuid) -> AppResult<Opt
     Ok(match type_name {
         "TrainingCourse" => course_at(ctx, id).await?.map(Node::TrainingCourse),
         "TrainingSession" => session_at(ctx, id).await?.map(Node::TrainingSession),
+        "TrainingSeries" => series_at(ctx, id).await?.map(Node::TrainingSeries),
         "TrainingBooking" => booking_at(ctx, id).await?.map(Node::TrainingBooking),
         _ => None,
     })

@@ -7,3 +7,4 @@ mod bookings;
 mod catalogue;
 mod concurrency;
 mod offers;
+mod series;
