@@ -8,6 +8,7 @@
 //! - `catalogue/`: courses, sessions and what the catalogue shows.
 //! - `bookings/`: booking, the waiting list, offers and their expiry,
 //!   cancelling, and a session's register.
+//! - `consents/`: carers' consent for an app to book for them.
 //!
 //! [`access`] decides who manages and runs a provider's training and who
 //! is in a course's audience; `notices` holds what training tells people.
@@ -15,6 +16,7 @@
 pub mod access;
 pub mod bookings;
 pub mod catalogue;
+pub mod consents;
 pub(crate) mod demo;
 mod notices;
 pub mod schema;

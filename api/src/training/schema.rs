@@ -10,6 +10,7 @@ use super::{
         graphql::{CatalogueMutation, CatalogueQuery, course_at, session_at},
         series::graphql::{SeriesMutation, series_at},
     },
+    consents::graphql::{ConsentsMutation, ConsentsQuery},
 };
 use crate::{error::AppResult, schema::Node};
 
@@ -21,11 +22,16 @@ pub use super::{
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "TrainingRoot")]
-pub struct Query(CatalogueQuery, BookingsQuery);
+pub struct Query(CatalogueQuery, BookingsQuery, ConsentsQuery);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "TrainingMutationRoot")]
-pub struct Mutation(CatalogueMutation, SeriesMutation, BookingsMutation);
+pub struct Mutation(
+    CatalogueMutation,
+    SeriesMutation,
+    BookingsMutation,
+    ConsentsMutation,
+);
 
 /// This domain has no subscriptions.
 pub type Subscription = crate::schema::NoSubscription;

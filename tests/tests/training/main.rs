@@ -6,5 +6,6 @@
 mod bookings;
 mod catalogue;
 mod concurrency;
+mod consent;
 mod offers;
 mod series;

@@ -7,22 +7,13 @@ use chrono::{DateTime, Datelike, Duration, NaiveTime, Timelike, Utc, Weekday};
 use closeknit_tests::{
     TestApp, global_id,
     training::{self as t, COORDINATOR},
+    uuid_of,
 };
 use serde_json::{Value, json};
 
 const SERIES: &str = "id rrule timeZone firstStartsAtLocal firstStartsAt course { id } \
     occurrences(first: 100) { nodes { id startsAt endsAt occurrenceStartsAt bookingOpensAt \
     bookingClosesAt capacity online series { id } } pageInfo { hasNextPage } }";
-
-/// The uuid inside a global id.
-fn uuid_of(id: &str) -> uuid::Uuid {
-    use base64::Engine;
-    let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(id)
-        .unwrap();
-    let text = String::from_utf8(text).unwrap();
-    text.split_once(':').unwrap().1.parse().unwrap()
-}
 
 /// The next Tuesday at least a week away, as a local date-time (18:00).
 fn next_tuesday() -> chrono::NaiveDateTime {
