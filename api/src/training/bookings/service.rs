@@ -86,15 +86,7 @@ pub(in crate::training) async fn book(call: &Call<'_>, input: BookInput) -> AppR
         ));
     }
     let tx = start_change!(call, "bookTrainingPlace", &input);
-    let me = tx.actor.person_id;
-    let target = Target::person(me, None);
-    let booker = Booker {
-        person: me,
-        may: policy::allows(tx.call.viewer, Action::BookTraining, &target),
-        audiences: access::audiences(tx.call.viewer),
-        authorities: access::authorities(tx.call.viewer),
-        client: None,
-    };
+    let (booker, target) = Booker::of(tx.call.viewer, tx.actor.person_id, None);
     let booking = place(&tx.txn, &booker, &input).await?;
     tx.commit(
         booked(&booking, &target),
@@ -139,14 +131,7 @@ async fn book_for(call: &Call<'_>, client: &ClientViewer, input: BookInput) -> A
         person_id: carer,
         grants,
     }));
-    let target = Target::person(carer, None);
-    let booker = Booker {
-        person: carer,
-        may: policy::allows(&as_carer, Action::BookTraining, &target),
-        audiences: access::audiences(&as_carer),
-        authorities: access::authorities(&as_carer),
-        client: Some(client.client_id),
-    };
+    let (booker, target) = Booker::of(&as_carer, carer, Some(client.client_id));
     let booking = place(&tx.txn, &booker, &input).await?;
     tx.commit(
         booked(&booking, &target),
@@ -166,6 +151,23 @@ struct Booker {
     audiences: Vec<Audience>,
     authorities: Vec<Uuid>,
     client: Option<Uuid>,
+}
+
+impl Booker {
+    /// `person`, as `viewer` (themselves signed in, or as their grants
+    /// make them) may book, for `client` if an app books; and the audit
+    /// target.
+    fn of(viewer: &Viewer, person: Uuid, client: Option<Uuid>) -> (Booker, Target) {
+        let target = Target::person(person, None);
+        let booker = Booker {
+            person,
+            may: policy::allows(viewer, Action::BookTraining, &target),
+            audiences: access::audiences(viewer),
+            authorities: access::authorities(viewer),
+            client,
+        };
+        (booker, target)
+    }
 }
 
 /// The audit record of a booking.
