@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use crate::{
     audit::{self, AuditAction, AuditEntry},
-    auth::viewer::{AccountViewer, Viewer},
+    auth::viewer::{AccountViewer, ClientViewer, Viewer},
     db::begin_write,
     error::{AppError, AppResult},
     idempotency::{self, Key},
@@ -50,14 +50,37 @@ pub enum Started<'a, D> {
     Replayed(D),
 }
 
-/// Starts `operation` for a signed-in account (API clients cannot change
-/// records), keyed by the call's `clientMutationId` and `input`.
+/// Starts `operation` for a signed-in account (API clients change records
+/// only for a person, through [`start_for_client`]), keyed by the call's
+/// `clientMutationId` and `input`.
 pub async fn start<'a, D: DeserializeOwned>(
     call: &'a Call<'a>,
     operation: &'static str,
     input: &impl Serialize,
 ) -> AppResult<Started<'a, D>> {
     let actor = call.viewer.account_viewer()?;
+    Ok(match open(call, operation, input).await? {
+        Opened::Fresh(txn, key) => Started::Fresh(Box::new(Change {
+            txn,
+            key,
+            call,
+            actor,
+        })),
+        Opened::Replayed(done) => Started::Replayed(done),
+    })
+}
+
+/// A write transaction and its idempotency key, or the earlier result.
+enum Opened<D> {
+    Fresh(DatabaseTransaction, Option<Key>),
+    Replayed(D),
+}
+
+async fn open<D: DeserializeOwned>(
+    call: &Call<'_>,
+    operation: &'static str,
+    input: &impl Serialize,
+) -> AppResult<Opened<D>> {
     let key = Key::new(
         &call.viewer.scope_key(),
         call.client_mutation_id,
@@ -68,14 +91,91 @@ pub async fn start<'a, D: DeserializeOwned>(
     if let Some(key) = &key
         && let Some(done) = idempotency::check::<D>(&txn, key).await?
     {
-        return Ok(Started::Replayed(done));
+        return Ok(Opened::Replayed(done));
     }
-    Ok(Started::Fresh(Box::new(Change {
-        txn,
-        key,
-        call,
-        actor,
-    })))
+    Ok(Opened::Fresh(txn, key))
+}
+
+/// A change an API client makes on behalf of a person (who consented to
+/// it: the domain checks that inside [`ClientChange::txn`]): audited with
+/// the client as actor and the person as the one acted for.
+pub struct ClientChange<'a> {
+    pub txn: DatabaseTransaction,
+    key: Option<Key>,
+    pub call: &'a Call<'a>,
+    pub client: &'a ClientViewer,
+    pub on_behalf_of: Uuid,
+}
+
+/// A started client change, or the stored result of the same change.
+pub enum ClientStarted<'a, D> {
+    Fresh(Box<ClientChange<'a>>),
+    Replayed(D),
+}
+
+/// Starts `operation` for an API client acting for `person` (anyone else:
+/// `FORBIDDEN`), keyed as [`start`] keys a change.
+pub async fn start_for_client<'a, D: DeserializeOwned>(
+    call: &'a Call<'a>,
+    operation: &'static str,
+    input: &impl Serialize,
+    person: Uuid,
+) -> AppResult<ClientStarted<'a, D>> {
+    let Viewer::Client(client) = call.viewer else {
+        return Err(AppError::Forbidden);
+    };
+    Ok(match open(call, operation, input).await? {
+        Opened::Fresh(txn, key) => ClientStarted::Fresh(Box::new(ClientChange {
+            txn,
+            key,
+            call,
+            client,
+            on_behalf_of: person,
+        })),
+        Opened::Replayed(done) => ClientStarted::Replayed(done),
+    })
+}
+
+impl ClientChange<'_> {
+    /// Ends the change as [`Change::commit`] does, the audit record naming
+    /// the client and the person it acted for.
+    pub async fn commit<D: Serialize>(self, audited: Audited<'_>, done: D) -> AppResult<D> {
+        audit::record(
+            &self.txn,
+            AuditEntry {
+                actor_client: Some(self.client.client_id),
+                on_behalf_of: Some(self.on_behalf_of),
+                ..entry(&audited, self.call.request_id)
+            },
+        )
+        .await?;
+        finish(self.txn, self.key.as_ref(), done).await
+    }
+}
+
+/// The audit entry of `audited`, its actor to be filled in.
+fn entry<'r>(audited: &Audited<'r>, request_id: &'r str) -> AuditEntry<'r> {
+    AuditEntry {
+        record_type: audited.record.0,
+        record_id: Some(audited.record.1),
+        fields: audited.fields,
+        subject_person: audited.target.person,
+        local_authority: audited.target.local_authority,
+        ..AuditEntry::new(audited.action, request_id)
+    }
+}
+
+/// Records the idempotency result and commits.
+async fn finish<D: Serialize>(
+    txn: DatabaseTransaction,
+    key: Option<&Key>,
+    done: D,
+) -> AppResult<D> {
+    if let Some(key) = key {
+        idempotency::record(&txn, key, &done).await?;
+    }
+    txn.commit().await?;
+    Ok(done)
 }
 
 /// Starts a change, or returns the replayed result from the enclosing
@@ -129,12 +229,7 @@ impl Change<'_> {
             &self.txn,
             AuditEntry {
                 actor_account: Some(self.actor.account_id),
-                record_type: audited.record.0,
-                record_id: Some(audited.record.1),
-                fields: audited.fields,
-                subject_person: audited.target.person,
-                local_authority: audited.target.local_authority,
-                ..AuditEntry::new(audited.action, self.call.request_id)
+                ..entry(&audited, self.call.request_id)
             },
         )
         .await
@@ -144,10 +239,6 @@ impl Change<'_> {
     /// and the change itself, committed together.
     pub async fn commit<D: Serialize>(self, audited: Audited<'_>, done: D) -> AppResult<D> {
         self.audit(audited).await?;
-        if let Some(key) = &self.key {
-            idempotency::record(&self.txn, key, &done).await?;
-        }
-        self.txn.commit().await?;
-        Ok(done)
+        finish(self.txn, self.key.as_ref(), done).await
     }
 }

@@ -480,6 +480,16 @@ pub fn global_id(type_name: &str, id: uuid::Uuid) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{type_name}:{id}"))
 }
 
+/// The uuid inside a global id (the inverse of [`global_id`]).
+pub fn uuid_of(id: &str) -> uuid::Uuid {
+    use base64::Engine;
+    let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(id)
+        .unwrap();
+    let text = String::from_utf8(text).unwrap();
+    text.split_once(':').unwrap().1.parse().unwrap()
+}
+
 /// A Schedule 2 assessment judging every factor, suitable except these.
 pub fn suitability_assessment(unsuitable: &[&str]) -> Value {
     const FACTORS: [&str; 8] = [

@@ -413,3 +413,39 @@ pub async fn audited(app: &TestApp, action: &str, record_type: &str) -> i64 {
     .unwrap();
     rows[0].try_get("", "n").unwrap()
 }
+
+/// An app with `scopes`: (its `ApiClient` id, a token for it).
+pub async fn app_client(app: &TestApp, scopes: Value) -> (String, String) {
+    let admin = app.staff_token(crate::demo::ADMIN).await;
+    let la = app.local_authority_id("E06099001").await;
+    let (_, body) = app
+        .graphql_as(
+            &admin,
+            "mutation($input: CreateApiClientInput!) { createApiClient(input: $input) { \
+             clientSecret client { id clientId } } }",
+            json!({"input": {"name": "Carers' Circle app", "scopes": scopes, "localAuthorityIds": [la]}}),
+        )
+        .await;
+    let created = &body["data"]["createApiClient"];
+    assert!(created.is_object(), "{body}");
+    let response = app
+        .client
+        .post(app.url("/oauth/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            serde_urlencoded::to_string([
+                ("grant_type", "client_credentials"),
+                ("client_id", created["client"]["clientId"].as_str().unwrap()),
+                ("client_secret", created["clientSecret"].as_str().unwrap()),
+            ])
+            .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let token: Value = response.json().await.unwrap();
+    (
+        created["client"]["id"].as_str().unwrap().to_string(),
+        token["access_token"].as_str().unwrap().to_string(),
+    )
+}

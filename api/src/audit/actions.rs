@@ -75,6 +75,9 @@ crate::stored_enum! {
         TrainingBookingMove = "training.booking.move",
         TrainingAttendanceMark = "training.attendance.mark",
         TrainingRegisterExport = "training.register.export",
+        TrainingSeriesCreate = "training.series.create",
+        TrainingConsentGrant = "training.consent.grant",
+        TrainingConsentRevoke = "training.consent.revoke",
     }
 }
 
@@ -179,6 +182,9 @@ impl AuditAction {
             AuditAction::TrainingRegisterExport => {
                 "downloaded the list of people booked on a training session."
             }
+            AuditAction::TrainingSeriesCreate => "planned a series of training sessions.",
+            AuditAction::TrainingConsentGrant => "let an app book training places for you.",
+            AuditAction::TrainingConsentRevoke => "stopped an app booking training places for you.",
         }
     }
 }

@@ -419,3 +419,12 @@ pub(crate) fn worker_contact_columns_sql(person: &str, prefix: &str) -> String {
           WHERE dir_a.person_id = {person}) AS {prefix}_organisation"
     )
 }
+
+/// A person's role grants (through their active account, none without
+/// one) and the authorities each reaches: for acting on their behalf.
+pub async fn grants_of_person(
+    db: &impl ConnectionTrait,
+    person: Uuid,
+) -> AppResult<Vec<crate::auth::viewer::Grant>> {
+    super::store::person_grants(db, person).await
+}

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QueryResult, Set,
 };
 use uuid::Uuid;
 
@@ -157,6 +158,21 @@ pub async fn revoke_all_for_account(
     Ok(result.rows_affected())
 }
 
+/// An account's grants, the organisations' own authorities and the
+/// authorities that commission them on `today` (a placeholder).
+fn grants_select(today: &str) -> String {
+    format!(
+        "SELECT a.person_id, g.role, g.organisation_id, \
+         o.local_authority_id AS own_authority_id, \
+         c.local_authority_id AS commissioned_authority_id, c.service \
+         FROM accounts a \
+         LEFT JOIN role_grants g ON g.account_id = a.id \
+         LEFT JOIN organisations o ON o.id = g.organisation_id \
+         LEFT JOIN commissions c ON c.organisation_id = o.id AND c.starts_on <= {today} \
+              AND (c.ends_on IS NULL OR c.ends_on >= {today})"
+    )
+}
+
 /// The signed-in viewer behind an access token: `None` unless the account
 /// is active and the session (refresh-token family) not revoked. Each grant
 /// reaches its organisation's own authority and, for a provider, the
@@ -169,17 +185,12 @@ pub async fn principal(
     let today = Utc::now().date_naive();
     let rows = query(
         db,
-        "SELECT a.person_id, g.role, g.organisation_id, \
-         o.local_authority_id AS own_authority_id, \
-         c.local_authority_id AS commissioned_authority_id, c.service \
-         FROM accounts a \
-         LEFT JOIN role_grants g ON g.account_id = a.id \
-         LEFT JOIN organisations o ON o.id = g.organisation_id \
-         LEFT JOIN commissions c ON c.organisation_id = o.id AND c.starts_on <= $3 \
-              AND (c.ends_on IS NULL OR c.ends_on >= $3) \
-         WHERE a.id = $1 AND a.status = 'active' AND EXISTS \
-         (SELECT 1 FROM refresh_tokens r WHERE r.family_id = $2 AND r.account_id = $1 \
-          AND r.revoked_at IS NULL)",
+        &format!(
+            "{} WHERE a.id = $1 AND a.status = 'active' AND EXISTS \
+             (SELECT 1 FROM refresh_tokens r WHERE r.family_id = $2 AND r.account_id = $1 \
+             AND r.revoked_at IS NULL)",
+            grants_select("$3")
+        ),
         vec![account_id.into(), session_id.into(), today.into()],
     )
     .await?;
@@ -187,8 +198,35 @@ pub async fn principal(
         return Ok(None);
     };
     let person_id: Uuid = get(first, "person_id")?;
+    Ok(Some(AccountViewer {
+        account_id,
+        session_id,
+        person_id,
+        grants: grants(&rows)?,
+    }))
+}
+
+/// The role grants of a person's active account (none without one), with
+/// the authorities each reaches, as a signed-in viewer of theirs would
+/// hold them: for acting on their behalf (an app booking for a carer).
+pub async fn person_grants(db: &impl ConnectionTrait, person: Uuid) -> AppResult<Vec<Grant>> {
+    let today = Utc::now().date_naive();
+    let rows = query(
+        db,
+        &format!(
+            "{} WHERE a.person_id = $1 AND a.status = 'active'",
+            grants_select("$2")
+        ),
+        vec![person.into(), today.into()],
+    )
+    .await?;
+    grants(&rows)
+}
+
+/// Grants and the authorities they reach, from rows of [`grants_select`].
+fn grants(rows: &[QueryResult]) -> AppResult<Vec<Grant>> {
     let mut grants: Vec<Grant> = Vec::new();
-    for row in &rows {
+    for row in rows {
         let role: Option<String> = get(row, "role")?;
         let organisation_id: Option<Uuid> = get(row, "organisation_id")?;
         let (Some(role), Some(organisation_id)) = (role, organisation_id) else {
@@ -227,12 +265,7 @@ pub async fn principal(
             reach(la);
         }
     }
-    Ok(Some(AccountViewer {
-        account_id,
-        session_id,
-        person_id,
-        grants,
-    }))
+    Ok(grants)
 }
 
 /// An organisation by id.

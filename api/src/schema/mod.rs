@@ -89,7 +89,7 @@ domains! {
         AdvocacyOutcomeRecord,
         AdvocacySafeguardingShare,
     ],
-    training: [TrainingCourse, TrainingSession, TrainingBooking],
+    training: [TrainingCourse, TrainingSession, TrainingSeries, TrainingBooking],
 }
 
 /// The `Mutation` of a domain that changes nothing through the schema.

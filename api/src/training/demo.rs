@@ -1,9 +1,10 @@
 //! Synthetic demo training: the demo provider's courses for kinship
 //! carers, foster carers and care leavers, sessions online and in person
 //! (one full, with a place offered and a waiting list; one held last
-//! week, its register marked), and the demo kinship carers' bookings in
-//! every state. Written straight to the tables (no notifications: loading
-//! demo data sends nothing), once.
+//! week, its register marked), a fortnightly online peer group series,
+//! and the demo kinship carers' bookings in every state. Written straight
+//! to the tables (no notifications: loading demo data sends nothing),
+//! once.
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use sea_orm::ConnectionTrait;
@@ -17,6 +18,10 @@ use super::{
     },
     catalogue::{
         model::{Course, Session},
+        series::{
+            model::Series,
+            store::{self as series, NewSeries},
+        },
         store::{self as catalogue, CourseRow, NewSession},
     },
 };
@@ -140,6 +145,7 @@ pub(crate) async fn load(db: &impl ConnectionTrait, provider: &Provider<'_>) -> 
                 session: &session(now, days, places, online),
                 facilitator_id: provider.facilitators[facilitator],
                 open_to: &[],
+                occurrence: None,
                 now,
             },
         )
@@ -151,6 +157,46 @@ pub(crate) async fn load(db: &impl ConnectionTrait, provider: &Provider<'_>) -> 
             book(db, sessions[session], *person, state, now).await?;
         }
     }
+    peer_group(db, provider, courses[1], now).await
+}
+
+/// The fortnightly online peer group: 12 sittings at 18:00 London time,
+/// starting three days from now.
+async fn peer_group(
+    db: &impl ConnectionTrait,
+    provider: &Provider<'_>,
+    course: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let first = (now + Duration::days(3))
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive()
+        .and_time(chrono::NaiveTime::MIN)
+        + Duration::hours(18);
+    let generated = Series {
+        rrule: "FREQ=WEEKLY;INTERVAL=2;COUNT=12".into(),
+        first_starts_at: first,
+        time_zone: "Europe/London".into(),
+        duration_minutes: 90,
+        capacity: 12,
+        online_link: Some("https://meet.kinshiplearning.example/peer-group".into()),
+        venue: None,
+        booking_opens_days_before: 14,
+        booking_closes_hours_before: 2,
+    }
+    .generate(now)?;
+    series::insert(
+        db,
+        NewSeries {
+            id: Uuid::now_v7(),
+            course_id: course,
+            facilitator_id: provider.facilitators[1],
+            generated: &generated,
+            open_to: &[],
+            now,
+        },
+    )
+    .await?;
     Ok(())
 }
 

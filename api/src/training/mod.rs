@@ -10,6 +10,7 @@
 //!   cancelling, and a session's register.
 //! - `running/`: changing, cancelling and resizing a session, moves on the
 //!   waiting list and between sessions, attendance, the register as CSV.
+//! - `consents/`: carers' consent for an app to book for them.
 //!
 //! [`access`] decides who manages and runs a provider's training and who
 //! is in a course's audience; `notices` holds what training tells people,
@@ -20,6 +21,7 @@ pub mod access;
 pub mod bookings;
 pub mod calendar;
 pub mod catalogue;
+pub mod consents;
 pub(crate) mod demo;
 mod notices;
 pub mod reminders;

@@ -6,7 +6,11 @@ use uuid::Uuid;
 
 use super::{
     bookings::graphql::{BookingsMutation, BookingsQuery, booking_at},
-    catalogue::graphql::{CatalogueMutation, CatalogueQuery, course_at, session_at},
+    catalogue::{
+        graphql::{CatalogueMutation, CatalogueQuery, course_at, session_at},
+        series::graphql::{SeriesMutation, series_at},
+    },
+    consents::graphql::{ConsentsMutation, ConsentsQuery},
     running::graphql::{RunningMutation, RunningQuery},
 };
 use crate::{error::AppResult, schema::Node};
@@ -14,15 +18,22 @@ use crate::{error::AppResult, schema::Node};
 pub use super::{
     bookings::graphql::TrainingBooking,
     catalogue::graphql::{TrainingCourse, TrainingSession},
+    catalogue::series::graphql::TrainingSeries,
 };
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "TrainingRoot")]
-pub struct Query(CatalogueQuery, BookingsQuery, RunningQuery);
+pub struct Query(CatalogueQuery, BookingsQuery, RunningQuery, ConsentsQuery);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "TrainingMutationRoot")]
-pub struct Mutation(CatalogueMutation, BookingsMutation, RunningMutation);
+pub struct Mutation(
+    CatalogueMutation,
+    SeriesMutation,
+    BookingsMutation,
+    RunningMutation,
+    ConsentsMutation,
+);
 
 /// This domain has no subscriptions.
 pub type Subscription = crate::schema::NoSubscription;
@@ -32,6 +43,7 @@ pub async fn node(ctx: &Context<'_>, type_name: &str, id: Uuid) -> AppResult<Opt
     Ok(match type_name {
         "TrainingCourse" => course_at(ctx, id).await?.map(Node::TrainingCourse),
         "TrainingSession" => session_at(ctx, id).await?.map(Node::TrainingSession),
+        "TrainingSeries" => series_at(ctx, id).await?.map(Node::TrainingSeries),
         "TrainingBooking" => booking_at(ctx, id).await?.map(Node::TrainingBooking),
         _ => None,
     })

@@ -171,6 +171,7 @@ async fn sessions(db: &DatabaseConnection, demo: &Demo, n: usize, places: i32) -
                 },
                 facilitator_id: demo.facilitator,
                 open_to: &[],
+                occurrence: None,
                 now,
             },
         )

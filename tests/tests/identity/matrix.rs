@@ -87,8 +87,9 @@ pub async fn send(
     body
 }
 
-/// What `body` shows: an error code, `null`, whether a list (edges)
-/// holds `target`, the access a record is read with, or `ok`.
+/// What `body` shows: an error code, `null`, whether a list (a
+/// connection's edges, or a plain list of items with an `id` or
+/// `clientId`) holds `target`, the access a record is read with, or `ok`.
 pub fn outcome(body: &Value, root: &str, target: &str) -> String {
     if let Some(code) = error_codes(body).first() {
         return code.clone();
@@ -96,8 +97,10 @@ pub fn outcome(body: &Value, root: &str, target: &str) -> String {
     let data = &body["data"][root];
     let outcome = if data.is_null() {
         NULL
-    } else if let Some(edges) = data["edges"].as_array() {
-        if edges.iter().any(|e| e["node"]["id"] == target) {
+    } else if let Some(items) = data["edges"].as_array().or(data.as_array()) {
+        let names =
+            |i: &Value| i["node"]["id"] == target || i["id"] == target || i["clientId"] == target;
+        if items.iter().any(names) {
             LISTED
         } else {
             UNLISTED

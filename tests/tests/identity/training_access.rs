@@ -54,6 +54,10 @@ enum On {
     /// Northmoor's kinship carer waiting second for a full session (after
     /// Northmoor's second carer).
     Waiting,
+    /// A new app (an API client with `training:book`).
+    App,
+    /// A new app Northmoor's kinship carer has let book for them.
+    Consented,
 }
 
 /// What the variables of a training operation are made from.
@@ -130,6 +134,17 @@ fn training_ops() -> Vec<TrainingOp> {
             [NF, FORB, NF, NF, NF, NF, OK, FORB, NF, NF, UNAUTH]),
         op("moveTrainingBooking", Booking, "moveTrainingBooking", |i| input(json!({"bookingId": i.target, "toSessionId": i.other_session})),
             [NF, OK, NF, NF, NF, NF, OK, FORB, NF, NF, UNAUTH]),
+        op("createTrainingSeries", Course, "createTrainingSeries", |i| input(json!({"courseId": i.target,
+                "rrule": "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU;COUNT=3", "firstStartsAt": "2027-03-02T18:00:00",
+                "timeZone": "Europe/London", "durationMinutes": 90, "capacity": 10, "facilitatorId": i.facilitator,
+                "onlineLink": "https://meet.example/group", "bookingOpensDaysBefore": 60, "bookingClosesHoursBefore": 2})),
+            [FORB, FORB, FORB, FORB, FORB, FORB, OK, FORB, FORB, FORB, UNAUTH]),
+        op("myTrainingBookingConsents", Consented, "{ myTrainingBookingConsents { clientId } }", |_| json!({}),
+            [UNLISTED, LISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNAUTH]),
+        op("grantTrainingBookingConsent", App, "grantTrainingBookingConsent", |i| input(json!({"clientId": i.target})),
+            [OK, OK, OK, FORB, FORB, FORB, FORB, FORB, FORB, FORB, UNAUTH]),
+        op("revokeTrainingBookingConsent", Consented, "revokeTrainingBookingConsent", |i| input(json!({"clientId": i.target})),
+            [NF, OK, NF, FORB, FORB, FORB, FORB, FORB, FORB, FORB, UNAUTH]),
         op("markTrainingAttendance", Booking, "markTrainingAttendance", |i| input(json!({"sessionId": i.session, "marks": [{"bookingId": i.target, "attendance": "EXCUSED"}]})),
             [FORB, FORB, FORB, FORB, FORB, FORB, OK, OK, FORB, FORB, UNAUTH]),
     ]
@@ -184,6 +199,19 @@ async fn new_target(app: &TestApp, a: &Actors, on: On, ids: &Ids) -> Ids {
                     .unwrap_or_else(|| panic!("{booked}"))
                     .to_string();
             }
+        }
+        On::App => made.target = training::app_client(app, json!(["TRAINING_BOOK"])).await.0,
+        On::Consented => {
+            made.target = training::app_client(app, json!(["TRAINING_BOOK"])).await.0;
+            let body = app
+                .mutate(
+                    &a.carer,
+                    "grantTrainingBookingConsent",
+                    json!({"clientId": made.target}),
+                    "clientMutationId",
+                )
+                .await;
+            assert!(body["errors"].is_null(), "{body}");
         }
     }
     made

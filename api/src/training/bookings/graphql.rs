@@ -15,6 +15,7 @@ use super::{
 };
 use crate::{
     audit::AuditAction,
+    auth::viewer::Viewer,
     error::{AppError, AppResult},
     graphql::{
         context::RequestCtx,
@@ -25,6 +26,7 @@ use crate::{
     training::{
         access,
         catalogue::{graphql::TrainingSession, store as catalogue},
+        consents::store as consents,
     },
 };
 
@@ -40,6 +42,8 @@ pub struct TrainingBooking {
     /// What they asked for to take part.
     pub access_needs: Option<String>,
     pub session: Option<TrainingSession>,
+    /// The app (`ApiClient`) that booked it for the person, if one did.
+    pub booked_by_client_id: Option<ID>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
@@ -56,6 +60,7 @@ impl TrainingBooking {
                 .filter(|_| row.state == BookingState::Offered),
             access_needs: row.access_needs,
             session,
+            booked_by_client_id: row.booked_by_client_id.map(|c| encode_id("ApiClient", c)),
             created_at: row.created_at,
             updated_at: row.updated_at,
             version: row.version,
@@ -67,9 +72,9 @@ impl TrainingBooking {
 /// sessions of a page).
 async fn own(ctx: &Context<'_>, rows: Vec<BookingRow>) -> AppResult<Vec<TrainingBooking>> {
     let call = RequestCtx::get(ctx)?;
-    let me = call.viewer.account_viewer()?.person_id;
+    let me = call.viewer.account_viewer().ok().map(|a| a.person_id);
     let ids: Vec<Uuid> = rows.iter().map(|r| r.session_id).collect();
-    let sessions: HashMap<Uuid, TrainingSession> = catalogue::sessions(&call.db, &ids, Some(me))
+    let sessions: HashMap<Uuid, TrainingSession> = catalogue::sessions(&call.db, &ids, me)
         .await?
         .into_iter()
         .map(|s| (s.id, TrainingSession::seen(s, &call.viewer)))
@@ -83,19 +88,28 @@ async fn own(ctx: &Context<'_>, rows: Vec<BookingRow>) -> AppResult<Vec<Training
         .collect())
 }
 
-/// One of the viewer's own bookings (for payloads and `node`).
+/// One of the viewer's own bookings, or for an app one it made for a
+/// carer who still consents (for payloads and `node`).
 pub(in crate::training) async fn booking_at(
     ctx: &Context<'_>,
     id: Uuid,
 ) -> AppResult<Option<TrainingBooking>> {
     let call = RequestCtx::get(ctx)?;
-    let Ok(me) = call.viewer.account_viewer() else {
-        return Ok(None);
-    };
     let Some(row) = store::booking(&call.db, id).await? else {
         return Ok(None);
     };
-    if row.person_id != me.person_id {
+    let seen = match &call.viewer {
+        Viewer::Account(me) => row.person_id == me.person_id,
+        // An app sees the bookings it made while the carer's consent stands.
+        Viewer::Client(client) => {
+            row.booked_by_client_id == Some(client.client_id)
+                && consents::live(&call.db, row.person_id, client.client_id)
+                    .await?
+                    .is_some()
+        }
+        Viewer::Anonymous => false,
+    };
+    if !seen {
         return Ok(None);
     }
     Ok(own(ctx, vec![row]).await?.pop())
@@ -225,6 +239,11 @@ pub struct BookTrainingPlaceInput {
     pub access_needs: Option<String>,
     /// Required when the course has a booking policy.
     pub accept_booking_policy: Option<bool>,
+    /// Apps only (an API client with `training:book`): the `Person` (a
+    /// carer who consented to this app booking for them) to book for.
+    /// A signed-in person books for themselves and leaves it out
+    /// (BAD_USER_INPUT otherwise).
+    pub carer_id: Option<ID>,
 }
 
 /// The input of a step on one of your bookings: the booking, and the
@@ -305,6 +324,11 @@ impl BookingsMutation {
                 session: decode_typed_id("input.sessionId", &input.session_id, "TrainingSession")?,
                 access_needs: input.access_needs,
                 accept_booking_policy: input.accept_booking_policy.unwrap_or(false),
+                carer: input
+                    .carer_id
+                    .as_ref()
+                    .map(|id| decode_typed_id("input.carerId", id, "Person"))
+                    .transpose()?,
             },
         )
         .await?;

@@ -15,13 +15,17 @@ use super::{
 };
 use crate::{
     audit::AuditAction,
-    change::{Audited, Call},
+    auth::viewer::{AccountViewer, ClientViewer, Viewer},
+    change::{Audited, Call, ClientStarted},
     error::{AppError, AppResult},
+    identity::directory,
     policy::{self, Action, Target},
     start_change,
     training::{
-        access, calendar,
+        access::{self, Audience},
+        calendar,
         catalogue::store::{self as catalogue, SessionRow, SessionState},
+        consents::store as consents,
         notices, reminders,
     },
 };
@@ -37,6 +41,8 @@ pub(in crate::training) struct BookInput {
     pub session: Uuid,
     pub access_needs: Option<String>,
     pub accept_booking_policy: bool,
+    /// The carer an app books for (apps only).
+    pub carer: Option<Uuid>,
 }
 
 /// CONFLICT with a reason code in `details`.
@@ -68,30 +74,140 @@ pub(in crate::training) fn bookable(row: &SessionRow, now: DateTime<Utc>) -> App
 }
 
 /// A signed-in person books a place for themselves: BOOKED when one is
-/// free, else WAITLISTED at the next position.
+/// free, else WAITLISTED at the next position. An app (API client) books
+/// for the carer `input.carer` names instead ([`book_for`]).
 pub(in crate::training) async fn book(call: &Call<'_>, input: BookInput) -> AppResult<Done> {
+    if let Viewer::Client(client) = call.viewer {
+        return book_for(call, client, input).await;
+    }
+    if input.carer.is_some() {
+        return Err(AppError::bad_input(
+            "input.carerId",
+            "is for apps booking on a carer's behalf: leave it out to book for yourself",
+        ));
+    }
     let tx = start_change!(call, "bookTrainingPlace", &input);
-    let me = tx.actor.person_id;
+    let (booker, target) = Booker::of(tx.call.viewer, tx.actor.person_id, None);
+    let booking = place(&tx.txn, &booker, &input).await?;
+    tx.commit(
+        booked(&booking, &target),
+        Done {
+            booking_id: booking.id,
+        },
+    )
+    .await
+}
+
+/// An app with `training:book` books for a carer who consented to it (a
+/// live consent for this client): the carer's own audiences and
+/// authorities decide, as when they book themselves. No consent (or no
+/// such carer): FORBIDDEN, whichever, so the carer's existence is not
+/// told. The booking records the client; the audit entry names the client
+/// as actor, on behalf of the carer.
+async fn book_for(call: &Call<'_>, client: &ClientViewer, input: BookInput) -> AppResult<Done> {
+    let Some(carer) = input.carer else {
+        return Err(AppError::bad_input(
+            "input.carerId",
+            "name the carer you book for (who consented to this app booking for them)",
+        ));
+    };
+    if policy::scope(call.viewer, Action::BookTraining).is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    let tx = match crate::change::start_for_client(call, "bookTrainingPlace", &input, carer).await?
+    {
+        ClientStarted::Fresh(tx) => tx,
+        ClientStarted::Replayed(done) => return Ok(done),
+    };
+    if consents::live(&tx.txn, carer, client.client_id)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::Forbidden);
+    }
+    let grants = directory::grants_of_person(&tx.txn, carer).await?;
+    let as_carer = Viewer::Account(std::sync::Arc::new(AccountViewer {
+        account_id: Uuid::nil(),
+        session_id: Uuid::nil(),
+        person_id: carer,
+        grants,
+    }));
+    let (booker, target) = Booker::of(&as_carer, carer, Some(client.client_id));
+    let booking = place(&tx.txn, &booker, &input).await?;
+    tx.commit(
+        booked(&booking, &target),
+        Done {
+            booking_id: booking.id,
+        },
+    )
+    .await
+}
+
+/// Who a place is booked for: their person, whether they may book
+/// training, the audiences and authorities they belong to, and the app
+/// booking for them (if any).
+struct Booker {
+    person: Uuid,
+    may: bool,
+    audiences: Vec<Audience>,
+    authorities: Vec<Uuid>,
+    client: Option<Uuid>,
+}
+
+impl Booker {
+    /// `person`, as `viewer` (themselves signed in, or as their grants
+    /// make them) may book, for `client` if an app books; and the audit
+    /// target.
+    fn of(viewer: &Viewer, person: Uuid, client: Option<Uuid>) -> (Booker, Target) {
+        let target = Target::person(person, None);
+        let booker = Booker {
+            person,
+            may: policy::allows(viewer, Action::BookTraining, &target),
+            audiences: access::audiences(viewer),
+            authorities: access::authorities(viewer),
+            client,
+        };
+        (booker, target)
+    }
+}
+
+/// The audit record of a booking.
+fn booked<'r>(booking: &BookingRow, target: &'r Target) -> Audited<'r> {
+    Audited {
+        action: AuditAction::TrainingBook,
+        record: ("TrainingBooking", booking.id),
+        fields: &["state", "waitlistPosition", "accessNeeds"],
+        target,
+    }
+}
+
+/// Books a place (or a waiting-list position) for `booker`, after every
+/// rule of booking: the session exists, they may book and are in its
+/// audience and authorities, it is open for booking, its policy is
+/// accepted, and they hold no place on it yet.
+async fn place(
+    db: &impl ConnectionTrait,
+    booker: &Booker,
+    input: &BookInput,
+) -> AppResult<BookingRow> {
     let not_found = || AppError::NotFound {
         entity: "TrainingSession",
     };
-    let row = catalogue::session(&tx.txn, input.session, Some(me))
+    let row = catalogue::session(db, input.session, Some(booker.person))
         .await?
         .ok_or_else(not_found)?;
-    let target = Target::person(me, None);
-    if !policy::allows(tx.call.viewer, Action::BookTraining, &target) {
+    if !booker.may {
         return Err(AppError::Forbidden);
     }
-    let audiences = access::audiences(tx.call.viewer);
-    if !audiences
+    if !booker
+        .audiences
         .iter()
         .any(|a| row.course.course.audience.contains(a))
     {
         return Err(AppError::Forbidden);
     }
-    let open_to = catalogue::open_to(&tx.txn, row.id).await?;
-    let mine = access::authorities(tx.call.viewer);
-    if !open_to.is_empty() && !open_to.iter().any(|la| mine.contains(la)) {
+    let open_to = catalogue::open_to(db, row.id).await?;
+    if !open_to.is_empty() && !open_to.iter().any(|la| booker.authorities.contains(la)) {
         return Err(AppError::Forbidden);
     }
     let now = Utc::now();
@@ -104,46 +220,35 @@ pub(in crate::training) async fn book(call: &Call<'_>, input: BookInput) -> AppR
     }
     let access_needs =
         crate::text::optional_prose("input.accessNeeds", input.access_needs.as_deref(), 2000)?;
-    if store::live(&tx.txn, row.id, me).await?.is_some() {
+    if store::live(db, row.id, booker.person).await?.is_some() {
         return Err(already_booked());
     }
-    let (state, position) = if store::take_place(&tx.txn, row.id).await? {
+    let (state, position) = if store::take_place(db, row.id).await? {
         (BookingState::Booked, None)
     } else {
         (
             BookingState::Waitlisted,
-            Some(store::next_position(&tx.txn, row.id).await?),
+            Some(store::next_position(db, row.id).await?),
         )
     };
     let booking = BookingRow {
         id: Uuid::now_v7(),
         session_id: row.id,
-        person_id: me,
+        person_id: booker.person,
         state,
         waitlist_position: position,
         offered_until: None,
         access_needs,
-        booked_by_client_id: None,
+        booked_by_client_id: booker.client,
         created_at: now,
         updated_at: now,
         version: 1,
     };
-    if !store::insert(&tx.txn, &booking).await? {
+    if !store::insert(db, &booking).await? {
         return Err(already_booked());
     }
-    notices::booked(&tx.txn, &booking, &row).await?;
-    tx.commit(
-        Audited {
-            action: AuditAction::TrainingBook,
-            record: ("TrainingBooking", booking.id),
-            fields: &["state", "waitlistPosition", "accessNeeds"],
-            target: &target,
-        },
-        Done {
-            booking_id: booking.id,
-        },
-    )
-    .await
+    notices::booked(db, &booking, &row).await?;
+    Ok(booking)
 }
 
 fn already_booked() -> AppError {

@@ -60,6 +60,7 @@ impl From<CourseRow> for TrainingCourse {
 
 /// One sitting of a course.
 #[derive(SimpleObject, Clone)]
+#[graphql(complex)]
 pub struct TrainingSession {
     pub id: ID,
     pub course: TrainingCourse,
@@ -79,8 +80,14 @@ pub struct TrainingSession {
     pub booking_opens_at: DateTime<Utc>,
     pub booking_closes_at: DateTime<Utc>,
     pub state: SessionState,
+    /// As an occurrence of a series, the occurrence's original start (its
+    /// calendar `RECURRENCE-ID`), kept if the session is moved.
+    pub occurrence_starts_at: Option<DateTime<Utc>>,
     pub version: i32,
     pub updated_at: DateTime<Utc>,
+    /// The series it is an occurrence of (`series` resolves it).
+    #[graphql(skip)]
+    pub series_id: Option<Uuid>,
 }
 
 impl TrainingSession {
@@ -104,8 +111,10 @@ impl TrainingSession {
             booking_opens_at: row.session.booking_opens_at,
             booking_closes_at: row.session.booking_closes_at,
             state: row.state,
+            occurrence_starts_at: row.occurrence_starts_at,
             version: row.version,
             updated_at: row.updated_at,
+            series_id: row.series_id,
             course: row.course.into(),
         }
     }
@@ -340,6 +349,14 @@ pub struct TrainingSessionPayload {
     pub session: Option<TrainingSession>,
 }
 
+/// The authorities a session is open to, from their ids.
+pub(in crate::training) fn open_to_ids(ids: Option<Vec<ID>>) -> AppResult<Vec<Uuid>> {
+    ids.unwrap_or_default()
+        .iter()
+        .map(|id| decode_typed_id("input.openToLocalAuthorityIds", id, "LocalAuthority"))
+        .collect()
+}
+
 #[derive(Default)]
 pub(in crate::training) struct CatalogueMutation;
 
@@ -395,12 +412,7 @@ impl CatalogueMutation {
         input: ScheduleTrainingSessionInput,
     ) -> async_graphql::Result<TrainingSessionPayload> {
         let call = RequestCtx::get(ctx)?;
-        let open_to = input
-            .open_to_local_authority_ids
-            .unwrap_or_default()
-            .iter()
-            .map(|id| decode_typed_id("input.openToLocalAuthorityIds", id, "LocalAuthority"))
-            .collect::<AppResult<Vec<_>>>()?;
+        let open_to = open_to_ids(input.open_to_local_authority_ids)?;
         let Done { id } = service::schedule(
             &call.call(input.client_mutation_id.as_deref()),
             ScheduleInput {

@@ -3,5 +3,6 @@
 
 pub mod graphql;
 pub mod model;
+pub mod series;
 pub(in crate::training) mod service;
 pub mod store;

@@ -144,29 +144,11 @@ pub(in crate::training) async fn schedule(
     input: ScheduleInput,
 ) -> AppResult<Done> {
     let tx = start_change!(call, "scheduleTrainingSession", &input);
-    let course = store::course(&tx.txn, input.course_id)
-        .await?
-        .ok_or(AppError::NotFound {
-            entity: "TrainingCourse",
-        })?;
-    authorise(&tx, course.provider_id)?;
+    let course = managed_course(&tx, input.course_id).await?;
     let now = Utc::now();
     let session = input.session.checked(now)?;
-    check_facilitator(&tx.txn, input.facilitator, course.provider_id).await?;
-    let mut open_to = input.open_to.clone();
-    open_to.sort();
-    open_to.dedup();
-    for la in &open_to {
-        if crate::reference::store::local_authority(&tx.txn, *la)
-            .await?
-            .is_none()
-        {
-            return Err(AppError::bad_input(
-                "input.openToLocalAuthorityIds",
-                "names a local authority that does not exist",
-            ));
-        }
-    }
+    let open_to =
+        checked_people(&tx, course.provider_id, input.facilitator, &input.open_to).await?;
     let id = Uuid::now_v7();
     store::insert_session(
         &tx.txn,
@@ -176,6 +158,7 @@ pub(in crate::training) async fn schedule(
             session: &session,
             facilitator_id: input.facilitator,
             open_to: &open_to,
+            occurrence: None,
             now,
         },
     )
@@ -191,4 +174,42 @@ pub(in crate::training) async fn schedule(
         Done { id },
     )
     .await
+}
+
+/// A course the viewer coordinates: NOT_FOUND if there is none, else
+/// FORBIDDEN unless they coordinate its provider.
+pub(super) async fn managed_course(tx: &Change<'_>, id: Uuid) -> AppResult<CourseRow> {
+    let course = store::course(&tx.txn, id)
+        .await?
+        .ok_or(AppError::NotFound {
+            entity: "TrainingCourse",
+        })?;
+    authorise(tx, course.provider_id)?;
+    Ok(course)
+}
+
+/// The facilitator checked (they hold the role at `provider`) and the
+/// authorities a session is open to, each existing, sorted and once.
+pub(super) async fn checked_people(
+    tx: &Change<'_>,
+    provider: Uuid,
+    facilitator: Uuid,
+    open_to: &[Uuid],
+) -> AppResult<Vec<Uuid>> {
+    check_facilitator(&tx.txn, facilitator, provider).await?;
+    let mut open_to = open_to.to_vec();
+    open_to.sort();
+    open_to.dedup();
+    for la in &open_to {
+        if crate::reference::store::local_authority(&tx.txn, *la)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::bad_input(
+                "input.openToLocalAuthorityIds",
+                "names a local authority that does not exist",
+            ));
+        }
+    }
+    Ok(open_to)
 }

@@ -44,6 +44,10 @@ pub struct SessionRow {
     pub places_taken: i32,
     pub waiting: i64,
     pub booked_by_viewer: bool,
+    /// The series it is an occurrence of, if any.
+    pub series_id: Option<Uuid>,
+    /// As an occurrence of its series, its original start.
+    pub occurrence_starts_at: Option<DateTime<Utc>>,
     pub version: i32,
     pub updated_at: DateTime<Utc>,
 }
@@ -82,7 +86,8 @@ fn session_select() -> String {
     format!(
         "SELECT s.id, s.starts_at, s.ends_at, s.time_zone, s.online_link, s.venue, s.capacity, \
          s.facilitator_person_id, s.booking_opens_at, s.booking_closes_at, s.state, \
-         s.places_taken, s.version, s.updated_at, {COURSE_COLUMNS}, \
+         s.places_taken, s.version, s.updated_at, s.series_id, \
+         s.occurrence_starts_at, {COURSE_COLUMNS}, \
          (SELECT COUNT(*) FROM training_bookings w WHERE w.session_id = s.id \
           AND w.state = 'waitlisted') AS waiting, \
          (SELECT COUNT(*) FROM training_bookings m WHERE m.session_id = s.id \
@@ -110,6 +115,8 @@ pub(in crate::training) fn session_row(r: &QueryResult) -> AppResult<SessionRow>
         places_taken: get(r, "places_taken")?,
         waiting: get(r, "waiting")?,
         booked_by_viewer: get::<i64>(r, "mine")? > 0,
+        series_id: get(r, "series_id")?,
+        occurrence_starts_at: get(r, "occurrence_starts_at")?,
         version: get(r, "version")?,
         updated_at: get(r, "updated_at")?,
     })
@@ -176,6 +183,9 @@ pub struct NewSession<'a> {
     pub session: &'a Session,
     pub facilitator_id: Uuid,
     pub open_to: &'a [Uuid],
+    /// The series it is an occurrence of, and that occurrence's original
+    /// start (kept when the session is moved).
+    pub occurrence: Option<(Uuid, DateTime<Utc>)>,
     pub now: DateTime<Utc>,
 }
 
@@ -185,8 +195,9 @@ pub async fn insert_session(db: &impl ConnectionTrait, new: NewSession<'_>) -> A
         db,
         "INSERT INTO training_sessions (id, course_id, starts_at, ends_at, time_zone, \
          online_link, venue, capacity, facilitator_person_id, booking_opens_at, \
-         booking_closes_at, state, places_taken, waitlist_seq, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'scheduled', 0, 0, 1, $12, $12)",
+         booking_closes_at, state, places_taken, waitlist_seq, version, created_at, updated_at, \
+         series_id, occurrence_starts_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+         'scheduled', 0, 0, 1, $12, $12, $13, $14)",
         vec![
             new.id.into(),
             new.course_id.into(),
@@ -200,6 +211,8 @@ pub async fn insert_session(db: &impl ConnectionTrait, new: NewSession<'_>) -> A
             s.booking_opens_at.into(),
             s.booking_closes_at.into(),
             new.now.into(),
+            new.occurrence.map(|(series, _)| series).into(),
+            new.occurrence.map(|(_, at)| at).into(),
         ],
     )
     .await?;
@@ -357,15 +370,7 @@ pub async fn upcoming(
             "(LOWER(c.title) LIKE {p} OR LOWER(c.description) LIKE {p})"
         ));
     }
-    if let Some(after) = page.after.as_deref() {
-        let (at, id) = after
-            .split_once('|')
-            .and_then(|(at, id)| {
-                Some((at.parse::<DateTime<Utc>>().ok()?, id.parse::<Uuid>().ok()?))
-            })
-            .ok_or_else(|| {
-                crate::error::AppError::bad_input("after", "is not a cursor from this list")
-            })?;
+    if let Some((at, id)) = after_key(page)? {
         let a = push(at.into(), &mut params);
         let i = push(id.into(), &mut params);
         clauses.push(format!(
@@ -380,6 +385,23 @@ pub async fn upcoming(
     );
     let rows = query(db, &sql, params).await?;
     all(rows, session_row)
+}
+
+/// The `time|id` key a page starts after, if any.
+fn after_key(page: &PageRequest) -> AppResult<Option<(DateTime<Utc>, Uuid)>> {
+    page.after
+        .as_deref()
+        .map(|after| {
+            after
+                .split_once('|')
+                .and_then(|(at, id)| {
+                    Some((at.parse::<DateTime<Utc>>().ok()?, id.parse::<Uuid>().ok()?))
+                })
+                .ok_or_else(|| {
+                    crate::error::AppError::bad_input("after", "is not a cursor from this list")
+                })
+        })
+        .transpose()
 }
 
 /// Adds a parameter; returns its placeholder.
@@ -414,6 +436,38 @@ pub async fn sessions(
     )
     .await?;
     all(rows, session_row)
+}
+
+/// A page of a series' occurrences in the order they recur (key:
+/// `occurrence_starts_at|id`), as `viewer` sees their counts.
+pub async fn occurrences(
+    db: &impl ConnectionTrait,
+    series: Uuid,
+    viewer: Option<Uuid>,
+    page: &PageRequest,
+) -> AppResult<Vec<SessionRow>> {
+    let mut params: Vec<Value> = vec![viewer.into(), series.into()];
+    let mut clauses = vec!["s.series_id = $2".to_string()];
+    if let Some((at, id)) = after_key(page)? {
+        let a = push(at.into(), &mut params);
+        let i = push(id.into(), &mut params);
+        clauses.push(format!(
+            "(s.occurrence_starts_at > {a} OR (s.occurrence_starts_at = {a} AND s.id > {i}))"
+        ));
+    }
+    let limit = push(page.sql_limit().into(), &mut params);
+    let sql = format!(
+        "{} WHERE {} ORDER BY s.occurrence_starts_at, s.id LIMIT {limit}",
+        session_select(),
+        clauses.join(" AND ")
+    );
+    all(query(db, &sql, params).await?, session_row)
+}
+
+/// An occurrence's key in its series' cursor.
+pub fn occurrence_key(row: &SessionRow) -> String {
+    let at = row.occurrence_starts_at.unwrap_or(row.session.starts_at);
+    format!("{}|{}", at.to_rfc3339(), row.id)
 }
 
 /// Whether the provider has any course (the demo loads once).
