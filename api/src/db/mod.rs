@@ -1,6 +1,7 @@
 //! Database access: connecting (SQLite or PostgreSQL, chosen by URL),
 //! readiness, migrations and the generated entities.
 
+pub mod claim;
 pub mod entities;
 pub mod raw;
 pub mod rows;

@@ -3,10 +3,13 @@
 
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 
 use super::{JobState, NewJob};
-use crate::db::raw::{exec, query};
+use crate::db::{
+    claim::Claim,
+    raw::{exec, query},
+};
 
 /// Milliseconds since the Unix epoch, the queue's clock.
 pub fn now_ms() -> i64 {
@@ -95,22 +98,17 @@ pub async fn claim(
     limit: usize,
     grace: Duration,
 ) -> Result<Vec<ClaimedJob>, DbErr> {
-    const SET: &str = "SET state = 'running', attempts = attempts + 1, locked_by = $1, \
-        locked_at_ms = $2, lease_until_ms = $2 + timeout_ms + $3, updated_at_ms = $2";
-    const DUE: &str = "SELECT id FROM jobs WHERE state = 'queued' AND run_at_ms <= $2 \
-        ORDER BY run_at_ms, id LIMIT $4";
-    const RETURNING: &str = "RETURNING id, kind, payload, attempts, max_attempts, timeout_ms";
-    let sql = match db.get_database_backend() {
-        // A locking CTE runs once. (`id IN (SELECT … SKIP LOCKED)` may be
-        // re-evaluated by the planner and claim more rows than the limit.)
-        DbBackend::Postgres => format!(
-            "WITH due AS ({DUE} FOR UPDATE SKIP LOCKED) \
-             UPDATE jobs {SET} FROM due WHERE jobs.id = due.id \
-             RETURNING jobs.id, jobs.kind, jobs.payload, jobs.attempts, jobs.max_attempts, jobs.timeout_ms"
-        ),
-        // SQLite runs one writer at a time: the statement is the lock.
-        _ => format!("UPDATE jobs {SET} WHERE state = 'queued' AND id IN ({DUE}) {RETURNING}"),
-    };
+    let sql = Claim {
+        table: "jobs",
+        key: &["id"],
+        due: "SELECT id FROM jobs WHERE state = 'queued' AND run_at_ms <= $2 \
+              ORDER BY run_at_ms, id LIMIT $4",
+        lock_of: None,
+        set: "state = 'running', attempts = attempts + 1, locked_by = $1, \
+              locked_at_ms = $2, lease_until_ms = $2 + timeout_ms + $3, updated_at_ms = $2",
+        returning: "id, kind, payload, attempts, max_attempts, timeout_ms",
+    }
+    .sql(db.get_database_backend());
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let rows = query(
         db,

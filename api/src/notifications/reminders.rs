@@ -9,7 +9,7 @@
 //! with the same key.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, TransactionTrait};
 use uuid::Uuid;
 
 use super::{
@@ -19,6 +19,7 @@ use super::{
 use crate::{
     db::{
         begin_write,
+        claim::Claim,
         raw::{exec, query},
     },
     error::{AppError, AppResult},
@@ -115,19 +116,16 @@ struct Due {
 pub async fn send_due(db: &DatabaseConnection, limit: u64) -> AppResult<usize> {
     let now = Utc::now();
     let txn = begin_write(db).await?;
-    const DUE: &str = "SELECT id FROM reminders WHERE state = 'pending' AND due_at <= $1 \
-                       ORDER BY due_at LIMIT $2";
-    const SET: &str = "SET state = 'sent', sent_at = $1, updated_at = $1";
-    const RETURNING: &str =
-        "RETURNING person_id, kind, title, body, subject_type, subject_id, collapse_key";
-    let sql = match txn.get_database_backend() {
-        // A locking CTE runs once; other schedulers skip these rows.
-        DbBackend::Postgres => format!(
-            "WITH due AS ({DUE} FOR UPDATE SKIP LOCKED) \
-             UPDATE reminders {SET} FROM due WHERE reminders.id = due.id {RETURNING}"
-        ),
-        _ => format!("UPDATE reminders {SET} WHERE id IN ({DUE}) {RETURNING}"),
-    };
+    let sql = Claim {
+        table: "reminders",
+        key: &["id"],
+        due: "SELECT id FROM reminders WHERE state = 'pending' AND due_at <= $1 \
+              ORDER BY due_at LIMIT $2",
+        lock_of: None,
+        set: "state = 'sent', sent_at = $1, updated_at = $1",
+        returning: "person_id, kind, title, body, subject_type, subject_id, collapse_key",
+    }
+    .sql(txn.get_database_backend());
     let rows = query(
         &txn,
         &sql,

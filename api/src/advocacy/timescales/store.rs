@@ -5,12 +5,13 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
+use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
 use super::model::{Clock, Length, Rule, Terms, Timescale, TimescaleUnit};
 use crate::advocacy::requests::model::{AdvocacyKind, Urgency};
 use crate::{
+    db::claim::Claim,
     db::raw::{exec, query},
     db::rows::{all, first, get, grouped, minute_of_day, time_at_minute},
     error::{AppError, AppResult},
@@ -389,19 +390,16 @@ pub async fn claim(
          WHERE met_at IS NULL AND stopped_at IS NULL AND {told} IS NULL AND {when} {op} $1 \
          ORDER BY {when} LIMIT $2"
     );
-    let set = format!("SET {told} = $1{also}");
-    let sql = match db.get_database_backend() {
-        DbBackend::Postgres => format!(
-            "WITH due AS ({due} FOR UPDATE SKIP LOCKED) \
-             UPDATE advocacy_request_timescales t {set} FROM due \
-             WHERE t.request_id = due.request_id AND t.timescale = due.timescale \
-             RETURNING t.request_id, t.timescale, t.due_at"
-        ),
-        _ => format!(
-            "UPDATE advocacy_request_timescales {set} \
-             WHERE (request_id, timescale) IN ({due}) RETURNING request_id, timescale, due_at"
-        ),
-    };
+    let set = format!("{told} = $1{also}");
+    let sql = Claim {
+        table: "advocacy_request_timescales",
+        key: &["request_id", "timescale"],
+        due: &due,
+        lock_of: None,
+        set: &set,
+        returning: "request_id, timescale, due_at",
+    }
+    .sql(db.get_database_backend());
     let rows = query(
         db,
         &sql,

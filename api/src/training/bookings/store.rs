@@ -2,11 +2,12 @@
 //! keep capacity (`training_sessions.places_taken`, `waitlist_seq`).
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
+use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
 use super::model::BookingState;
 use crate::{
+    db::claim::Claim,
     db::raw::{exec, query},
     db::rows::{all, first, get, unique},
     error::{AppError, AppResult},
@@ -193,20 +194,16 @@ pub async fn claim_expired(
     now: DateTime<Utc>,
     limit: u64,
 ) -> AppResult<Vec<BookingRow>> {
-    let due = "SELECT id FROM training_bookings WHERE state = 'offered' AND offered_until <= $1 \
-               ORDER BY offered_until, id LIMIT $2";
-    let set = "SET state = 'expired', updated_at = $1, version = version + 1";
-    let returning = COLUMNS.replace("b.", "");
-    let sql = match db.get_database_backend() {
-        DbBackend::Postgres => format!(
-            "WITH due AS ({due} FOR UPDATE SKIP LOCKED) UPDATE training_bookings b {set} \
-             FROM due WHERE b.id = due.id RETURNING {COLUMNS}"
-        ),
-        _ => format!(
-            "UPDATE training_bookings {set} WHERE id IN ({due}) AND state = 'offered' \
-             RETURNING {returning}"
-        ),
-    };
+    let sql = Claim {
+        table: "training_bookings",
+        key: &["id"],
+        due: "SELECT id FROM training_bookings WHERE state = 'offered' AND offered_until <= $1 \
+              ORDER BY offered_until, id LIMIT $2",
+        lock_of: None,
+        set: "state = 'expired', updated_at = $1, version = version + 1",
+        returning: &COLUMNS.replace("b.", ""),
+    }
+    .sql(db.get_database_backend());
     let rows = query(
         db,
         &sql,

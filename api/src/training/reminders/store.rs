@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::{DAY_BEFORE, OFFER_REMINDER};
 use crate::{
+    db::claim::Claim,
     db::raw::{exec, query},
     db::rows::{all, get},
     error::AppResult,
@@ -38,13 +39,16 @@ async fn claim(
     horizon: DateTime<Utc>,
     limit: u64,
 ) -> AppResult<Vec<Uuid>> {
-    let sql = match db.get_database_backend() {
-        DbBackend::Postgres => format!(
-            "WITH due AS ({due} FOR UPDATE OF b SKIP LOCKED) UPDATE training_bookings t \
-             SET {mark} = $1 FROM due WHERE t.id = due.id RETURNING t.id"
-        ),
-        _ => format!("UPDATE training_bookings SET {mark} = $1 WHERE id IN ({due}) RETURNING id"),
-    };
+    let set = format!("{mark} = $1");
+    let sql = Claim {
+        table: "training_bookings",
+        key: &["id"],
+        due,
+        lock_of: Some("b"),
+        set: &set,
+        returning: "id",
+    }
+    .sql(db.get_database_backend());
     let rows = query(
         db,
         &sql,
