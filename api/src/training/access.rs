@@ -29,6 +29,18 @@ pub fn manages(viewer: &Viewer, action: Action, provider: Uuid) -> bool {
     scope.everything || scope.provided.iter().any(|(org, _)| *org == provider)
 }
 
+/// The providers whose training the viewer manages (as a coordinator).
+pub fn providers_managed(viewer: &Viewer) -> Vec<Uuid> {
+    let mut providers: Vec<Uuid> = policy::scope(viewer, Action::ManageTrainingCatalogue)
+        .provided
+        .iter()
+        .map(|(org, _)| *org)
+        .collect();
+    providers.sort();
+    providers.dedup();
+    providers
+}
+
 /// Whether the viewer runs this session: its provider's coordinator, or
 /// the facilitator of it (who holds the role through a commissioned
 /// authority).

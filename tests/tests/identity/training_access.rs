@@ -124,6 +124,8 @@ fn training_ops() -> Vec<TrainingOp> {
             [NF, OK, NF, NF, NF, NF, NF, NF, NF, NF, UNAUTH]),
         op("trainingSessionRegisterCsv", Booking, "query($s: ID!) { trainingSessionRegisterCsv(sessionId: $s) }", |i| json!({"s": i.session}),
             [FORB, FORB, FORB, FORB, FORB, FORB, OK, OK, FORB, FORB, UNAUTH]),
+        op("trainingSessionsToRun", Session, "{ trainingSessionsToRun(first: 100, from: \"2026-01-01T00:00:00Z\") { edges { node { id } } } }", |_| json!({}),
+            [UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, LISTED, LISTED, UNLISTED, UNLISTED, UNAUTH]),
         op("updateTrainingSession", Session, "updateTrainingSession", |i| input(json!({"sessionId": i.target, "expectedVersion": 1, "venue": "Eastbrook Library, Room 2"})),
             [FORB, FORB, FORB, FORB, FORB, FORB, OK, FORB, FORB, FORB, UNAUTH]),
         op("cancelTrainingSession", Session, "cancelTrainingSession", |i| input(json!({"sessionId": i.target, "expectedVersion": 1, "reason": "The facilitator is unwell."})),

@@ -1,5 +1,6 @@
-//! A session's register: attendance marked by those who run it, and the
-//! register as CSV; each rule and each refusal.
+//! The sessions someone runs, and a session's register: attendance marked
+//! by those who run it, and the register as CSV; each rule and each
+//! refusal.
 
 use closeknit_tests::{
     TestApp, beyond_api, global_id,
@@ -129,5 +130,69 @@ async fn the_register_exports_as_csv_without_formulas_and_is_audited() {
         4,
         "each line, each export"
     );
+    app.stop().await;
+}
+
+/// The ids (and states) of the sessions `token` runs.
+async fn to_run(app: &TestApp, token: &str) -> Vec<(String, String)> {
+    let (_, body) = app
+        .graphql_as(
+            token,
+            "{ trainingSessionsToRun(first: 100, from: \"2026-01-01T00:00:00Z\") { nodes { id state } } }",
+            json!({}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    body["data"]["trainingSessionsToRun"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["id"].as_str().unwrap().to_string(),
+                n["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn those_running_sessions_list_them_past_and_cancelled_too() {
+    let app = TestApp::spawn().await;
+    let (started, coordinator, facilitator) = t::carers_session(&app, 3, 24).await;
+    let (cancelled, _, other_facilitator) = t::carers_session(&app, 3, 24).await;
+    beyond_api::start_training_session(&app.db, uuid_in(&started)).await;
+    let version = t::version(&app, &coordinator, &cancelled).await;
+    let body = app
+        .mutate(
+            &coordinator,
+            "cancelTrainingSession",
+            json!({"sessionId": cancelled, "expectedVersion": version, "reason": "Too few booked."}),
+            "session { state }",
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    // The coordinator: both, the one started in the past first.
+    let mine: Vec<(String, String)> = to_run(&app, &coordinator)
+        .await
+        .into_iter()
+        .filter(|(id, _)| *id == started || *id == cancelled)
+        .collect();
+    assert_eq!(
+        mine,
+        [
+            (started.clone(), "SCHEDULED".to_string()),
+            (cancelled.clone(), "CANCELLED".to_string())
+        ]
+    );
+    // Each facilitator: only their own. The catalogue shows neither.
+    let ids = |list: Vec<(String, String)>| list.into_iter().map(|(id, _)| id).collect::<Vec<_>>();
+    assert_eq!(ids(to_run(&app, &facilitator).await), [started.as_str()]);
+    assert_eq!(
+        ids(to_run(&app, &other_facilitator).await),
+        [cancelled.as_str()]
+    );
+    let carer = &t::carers(&app, NORTHMOOR_TEAM, 1).await[0];
+    assert!(to_run(&app, carer).await.is_empty());
     app.stop().await;
 }

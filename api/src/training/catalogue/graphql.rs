@@ -123,13 +123,7 @@ impl TrainingSession {
 /// Who is looking at the catalogue, as the store filters by it.
 fn looking(viewer: &Viewer) -> Looking {
     let reads = !policy::scope(viewer, Action::ReadTraining).is_empty();
-    let providers = policy::scope(viewer, Action::ManageTrainingCatalogue)
-        .provided
-        .iter()
-        .map(|(org, _)| *org)
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let providers = access::providers_managed(viewer);
     let facilitator = policy::scope(viewer, Action::RunTrainingSessions).assigned_worker;
     match viewer {
         Viewer::Client(_) => Looking {

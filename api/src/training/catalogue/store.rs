@@ -370,6 +370,57 @@ pub async fn upcoming(
             "(LOWER(c.title) LIKE {p} OR LOWER(c.description) LIKE {p})"
         ));
     }
+    by_start(db, clauses, params, page).await
+}
+
+/// A page of the sessions run by `providers` (their coordinators see all
+/// of them) or facilitated by `facilitator`, in any state, past and
+/// future, starting in `[from, to)` when given, by start (key:
+/// `starts_at|id`).
+pub async fn run_by(
+    db: &impl ConnectionTrait,
+    providers: &[Uuid],
+    facilitator: Option<Uuid>,
+    (from, to): (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+    page: &PageRequest,
+) -> AppResult<Vec<SessionRow>> {
+    let mut params: Vec<Value> = vec![Value::Uuid(None)];
+    let mut reach: Vec<String> = providers
+        .iter()
+        .map(|p| {
+            format!(
+                "c.provider_organisation_id = {}",
+                push((*p).into(), &mut params)
+            )
+        })
+        .collect();
+    if let Some(me) = facilitator {
+        reach.push(format!(
+            "s.facilitator_person_id = {}",
+            push(me.into(), &mut params)
+        ));
+    }
+    if reach.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut clauses = vec![format!("({})", reach.join(" OR "))];
+    if let Some(from) = from {
+        clauses.push(format!("s.starts_at >= {}", push(from.into(), &mut params)));
+    }
+    if let Some(to) = to {
+        clauses.push(format!("s.starts_at < {}", push(to.into(), &mut params)));
+    }
+    by_start(db, clauses, params, page).await
+}
+
+/// The page of sessions matching every clause (with their `params`), by
+/// start time, after the page's cursor.
+async fn by_start(
+    db: &impl ConnectionTrait,
+    mut clauses: Vec<String>,
+    mut params: Vec<Value>,
+    page: &PageRequest,
+) -> AppResult<Vec<SessionRow>> {
     if let Some((at, id)) = after_key(page)? {
         let a = push(at.into(), &mut params);
         let i = push(id.into(), &mut params);

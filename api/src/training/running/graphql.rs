@@ -2,7 +2,7 @@
 //! moves on the waiting list and between sessions, attendance marks, and
 //! the register as CSV.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject, connection::Connection};
 use chrono::{DateTime, Utc};
 
 use super::{
@@ -17,9 +17,12 @@ use crate::{
     graphql::{
         context::RequestCtx,
         reads::{self, Read},
-        relay::decode_typed_id,
+        relay::{connection, connection_cost, decode_typed_id},
     },
+    paging::PageRequest,
+    policy::{self, Action},
     training::{
+        access,
         bookings::{
             graphql::{TrainingBookingPayload, booking_at, run_by_viewer},
             model::Attendance,
@@ -27,8 +30,9 @@ use crate::{
             store as bookings,
         },
         catalogue::{
-            graphql::{TrainingSessionPayload, session_at},
+            graphql::{TrainingSession, TrainingSessionPayload, session_at},
             service::Done,
+            store as catalogue,
         },
     },
 };
@@ -138,6 +142,31 @@ pub(in crate::training) struct RunningQuery;
 
 #[Object]
 impl RunningQuery {
+    /// The sessions the viewer runs: every session of the providers they
+    /// coordinate training for, and those they facilitate; past and
+    /// future, scheduled and cancelled (to change, mark attendance or
+    /// read registers), by start time, starting in `[from, to)` if given.
+    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    async fn training_sessions_to_run(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, TrainingSession>> {
+        let call = RequestCtx::get(ctx)?;
+        call.viewer.account_viewer()?;
+        let page = PageRequest::new(first, after)?;
+        let providers = access::providers_managed(&call.viewer);
+        let facilitator = policy::scope(&call.viewer, Action::RunTrainingSessions).assigned_worker;
+        let rows = catalogue::run_by(&call.db, &providers, facilitator, (from, to), &page).await?;
+        let viewer = &call.viewer;
+        Ok(connection(&page, rows, catalogue::session_key, |row| {
+            TrainingSession::seen(row, viewer)
+        }))
+    }
+
     /// A session's register as CSV (a header, then one line per booking:
     /// name, state, waiting-list position, access needs, when attendance
     /// was marked), for its provider's coordinators and its facilitator.
