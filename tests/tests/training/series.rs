@@ -340,3 +340,76 @@ async fn an_occurrence_books_like_any_session_and_is_generated_once() {
         "a second row for one occurrence was accepted"
     );
 }
+
+#[tokio::test]
+async fn one_occurrence_is_moved_or_cancelled_alone_and_keeps_its_place_in_the_series() {
+    let app = TestApp::spawn().await;
+    let (coordinator, course, facilitator) = setup(&app).await;
+    let create = input(&course, &facilitator, "FREQ=WEEKLY;COUNT=3", next_tuesday());
+    let done = t::ok(
+        &app,
+        &coordinator,
+        "createTrainingSeries",
+        create,
+        &format!("series {{ {SERIES} }}"),
+    )
+    .await;
+    let before = &done["series"]["occurrences"]["nodes"];
+    let (second, third) = (before[1].clone(), before[2].clone());
+    // The second sitting moves an hour later; the third is cancelled.
+    let later: DateTime<Utc> = second["startsAt"].as_str().unwrap().parse().unwrap();
+    let later = later + Duration::hours(1);
+    t::ok(
+        &app,
+        &coordinator,
+        "updateTrainingSession",
+        json!({"sessionId": second["id"], "expectedVersion": 1,
+            "startsAt": later.to_rfc3339(), "endsAt": (later + Duration::minutes(90)).to_rfc3339()}),
+        "session { id }",
+    )
+    .await;
+    t::ok(
+        &app,
+        &coordinator,
+        "cancelTrainingSession",
+        json!({"sessionId": third["id"], "expectedVersion": 1, "reason": "A bank holiday."}),
+        "session { id }",
+    )
+    .await;
+    let (_, body) = app
+        .graphql_as(
+            &coordinator,
+            &format!(
+                "query($id: ID!) {{ node(id: $id) {{ ... on TrainingSeries {{ {SERIES} }} }} }}"
+            ),
+            json!({"id": done["series"]["id"]}),
+        )
+        .await;
+    let after = &body["data"]["node"]["occurrences"]["nodes"];
+    assert_eq!(after.as_array().map(Vec::len), Some(3), "{body}");
+    // The first is untouched; the second starts later but is still the
+    // series' second occurrence (its RECURRENCE-ID, as calendars know it).
+    assert_eq!(after[0], before[0], "{body}");
+    let moved = after
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == second["id"])
+        .unwrap();
+    let moved_start: DateTime<Utc> = moved["startsAt"].as_str().unwrap().parse().unwrap();
+    assert_eq!(moved_start, later);
+    assert_eq!(moved["occurrenceStartsAt"], second["occurrenceStartsAt"]);
+    let (_, body) = app
+        .graphql_as(
+            &coordinator,
+            "query($id: ID!) { node(id: $id) { ... on TrainingSession { state occurrenceStartsAt } } }",
+            json!({"id": third["id"]}),
+        )
+        .await;
+    assert_eq!(body["data"]["node"]["state"], "CANCELLED", "{body}");
+    assert_eq!(
+        body["data"]["node"]["occurrenceStartsAt"],
+        third["occurrenceStartsAt"]
+    );
+    app.stop().await;
+}
