@@ -243,3 +243,65 @@ async fn the_carers_own_rules_apply_when_an_app_books_for_them() {
     let body = book_for(&app, &client_token, &session, &carer).await;
     assert_eq!(t::code(&body).0, "FORBIDDEN", "{body}");
 }
+
+#[tokio::test]
+async fn an_app_cancels_only_the_bookings_it_made_while_the_consent_stands() {
+    let app = TestApp::spawn().await;
+    let (session, _, _) = t::carers_session(&app, 1, 12).await;
+    let (client, client_token) = t::app_client(&app, json!(["TRAINING_BOOK"])).await;
+    let (other_client, other_token) = t::app_client(&app, json!(["TRAINING_BOOK"])).await;
+    let (carer_token, carer) = new_carer(&app, 0).await;
+    let (waiting_token, _) = new_carer(&app, 1).await;
+    for app_id in [&client, &other_client] {
+        let body = consent(&app, &carer_token, "grantTrainingBookingConsent", app_id).await;
+        assert!(body["errors"].is_null(), "{body}");
+    }
+    let body = book_for(&app, &client_token, &session, &carer).await;
+    let booking = body["data"]["bookTrainingPlace"]["booking"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_string();
+    let waiting = t::book(&app, &waiting_token, &session).await;
+    let waiting = waiting["data"]["bookTrainingPlace"]["booking"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Another app, even one the carer trusts, did not make it; nor may an
+    // app answer offers for the carer.
+    let body = t::step(&app, &other_token, "cancelTrainingBooking", &booking).await;
+    assert_eq!(t::code(&body).0, "FORBIDDEN", "{body}");
+    let body = t::step(&app, &client_token, "declineTrainingOffer", &booking).await;
+    assert_eq!(t::code(&body).0, "FORBIDDEN", "{body}");
+    // The app that made it cancels it: the place goes to the one waiting.
+    let body = t::step(&app, &client_token, "cancelTrainingBooking", &booking).await;
+    assert_eq!(
+        body["data"]["cancelTrainingBooking"]["booking"]["state"], "CANCELLED",
+        "{body}"
+    );
+    assert_eq!(
+        t::mine(&app, &waiting_token, &waiting).await["state"],
+        "OFFERED"
+    );
+    let rows = closeknit::db::raw::query(
+        &app.db,
+        "SELECT on_behalf_of_person_id FROM audit_events \
+         WHERE action = 'training.cancel' AND record_id = $1 AND actor_client_id IS NOT NULL \
+         AND actor_account_id IS NULL",
+        vec![closeknit_tests::uuid_of(&booking).into()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 1, "audited once, as the app for the carer");
+    let on_behalf: uuid::Uuid = rows[0].try_get("", "on_behalf_of_person_id").unwrap();
+    assert_eq!(global_id("Person", on_behalf), carer);
+    // After the carer revokes its consent, the app can cancel no more.
+    let again = book_for(&app, &client_token, &session, &carer).await;
+    let again = again["data"]["bookTrainingPlace"]["booking"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{again}"))
+        .to_string();
+    let body = consent(&app, &carer_token, "revokeTrainingBookingConsent", &client).await;
+    assert!(body["errors"].is_null(), "{body}");
+    let body = t::step(&app, &client_token, "cancelTrainingBooking", &again).await;
+    assert_eq!(t::code(&body).0, "FORBIDDEN", "{body}");
+}

@@ -336,7 +336,9 @@ impl BookingsMutation {
     }
 
     /// Cancel your booking (late after the course's cut-off); a place you
-    /// held is offered to the first person waiting.
+    /// held is offered to the first person waiting. An app with
+    /// `training:book` cancels a booking it made, while the carer's consent
+    /// for it stands.
     async fn cancel_training_booking(
         &self,
         ctx: &Context<'_>,

@@ -36,6 +36,14 @@ pub struct Done {
     pub booking_id: Uuid,
 }
 
+impl Done {
+    fn of(booking: &BookingRow) -> Self {
+        Done {
+            booking_id: booking.id,
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub(in crate::training) struct BookInput {
     pub session: Uuid,
@@ -263,12 +271,19 @@ pub(in crate::training) struct BookingInput {
     pub booking: Uuid,
 }
 
-/// The person cancels their booking, declines or accepts an offer.
+/// The person cancels their booking, declines or accepts an offer. An
+/// app cancels a booking it made ([`cancel_for`]).
 pub(in crate::training) async fn step(
     call: &Call<'_>,
     input: BookingInput,
     step: Step,
 ) -> AppResult<Done> {
+    if let Viewer::Client(client) = call.viewer {
+        return match step {
+            Step::Cancel => cancel_for(call, client, input).await,
+            _ => Err(AppError::Forbidden),
+        };
+    }
     let operation = match step {
         Step::Cancel => "cancelTrainingBooking",
         Step::Accept => "acceptTrainingOffer",
@@ -279,18 +294,90 @@ pub(in crate::training) async fn step(
         crate::change::Started::Fresh(tx) => tx,
         crate::change::Started::Replayed(done) => return Ok(done),
     };
-    let not_found = || AppError::NotFound {
-        entity: "TrainingBooking",
-    };
     let booking = store::booking(&tx.txn, input.booking)
         .await?
-        .ok_or_else(not_found)?;
-    if booking.person_id != tx.actor.person_id {
-        return Err(not_found());
+        .filter(|b| b.person_id == tx.actor.person_id)
+        .ok_or_else(booking_not_found)?;
+    transition(&tx.txn, &booking, step).await?;
+    let action = match step {
+        Step::Cancel => AuditAction::TrainingCancel,
+        Step::Accept => AuditAction::TrainingOfferAccept,
+        Step::Decline | Step::Expire => AuditAction::TrainingOfferDecline,
+    };
+    let target = Target::person(booking.person_id, None);
+    tx.commit(stepped(action, &booking, &target), Done::of(&booking))
+        .await
+}
+
+fn booking_not_found() -> AppError {
+    AppError::NotFound {
+        entity: "TrainingBooking",
     }
-    let row = catalogue::session(&tx.txn, booking.session_id, None)
+}
+
+/// An app with `training:book` cancels a booking it made, while the
+/// carer's consent for it stands; anything else (another app's booking,
+/// a revoked consent, no such booking) is FORBIDDEN, whichever, so what
+/// exists is not told. Audited with the app as actor, for the carer.
+async fn cancel_for(
+    call: &Call<'_>,
+    client: &ClientViewer,
+    input: BookingInput,
+) -> AppResult<Done> {
+    if policy::scope(call.viewer, Action::BookTraining).is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    let made_by_app = store::booking(call.db, input.booking)
         .await?
-        .ok_or_else(not_found)?;
+        .filter(|b| b.booked_by_client_id == Some(client.client_id))
+        .ok_or(AppError::Forbidden)?;
+    let tx = match crate::change::start_for_client(
+        call,
+        "cancelTrainingBooking",
+        &input,
+        made_by_app.person_id,
+    )
+    .await?
+    {
+        ClientStarted::Fresh(tx) => tx,
+        ClientStarted::Replayed(done) => return Ok(done),
+    };
+    if consents::live(&tx.txn, made_by_app.person_id, client.client_id)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::Forbidden);
+    }
+    let booking = store::booking(&tx.txn, made_by_app.id)
+        .await?
+        .ok_or(AppError::Forbidden)?;
+    transition(&tx.txn, &booking, Step::Cancel).await?;
+    let target = Target::person(booking.person_id, None);
+    tx.commit(
+        stepped(AuditAction::TrainingCancel, &booking, &target),
+        Done::of(&booking),
+    )
+    .await
+}
+
+/// The audit of a step of the machine (its new state).
+fn stepped<'r>(action: AuditAction, booking: &BookingRow, target: &'r Target) -> Audited<'r> {
+    Audited {
+        action,
+        record: ("TrainingBooking", booking.id),
+        fields: &["state"],
+        target,
+    }
+}
+
+/// Moves `booking` by `step` in the caller's transaction: the machine's
+/// next state (late after the course's cut-off), a place released offered
+/// to the next person waiting, the calendar entry of a booked place
+/// cancelled, and the person told.
+async fn transition(db: &impl ConnectionTrait, booking: &BookingRow, step: Step) -> AppResult<()> {
+    let row = catalogue::session(db, booking.session_id, None)
+        .await?
+        .ok_or_else(booking_not_found)?;
     let now = Utc::now();
     let late = model::late(
         now,
@@ -304,47 +391,30 @@ pub(in crate::training) async fn step(
         return Err(refused("OFFER_EXPIRED", "This offer has run out."));
     }
     let to = model::next(booking.state, step, late)?;
-    if !store::move_state(&tx.txn, booking.id, booking.state, to, None, now).await? {
-        let current = store::booking(&tx.txn, booking.id)
+    if !store::move_state(db, booking.id, booking.state, to, None, now).await? {
+        let current = store::booking(db, booking.id)
             .await?
-            .ok_or_else(not_found)?;
+            .ok_or_else(booking_not_found)?;
         return Err(model::outside(current.state));
     }
     if booking.state.holds_place() && !to.holds_place() {
-        store::release_place(&tx.txn, row.id).await?;
-        offer_next(&tx.txn, &row, now).await?;
+        store::release_place(db, row.id).await?;
+        offer_next(db, &row, now).await?;
     }
     if booking.state == BookingState::Booked && step == Step::Cancel {
         // The place was in their calendar: the cancellation's `.ics`
         // removes it (a higher SEQUENCE of the same UID).
-        calendar::raise_sequence(&tx.txn, booking.id).await?;
-        notices::cancelled(&tx.txn, &booking, &row).await?;
+        calendar::raise_sequence(db, booking.id).await?;
+        notices::cancelled(db, booking, &row).await?;
     }
     if to == BookingState::Booked {
         let booked = BookingRow {
             state: to,
             ..booking.clone()
         };
-        notices::booked(&tx.txn, &booked, &row).await?;
+        notices::booked(db, &booked, &row).await?;
     }
-    let target = Target::person(booking.person_id, None);
-    let action = match step {
-        Step::Cancel => AuditAction::TrainingCancel,
-        Step::Accept => AuditAction::TrainingOfferAccept,
-        Step::Decline | Step::Expire => AuditAction::TrainingOfferDecline,
-    };
-    tx.commit(
-        Audited {
-            action,
-            record: ("TrainingBooking", booking.id),
-            fields: &["state"],
-            target: &target,
-        },
-        Done {
-            booking_id: booking.id,
-        },
-    )
-    .await
+    Ok(())
 }
 
 /// Offers a free place on the session to the first person waiting, if
