@@ -89,7 +89,13 @@ domains! {
         AdvocacyOutcomeRecord,
         AdvocacySafeguardingShare,
     ],
-    training: [TrainingCourse, TrainingSession, TrainingSeries, TrainingBooking],
+    training: [
+        TrainingCourse,
+        TrainingSession,
+        TrainingSeries,
+        TrainingBooking,
+        TrainingBookingConsent,
+    ],
 }
 
 /// The `Mutation` of a domain that changes nothing through the schema.

@@ -10,7 +10,7 @@ use super::{
         graphql::{CatalogueMutation, CatalogueQuery, course_at, session_at},
         series::graphql::{SeriesMutation, series_at},
     },
-    consents::graphql::{ConsentsMutation, ConsentsQuery},
+    consents::graphql::{ConsentsMutation, ConsentsQuery, consent_at},
     running::graphql::{RunningMutation, RunningQuery},
 };
 use crate::{error::AppResult, schema::Node};
@@ -19,6 +19,7 @@ pub use super::{
     bookings::graphql::TrainingBooking,
     catalogue::graphql::{TrainingCourse, TrainingSession},
     catalogue::series::graphql::TrainingSeries,
+    consents::graphql::TrainingBookingConsent,
 };
 
 #[derive(MergedObject, Default)]
@@ -45,6 +46,7 @@ pub async fn node(ctx: &Context<'_>, type_name: &str, id: Uuid) -> AppResult<Opt
         "TrainingSession" => session_at(ctx, id).await?.map(Node::TrainingSession),
         "TrainingSeries" => series_at(ctx, id).await?.map(Node::TrainingSeries),
         "TrainingBooking" => booking_at(ctx, id).await?.map(Node::TrainingBooking),
+        "TrainingBookingConsent" => consent_at(ctx, id).await?.map(Node::TrainingBookingConsent),
         _ => None,
     })
 }

@@ -69,6 +69,8 @@ struct Ids {
     session: String,
     /// Another session of the target's course (for a booking).
     other_session: String,
+    /// The carer's consent (for an app they consented to).
+    consent: String,
     provider: String,
     facilitator: String,
 }
@@ -143,6 +145,8 @@ fn training_ops() -> Vec<TrainingOp> {
             [FORB, FORB, FORB, FORB, FORB, FORB, OK, FORB, FORB, FORB, UNAUTH]),
         op("myTrainingBookingConsents", Consented, "{ myTrainingBookingConsents { clientId } }", |_| json!({}),
             [UNLISTED, LISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNLISTED, UNAUTH]),
+        op("node/consent", Consented, NODE, |i| json!({"id": i.consent}),
+            [NULL, OK, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL]),
         op("grantTrainingBookingConsent", App, "grantTrainingBookingConsent", |i| input(json!({"clientId": i.target})),
             [OK, OK, OK, FORB, FORB, FORB, FORB, FORB, FORB, FORB, UNAUTH]),
         op("revokeTrainingBookingConsent", Consented, "revokeTrainingBookingConsent", |i| input(json!({"clientId": i.target})),
@@ -210,10 +214,13 @@ async fn new_target(app: &TestApp, a: &Actors, on: On, ids: &Ids) -> Ids {
                     &a.carer,
                     "grantTrainingBookingConsent",
                     json!({"clientId": made.target}),
-                    "clientMutationId",
+                    "consent { id }",
                 )
                 .await;
-            assert!(body["errors"].is_null(), "{body}");
+            made.consent = body["data"]["grantTrainingBookingConsent"]["consent"]["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{body}"))
+                .to_string();
         }
     }
     made

@@ -29,6 +29,21 @@ pub struct TrainingBookingConsent {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// A consent by `node`: its carer's alone (anyone else: null).
+pub(in crate::training) async fn consent_at(
+    ctx: &Context<'_>,
+    id: uuid::Uuid,
+) -> AppResult<Option<TrainingBookingConsent>> {
+    let call = RequestCtx::get(ctx)?;
+    let Ok(me) = call.viewer.account_viewer() else {
+        return Ok(None);
+    };
+    match store::consent(&call.db, id).await? {
+        Some(row) if row.person_id == me.person_id => Ok(Some(seen(&call.db, row).await?)),
+        _ => Ok(None),
+    }
+}
+
 /// The consent as its carer sees it (with the app's name).
 async fn seen(
     db: &impl sea_orm::ConnectionTrait,
