@@ -17,8 +17,30 @@ use crate::{
     },
 };
 
+/// A booking notice (`TrainingBooking`: the email carries the booking's
+/// calendar entry).
 async fn tell(
     db: &impl ConnectionTrait,
+    booking: &BookingRow,
+    title: &str,
+    body: &str,
+) -> AppResult<()> {
+    send(db, Kind::TrainingBooking, booking, title, body).await
+}
+
+/// A reminder (`TrainingReminder`: no calendar entry).
+async fn remind(
+    db: &impl ConnectionTrait,
+    booking: &BookingRow,
+    title: &str,
+    body: &str,
+) -> AppResult<()> {
+    send(db, Kind::TrainingReminder, booking, title, body).await
+}
+
+async fn send(
+    db: &impl ConnectionTrait,
+    kind: Kind,
     booking: &BookingRow,
     title: &str,
     body: &str,
@@ -27,7 +49,7 @@ async fn tell(
         db,
         NewNotification {
             person_id: booking.person_id,
-            kind: Kind::TrainingBooking,
+            kind,
             title,
             body,
             subject: Some(("TrainingBooking", booking.id)),
@@ -39,14 +61,9 @@ async fn tell(
 }
 
 fn when(row: &SessionRow) -> String {
-    let tz: chrono_tz::Tz = row
-        .session
-        .time_zone
-        .parse()
-        .unwrap_or(chrono_tz::Europe::London);
     row.session
         .starts_at
-        .with_timezone(&tz)
+        .with_timezone(&zone(row))
         .format("%A %-d %B %Y at %H:%M")
         .to_string()
 }
@@ -91,11 +108,7 @@ pub(super) async fn offered(
     row: &SessionRow,
     until: DateTime<Utc>,
 ) -> AppResult<()> {
-    let tz: chrono_tz::Tz = row
-        .session
-        .time_zone
-        .parse()
-        .unwrap_or(chrono_tz::Europe::London);
+    let tz = zone(row);
     tell(
         db,
         booking,
@@ -129,27 +142,6 @@ pub(super) async fn cancelled(
         ),
     )
     .await
-}
-
-async fn remind(
-    db: &impl ConnectionTrait,
-    booking: &BookingRow,
-    title: &str,
-    body: &str,
-) -> AppResult<()> {
-    notify(
-        db,
-        NewNotification {
-            person_id: booking.person_id,
-            kind: Kind::TrainingReminder,
-            title,
-            body,
-            subject: Some(("TrainingBooking", booking.id)),
-            collapse_key: None,
-        },
-    )
-    .await?;
-    Ok(())
 }
 
 /// An offered place's hold ends within 6 hours.
