@@ -385,10 +385,18 @@ pub async fn claim(
     let (when, told, also) = alarm.columns();
     // A breach is strictly after the due time; the others from the instant.
     let op = if alarm == Alarm::Breached { "<" } else { "<=" };
+    // A clock already past due is the breach's to tell (which marks the
+    // earlier alarms told): found late, it is never told as at risk or
+    // due soon, even when it passes its due time between two claims.
+    let not_breached = if alarm == Alarm::Breached {
+        ""
+    } else {
+        " AND due_at >= $1"
+    };
     let due = format!(
         "SELECT request_id, timescale FROM advocacy_request_timescales \
-         WHERE met_at IS NULL AND stopped_at IS NULL AND {told} IS NULL AND {when} {op} $1 \
-         ORDER BY {when} LIMIT $2"
+         WHERE met_at IS NULL AND stopped_at IS NULL AND {told} IS NULL AND {when} {op} $1\
+         {not_breached} ORDER BY {when} LIMIT $2"
     );
     let set = format!("{told} = $1{also}");
     let sql = Claim {
