@@ -4,6 +4,9 @@
 
 use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
+mod accounts;
+pub use accounts::AccountSettings;
+
 /// A value that must not be logged. `Debug` and `Display` print a placeholder.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret<T>(T);
@@ -238,6 +241,7 @@ pub struct Config {
     /// When set, `/metrics` is served only here, not on `listen`.
     pub metrics_listen: Option<SocketAddr>,
     pub auth: AuthSettings,
+    pub accounts: AccountSettings,
     pub rate_limits: RateLimitSettings,
     pub push: PushSettings,
 }
@@ -549,6 +553,7 @@ impl Config {
             metrics_token,
             metrics_listen,
             auth,
+            accounts: accounts::account_settings(&env, profile)?,
             push: push_settings(&env)?,
             rate_limits: RateLimitSettings {
                 sign_in_per_ip: env.parse("CLOSEKNIT_RATE_SIGN_IN_PER_IP", quota(100, 600))?,

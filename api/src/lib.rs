@@ -25,6 +25,7 @@ pub mod push;
 pub mod ratelimit;
 pub mod reference;
 pub mod schema;
+pub mod secrets;
 pub mod seed;
 pub mod startup;
 pub mod staying_close;

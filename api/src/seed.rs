@@ -139,7 +139,7 @@ pub async fn demo(db: &DatabaseConnection) -> AppResult<()> {
     let txn = crate::db::begin_write(db).await?;
     // One hash for every demo account keeps start-up fast.
     let hash = Some(DEMO_STAFF_PASSWORD_HASH);
-    let platform = organisation(&txn, "Closeknit Platform Team", "charity", None).await?;
+    let platform = organisation(&txn, "Closeknit Platform Team", "platform", None).await?;
     let advocacy = organisation(&txn, "Brightvoice Advocacy", "advocacy_provider", None).await?;
     let training =
         organisation(&txn, "Kinship Learning Network", "training_provider", None).await?;
@@ -200,6 +200,32 @@ pub async fn demo(db: &DatabaseConnection) -> AppResult<()> {
         (Role::Facilitator, training),
     )
     .await?;
+    // Each provider's own administrator (manages its staff).
+    for (email, names, org) in [
+        (
+            "org.admin@brightvoice.example",
+            ("Ash", "Administrator"),
+            advocacy,
+        ),
+        (
+            "org.admin@kinshiplearning.example",
+            ("Drew", "Administrator"),
+            training,
+        ),
+    ] {
+        account(
+            &txn,
+            Demo {
+                email,
+                names,
+                hash,
+                date_of_birth: None,
+                local_authority: None,
+                roles: &[(Role::OrganisationAdmin, org)],
+            },
+        )
+        .await?;
+    }
     let mut carers = Vec::new();
 
     for (code, name, region, domain) in DEMO_AUTHORITIES {
@@ -234,6 +260,12 @@ pub async fn demo(db: &DatabaseConnection) -> AppResult<()> {
             ),
             ("social.worker", ("Robin", "Referrer"), Role::Referrer, team),
             ("key.worker", ("Taylor", "Keyworker"), Role::KeyWorker, home),
+            (
+                "org.admin",
+                ("Jamie", "Administrator"),
+                Role::OrganisationAdmin,
+                team,
+            ),
         ];
         let mut staff_ids = Vec::new();
         for (user, names, role, org) in staff {

@@ -192,12 +192,20 @@ impl Application {
             settings: config.push.clone(),
             senders: push_senders,
         });
+        if config.accounts.secrets_key_is_development {
+            tracing::warn!(
+                "CLOSEKNIT_SECRETS_KEY is not set: second-factor seeds and single sign-on \
+                 secrets are sealed with the public development key"
+            );
+        }
+        let accounts = crate::identity::AccountServices::new(&config.accounts);
         let schema = crate::schema::build_schema(
             &config.graphql,
             tokens.clone(),
             rate_limits.clone(),
             live.clone(),
             push,
+            accounts,
             options.extensions,
         );
         let listener = TcpListener::bind(config.listen)

@@ -176,6 +176,12 @@ impl TestAppBuilder {
             ("CLOSEKNIT_SHUTDOWN_GRACE_MS", "5000"),
             ("CLOSEKNIT_DB_ACQUIRE_TIMEOUT_MS", "2000"),
             ("CLOSEKNIT_LOG", "warn"),
+            // A production-shaped key, so production-profile tests start.
+            (
+                "CLOSEKNIT_SECRETS_KEY",
+                "dGVzdCBrZXk6IG5vdCBmb3IgYW55IHJlYWwgZGF0YSE=",
+            ),
+            ("CLOSEKNIT_PUBLIC_URL", "https://closeknit.test"),
         ] {
             env.insert(k.to_string(), v.to_string());
         }

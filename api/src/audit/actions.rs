@@ -78,6 +78,33 @@ crate::stored_enum! {
         TrainingSeriesCreate = "training.series.create",
         TrainingConsentGrant = "training.consent.grant",
         TrainingConsentRevoke = "training.consent.revoke",
+        OrganisationCreate = "organisation.create",
+        OrganisationUpdate = "organisation.update",
+        OrganisationSignInSettings = "organisation.sign_in_settings",
+        CommissionRecord = "commission.record",
+        CommissionEnd = "commission.end",
+        InvitationCreate = "invitation.create",
+        InvitationAccept = "invitation.accept",
+        InvitationRevoke = "invitation.revoke",
+        RoleGrant = "role.grant",
+        RoleRemove = "role.remove",
+        AccountDisable = "account.disable",
+        AccountEnable = "account.enable",
+        PasswordResetRequest = "password.reset_request",
+        PasswordReset = "password.reset",
+        SecondFactorEnrol = "second_factor.enrol",
+        SecondFactorRemove = "second_factor.remove",
+        RecoveryCodesRenew = "second_factor.recovery_codes",
+        RecoveryCodeUse = "second_factor.recovery_code_use",
+        IdentityProviderConfigure = "identity_provider.configure",
+        ExternalIdentityLink = "external_identity.link",
+        PersonCreate = "person.create",
+        AppInvite = "person.app_invite",
+        AccountActivate = "account.activate",
+        EmailChangeRequest = "account.email_change_request",
+        EmailChange = "account.email_change",
+        SignInHistoryRead = "sign_in_history.read",
+        StaffRead = "staff.read",
     }
 }
 
@@ -185,6 +212,47 @@ impl AuditAction {
             AuditAction::TrainingSeriesCreate => "planned a series of training sessions.",
             AuditAction::TrainingConsentGrant => "let an app book training places for you.",
             AuditAction::TrainingConsentRevoke => "stopped an app booking training places for you.",
+            AuditAction::OrganisationCreate => "added an organisation.",
+            AuditAction::OrganisationUpdate => "changed an organisation's details.",
+            AuditAction::OrganisationSignInSettings => {
+                "changed how an organisation's staff sign in."
+            }
+            AuditAction::CommissionRecord => {
+                "recorded that an organisation provides a service to a local authority."
+            }
+            AuditAction::CommissionEnd => {
+                "ended an organisation's commission to provide a service."
+            }
+            AuditAction::InvitationCreate => "invited a member of staff.",
+            AuditAction::InvitationAccept => "accepted an invitation and set up their account.",
+            AuditAction::InvitationRevoke => "withdrew an invitation.",
+            AuditAction::RoleGrant => "gave a member of staff a role.",
+            AuditAction::RoleRemove => "took a role away from a member of staff.",
+            AuditAction::AccountDisable => "turned off an account.",
+            AuditAction::AccountEnable => "turned an account back on.",
+            AuditAction::PasswordResetRequest => "asked to reset a password.",
+            AuditAction::PasswordReset => "set a new password.",
+            AuditAction::SecondFactorEnrol => {
+                "set up a second way to prove who they are when signing in."
+            }
+            AuditAction::SecondFactorRemove => {
+                "removed a second way to prove who they are when signing in."
+            }
+            AuditAction::RecoveryCodesRenew => "made new recovery codes for signing in.",
+            AuditAction::RecoveryCodeUse => "used a recovery code to sign in.",
+            AuditAction::IdentityProviderConfigure => {
+                "set up how an organisation's staff sign in through their own system."
+            }
+            AuditAction::ExternalIdentityLink => {
+                "linked an account to an organisation's own sign-in system."
+            }
+            AuditAction::PersonCreate => "added you to Closeknit.",
+            AuditAction::AppInvite => "invited you to use the app.",
+            AuditAction::AccountActivate => "started using the app.",
+            AuditAction::EmailChangeRequest => "asked to change your email address.",
+            AuditAction::EmailChange => "changed your email address.",
+            AuditAction::SignInHistoryRead => "looked at when people signed in.",
+            AuditAction::StaffRead => "looked at an organisation's staff.",
         }
     }
 }

@@ -18,6 +18,7 @@ pub fn role_words(role: Role) -> &'static str {
         Role::TrainingCoordinator => "a training coordinator",
         Role::Facilitator => "a training facilitator",
         Role::LaManager => "a manager",
+        Role::OrganisationAdmin => "an administrator",
         Role::PlatformAdmin => "a Closeknit administrator",
     }
 }

@@ -27,6 +27,11 @@ fn production_turns_off_introspection_and_demo_data() {
         ("CLOSEKNIT_PROFILE", "production"),
         ("CLOSEKNIT_SMTP_URL", "smtp://127.0.0.1:25"),
         ("CLOSEKNIT_METRICS_TOKEN", "scrape-secret"),
+        (
+            "CLOSEKNIT_SECRETS_KEY",
+            "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+        ),
+        ("CLOSEKNIT_PUBLIC_URL", "https://closeknit.example/"),
     ])
     .unwrap();
     assert!(!c.graphql.introspection && !c.graphql.suggestions && !c.demo_data);
@@ -93,6 +98,11 @@ fn production_metrics_need_a_token_or_their_own_listener() {
     let production = [
         ("CLOSEKNIT_PROFILE", "production"),
         ("CLOSEKNIT_SMTP_URL", "smtp://127.0.0.1:25"),
+        (
+            "CLOSEKNIT_SECRETS_KEY",
+            "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+        ),
+        ("CLOSEKNIT_PUBLIC_URL", "https://closeknit.example"),
     ];
     let err = config(&production).unwrap_err();
     assert_eq!(err.variable, "CLOSEKNIT_METRICS_TOKEN");
@@ -104,6 +114,8 @@ fn production_metrics_need_a_token_or_their_own_listener() {
     let c = config(&[
         production[0],
         production[1],
+        production[2],
+        production[3],
         ("CLOSEKNIT_METRICS_TOKEN", "t"),
     ])
     .unwrap();
@@ -111,6 +123,8 @@ fn production_metrics_need_a_token_or_their_own_listener() {
     let c = config(&[
         production[0],
         production[1],
+        production[2],
+        production[3],
         ("CLOSEKNIT_METRICS_LISTEN", "127.0.0.1:9464"),
     ])
     .unwrap();
@@ -138,4 +152,46 @@ fn secrets_are_not_debug_printed() {
     .unwrap();
     let printed = format!("{c:?}");
     assert!(!printed.contains("hunter2") && !printed.contains("hunter3"));
+}
+
+#[test]
+fn production_needs_a_secrets_key_and_a_public_address() {
+    let base = [
+        ("CLOSEKNIT_PROFILE", "production"),
+        ("CLOSEKNIT_SMTP_URL", "smtp://127.0.0.1:25"),
+        ("CLOSEKNIT_METRICS_TOKEN", "scrape-secret"),
+    ];
+    let err = config(&base).unwrap_err();
+    assert_eq!(err.variable, "CLOSEKNIT_SECRETS_KEY");
+    let mut with_key = base.to_vec();
+    with_key.push(("CLOSEKNIT_SECRETS_KEY", "too-short"));
+    assert_eq!(
+        config(&with_key).unwrap_err().variable,
+        "CLOSEKNIT_SECRETS_KEY"
+    );
+    with_key.pop();
+    with_key.push((
+        "CLOSEKNIT_SECRETS_KEY",
+        "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+    ));
+    assert_eq!(
+        config(&with_key).unwrap_err().variable,
+        "CLOSEKNIT_PUBLIC_URL"
+    );
+    with_key.push(("CLOSEKNIT_PUBLIC_URL", "http://closeknit.example"));
+    assert_eq!(
+        config(&with_key).unwrap_err().variable,
+        "CLOSEKNIT_PUBLIC_URL"
+    );
+    with_key.pop();
+    with_key.push(("CLOSEKNIT_PUBLIC_URL", "https://closeknit.example/"));
+    let c = config(&with_key).unwrap();
+    assert_eq!(c.accounts.public_url, "https://closeknit.example");
+    assert_eq!(
+        c.accounts.sso_return_urls,
+        vec!["https://closeknit.example"]
+    );
+    assert!(!c.accounts.secrets_key_is_development);
+    let dev = config(&[]).unwrap();
+    assert!(dev.accounts.secrets_key_is_development);
 }

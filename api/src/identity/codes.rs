@@ -189,7 +189,15 @@ pub async fn sign_in_with_code(
         vec![id.into(), now.into()],
     )
     .await?;
-    let session = sessions::start(&txn, tokens, &account, now, request_id).await?;
+    let session = sessions::start(
+        &txn,
+        tokens,
+        &account,
+        now,
+        request_id,
+        super::model::SignInMethod::EmailCode,
+    )
+    .await?;
     txn.commit().await?;
     Ok(session)
 }

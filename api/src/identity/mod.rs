@@ -13,3 +13,30 @@ pub mod people;
 pub mod schema;
 pub mod sessions;
 pub mod store;
+
+use std::sync::Arc;
+
+use crate::{config::AccountSettings, secrets::SecretBox};
+
+/// What account administration needs beyond the database, built once at
+/// start-up and given to the schema (`ctx.data::<Arc<AccountServices>>()`)
+/// and to the single sign-on routes.
+#[derive(Debug)]
+pub struct AccountServices {
+    /// Seals TOTP seeds, SSO client secrets and PKCE verifiers at rest.
+    pub secrets: SecretBox,
+    /// Public address for links in emails and the SSO callback.
+    pub public_url: String,
+    /// Where a single sign-on may return to.
+    pub sso_return_urls: Vec<String>,
+}
+
+impl AccountServices {
+    pub fn new(settings: &AccountSettings) -> Arc<Self> {
+        Arc::new(AccountServices {
+            secrets: SecretBox::new(settings.secrets_key.expose()),
+            public_url: settings.public_url.clone(),
+            sso_return_urls: settings.sso_return_urls.clone(),
+        })
+    }
+}

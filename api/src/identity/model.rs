@@ -15,7 +15,52 @@ crate::stored_enum! {
         TrainingCoordinator = "training_coordinator",
         Facilitator = "facilitator",
         LaManager = "la_manager",
+        /// Manages the people of one organisation: invites staff, grants
+        /// and removes the roles its kind may hold, disables accounts.
+        OrganisationAdmin = "organisation_admin",
         PlatformAdmin = "platform_admin",
+    }
+}
+
+crate::stored_enum! {
+    /// What an organisation is (`organisations.kind`).
+    OrganisationKind as "OrganisationKind" {
+        LocalAuthorityTeam = "local_authority_team",
+        ChildrensHome = "childrens_home",
+        AdvocacyProvider = "advocacy_provider",
+        TrainingProvider = "training_provider",
+        Charity = "charity",
+        Platform = "platform",
+    }
+}
+
+impl OrganisationKind {
+    /// The staff roles an organisation of this kind may hold (young people
+    /// and carers are added through onboarding, never granted here).
+    pub fn staff_roles(self) -> &'static [Role] {
+        use Role::*;
+        match self {
+            OrganisationKind::LocalAuthorityTeam => &[
+                KeyWorker,
+                PersonalAdviser,
+                Referrer,
+                LaManager,
+                TrainingCoordinator,
+                Facilitator,
+                OrganisationAdmin,
+            ],
+            OrganisationKind::ChildrensHome => &[KeyWorker, Referrer, OrganisationAdmin],
+            OrganisationKind::AdvocacyProvider => &[Advocate, AdvocacyManager, OrganisationAdmin],
+            OrganisationKind::TrainingProvider => {
+                &[TrainingCoordinator, Facilitator, OrganisationAdmin]
+            }
+            OrganisationKind::Charity => &[Referrer, Facilitator, OrganisationAdmin],
+            OrganisationKind::Platform => &[PlatformAdmin, OrganisationAdmin],
+        }
+    }
+
+    pub fn may_hold(self, role: Role) -> bool {
+        self.staff_roles().contains(&role)
     }
 }
 
@@ -34,6 +79,28 @@ impl Role {
     pub fn is_staff(self) -> bool {
         !matches!(self, Role::YoungPerson | Role::KinshipCarer)
     }
+
+    /// Roles whose holders read case records about children and young
+    /// people: where the organisation requires it, they pass a second
+    /// factor at sign-in.
+    pub fn reads_case_records(self) -> bool {
+        matches!(
+            self,
+            Role::KeyWorker
+                | Role::PersonalAdviser
+                | Role::Referrer
+                | Role::LaManager
+                | Role::Advocate
+                | Role::AdvocacyManager
+        )
+    }
+
+    /// Roles only a platform administrator may grant or remove (an
+    /// organisation administrator manages every other role of their
+    /// organisation).
+    pub fn granted_by_platform_only(self) -> bool {
+        matches!(self, Role::OrganisationAdmin | Role::PlatformAdmin)
+    }
 }
 
 /// Services that providers are commissioned for.
@@ -42,7 +109,37 @@ pub const SERVICE_KINSHIP_TRAINING: &str = "kinship_training";
 
 crate::stored_enum! {
     /// Whether an account may sign in.
-    AccountStatus { Active = "active", Disabled = "disabled" }
+    AccountStatus {
+        Active = "active",
+        Disabled = "disabled",
+        /// Created (a young person or carer added by a worker, or staff
+        /// invited) and not yet activated: cannot sign in until its holder
+        /// uses their activation code or invitation.
+        Pending = "pending",
+    }
+}
+
+crate::stored_enum! {
+    /// How a sign-in was made (`security_events.method`, the sign-in history).
+    SignInMethod as "SignInMethod" {
+        /// Staff email and password.
+        Password = "password",
+        /// Password, then a time-based one-time code.
+        PasswordAndTotp = "password_totp",
+        /// Password, then a recovery code.
+        PasswordAndRecoveryCode = "password_recovery_code",
+        /// A code emailed to a young person or carer.
+        EmailCode = "email_code",
+        /// A young person's or carer's first sign-in with the activation
+        /// code their worker gave them.
+        ActivationCode = "activation_code",
+        /// Accepting a staff invitation (setting a password).
+        Invitation = "invitation",
+        /// A password reset link.
+        PasswordReset = "password_reset",
+        /// The organisation's own identity provider (OpenID Connect).
+        SingleSignOn = "single_sign_on",
+    }
 }
 
 /// An email address, trimmed and lower-cased (the account's login name).
@@ -114,6 +211,20 @@ mod tests {
         }
         assert!(Role::parse("root").is_err());
         assert!(!Role::YoungPerson.is_staff() && Role::LaManager.is_staff());
+    }
+
+    #[test]
+    fn each_kind_holds_its_own_staff_roles() {
+        for kind in OrganisationKind::ALL {
+            assert!(kind.may_hold(Role::OrganisationAdmin), "{kind:?}");
+            assert!(!kind.may_hold(Role::YoungPerson) && !kind.may_hold(Role::KinshipCarer));
+        }
+        assert!(OrganisationKind::Platform.may_hold(Role::PlatformAdmin));
+        assert!(!OrganisationKind::LocalAuthorityTeam.may_hold(Role::PlatformAdmin));
+        assert!(!OrganisationKind::AdvocacyProvider.may_hold(Role::KeyWorker));
+        assert!(OrganisationKind::TrainingProvider.may_hold(Role::Facilitator));
+        assert!(Role::OrganisationAdmin.granted_by_platform_only());
+        assert!(!Role::KeyWorker.granted_by_platform_only());
     }
 
     #[test]

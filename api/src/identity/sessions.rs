@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{model::Email, password, store};
 use crate::audit::AuditAction;
-use crate::identity::model::AccountStatus;
+use crate::identity::model::{AccountStatus, SignInMethod};
 use crate::{
     audit::{self, AuditEntry},
     auth::tokens::{SubjectKind, TokenService},
@@ -120,21 +120,32 @@ pub async fn sign_in_with_password(
         return Err(AppError::Unauthenticated);
     }
     let account = account.ok_or(AppError::Unauthenticated)?;
-    let session = start(&txn, tokens, &account, now, request_id).await?;
+    let session = start(
+        &txn,
+        tokens,
+        &account,
+        now,
+        request_id,
+        SignInMethod::Password,
+    )
+    .await?;
     txn.commit().await?;
     Ok(session)
 }
 
 /// Starts a new session for an account that has just proved who it is:
-/// resets failure counters, opens a refresh-token family, audits.
+/// resets failure counters, opens a refresh-token family, records the
+/// sign-in (with how it was made) in the sign-in history, audits.
 pub async fn start(
     txn: &impl sea_orm::ConnectionTrait,
     tokens: &TokenService,
     account: &accounts::Model,
     now: DateTime<Utc>,
     request_id: &str,
+    method: SignInMethod,
 ) -> AppResult<Session> {
     store::record_sign_in(txn, account.id, now).await?;
+    store::signed_in_event(txn, account.id, method, request_id).await?;
     let session = open_session(txn, tokens, account.id, Uuid::now_v7(), now).await?;
     // Sign-ins appear in the person's authority's trail (staff and young
     // people alike) and in the person's own activity log.

@@ -337,6 +337,8 @@ pub async fn insert_account(db: &impl ConnectionTrait, new: NewAccount<'_>) -> A
         failed_sign_ins: Set(0),
         locked_until: Set(None),
         last_sign_in_at: Set(None),
+        disabled_at: Set(None),
+        password_changed_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -369,6 +371,7 @@ pub async fn insert_organisation(
         name: Set(name.to_string()),
         kind: Set(kind.to_string()),
         local_authority_id: Set(local_authority_id),
+        requires_second_factor: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -459,6 +462,29 @@ pub async fn security_event(
             kind.into(),
             account_id.into(),
             detail.into(),
+            request_id.chars().take(64).collect::<String>().into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Records a successful sign-in and how it was made (the sign-in history
+/// reads `signed_in` events beside failed ones).
+pub async fn signed_in_event(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+    method: super::model::SignInMethod,
+    request_id: &str,
+) -> AppResult<()> {
+    exec(
+        db,
+        "INSERT INTO security_events (occurred_at, kind, account_id, detail, request_id, method) \
+         VALUES ($1, 'signed_in', $2, $3, $4, $3)",
+        vec![
+            Utc::now().into(),
+            account_id.into(),
+            method.as_str().into(),
             request_id.chars().take(64).collect::<String>().into(),
         ],
     )

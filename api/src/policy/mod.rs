@@ -88,10 +88,29 @@ pub enum Action {
     /// Set the timescales of an authority's contract with its advocacy
     /// provider (the commissioning authority's managers).
     SetAdvocacyTerms,
+    /// Create and change organisations and record commissions (platform
+    /// administrators).
+    ManageOrganisations,
+    /// An organisation's people: invite staff, grant and remove roles,
+    /// disable and re-enable accounts, see invitations and sign-in history
+    /// (the organisation's administrators; platform administrators).
+    ManageStaff,
+    /// An organisation's sign-in settings: its second-factor rule and its
+    /// single sign-on provider (the organisation's administrators;
+    /// platform administrators).
+    ConfigureSignIn,
+    /// Invite a young person of the authority to the app (their key
+    /// worker, personal adviser or the authority's managers).
+    InviteYoungPeople,
+    /// Add a kinship carer of the authority to the app (training
+    /// coordinators reaching it, the authority's managers).
+    AddKinshipCarers,
+    /// One's own account: sessions and devices, email, second factor.
+    ManageOwnAccount,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 32] = [
         Action::ReadYoungPerson,
         Action::ReadYoungPersonDateOfBirth,
         Action::ReadAuditTrail,
@@ -118,6 +137,12 @@ impl Action {
         Action::ManageAdvocacy,
         Action::WorkAdvocacy,
         Action::SetAdvocacyTerms,
+        Action::ManageOrganisations,
+        Action::ManageStaff,
+        Action::ConfigureSignIn,
+        Action::InviteYoungPeople,
+        Action::AddKinshipCarers,
+        Action::ManageOwnAccount,
     ];
 }
 
@@ -145,6 +170,9 @@ pub struct Target {
     /// The commissioned provider organisation that holds the record (an
     /// advocacy request's provider).
     pub provider: Option<Uuid>,
+    /// The organisation the record belongs to (its people, invitations,
+    /// settings), for organisation administration.
+    pub organisation: Option<Uuid>,
 }
 
 impl Target {
@@ -162,7 +190,7 @@ impl Target {
             person: Some(person),
             local_authority: Some(local_authority),
             workers,
-            provider: None,
+            ..Target::default()
         }
     }
 
@@ -179,6 +207,7 @@ impl Target {
             local_authority: Some(local_authority),
             workers: [worker, None],
             provider: Some(provider),
+            ..Target::default()
         }
     }
 
@@ -194,6 +223,14 @@ impl Target {
     pub fn local_authority(local_authority: Uuid) -> Self {
         Target {
             local_authority: Some(local_authority),
+            ..Target::default()
+        }
+    }
+
+    /// An organisation's own administration (its people and settings).
+    pub fn organisation(organisation: Uuid) -> Self {
+        Target {
+            organisation: Some(organisation),
             ..Target::default()
         }
     }
@@ -220,6 +257,8 @@ pub struct Scope {
     /// Records a provider holds for an authority that commissions it:
     /// (provider organisation, local authority).
     pub provided: BTreeSet<(Uuid, Uuid)>,
+    /// Organisations whose own administration is in reach.
+    pub organisations: BTreeSet<Uuid>,
 }
 
 impl Scope {
@@ -229,6 +268,7 @@ impl Scope {
             && self.local_authorities.is_empty()
             && (self.assigned_worker.is_none() || self.assigned_authorities.is_empty())
             && self.provided.is_empty()
+            && self.organisations.is_empty()
     }
 
     pub fn covers(&self, target: &Target) -> bool {
@@ -248,7 +288,10 @@ impl Scope {
             .provider
             .zip(target.local_authority)
             .is_some_and(|pair| self.provided.contains(&pair));
-        own || authority || assigned || provided
+        let organisation = target
+            .organisation
+            .is_some_and(|org| self.organisations.contains(&org));
+        own || authority || assigned || provided || organisation
     }
 
     /// The SQL filter for this scope in hand-written SQL, over a table's
@@ -379,6 +422,8 @@ enum Reach {
     /// Records the grant's organisation holds as a provider for the
     /// grant's authorities (those that commission it).
     ProvidedInGrantAuthorities,
+    /// The grant's organisation's own administration.
+    GrantOrganisation,
     Everything,
 }
 
@@ -422,6 +467,11 @@ fn account_reach(role: Role, action: Action) -> Reach {
             AdvocacyManager,
         ) => Reach::ProvidedInGrantAuthorities,
         (ReadOwnAdvocacy | WithdrawOwnAdvocacy, YoungPerson) => Reach::OwnPerson,
+        (ManageOrganisations | ManageStaff | ConfigureSignIn, PlatformAdmin) => Reach::Everything,
+        (ManageStaff | ConfigureSignIn, OrganisationAdmin) => Reach::GrantOrganisation,
+        (InviteYoungPeople, KeyWorker | PersonalAdviser | LaManager) => Reach::GrantAuthorities,
+        (AddKinshipCarers, TrainingCoordinator | LaManager) => Reach::GrantAuthorities,
+        (ManageOwnAccount, _) => Reach::OwnPerson,
         _ => Reach::Nothing,
     }
 }
@@ -457,6 +507,9 @@ fn account_scope(viewer: &AccountViewer, action: Action) -> Scope {
                     .iter()
                     .map(|la| (grant.organisation_id, *la)),
             ),
+            Reach::GrantOrganisation => {
+                scope.organisations.insert(grant.organisation_id);
+            }
             Reach::Everything => scope.everything = true,
         }
     }

@@ -37,7 +37,7 @@ impl World {
     }
 
     /// The targets, each with its letter in the expected table.
-    fn targets(&self) -> [(char, Target); 12] {
+    fn targets(&self) -> [(char, Target); 14] {
         [
             ('S', Target::person(self.me, Some(self.la))),
             ('P', Target::person(self.same_la_person, Some(self.la))),
@@ -77,6 +77,9 @@ impl World {
                 'O',
                 Target::provided(self.other_la_person, self.other_la, self.org, None),
             ),
+            // My organisation's own administration, and another's.
+            ('G', Target::organisation(self.org)),
+            ('H', Target::organisation(self.other_org)),
         ]
     }
 
@@ -121,8 +124,8 @@ fn expected(action: Action, role: Role) -> &'static str {
         (ReadYoungPersonDateOfBirth, PersonalAdviser | LaManager) => "SPLARVW",
         (ReadAuditTrail, LaManager) => "SPLARVW",
         (ReadActivityLog, YoungPerson | KinshipCarer) => "S",
-        (ManageApiClients | ManageJobs, PlatformAdmin) => "SPQLMXABRVWO",
-        (ManageOwnNotifications, _) => "S",
+        (ManageApiClients | ManageJobs, PlatformAdmin) => "SPQLMXABRVWOGH",
+        (ManageOwnNotifications | ManageOwnAccount, _) => "S",
         (ReadDashboard, LaManager) => "SPLARVW",
         (ReadTraining | BookTraining, TrainingCoordinator) => "SPLARVW",
         (ReadTraining | BookTraining, KinshipCarer | YoungPerson) => "S",
@@ -142,6 +145,10 @@ fn expected(action: Action, role: Role) -> &'static str {
             AdvocacyManager,
         ) => "RV",
         (ReadOwnAdvocacy | WithdrawOwnAdvocacy, YoungPerson) => "S",
+        (ManageOrganisations | ManageStaff | ConfigureSignIn, PlatformAdmin) => "SPQLMXABRVWOGH",
+        (ManageStaff | ConfigureSignIn, OrganisationAdmin) => "G",
+        (InviteYoungPeople, KeyWorker | PersonalAdviser | LaManager) => "SPLARVW",
+        (AddKinshipCarers, TrainingCoordinator | LaManager) => "SPLARVW",
         _ => "",
     }
 }

@@ -124,10 +124,12 @@ pub fn build_schema(
     rate_limits: RateLimits,
     live: LiveHub,
     push: Arc<crate::push::service::PushConfig>,
+    accounts: Arc<crate::identity::AccountServices>,
     extra: Vec<Arc<dyn ExtensionFactory>>,
 ) -> AppSchema {
     let mut builder = builder()
         .data(tokens)
+        .data(accounts)
         .data(rate_limits)
         .data(live)
         .data(push)

@@ -14,6 +14,8 @@ pub struct Model {
     pub failed_sign_ins: i32,
     pub locked_until: Option<DateTimeUtc>,
     pub last_sign_in_at: Option<DateTimeUtc>,
+    pub disabled_at: Option<DateTimeUtc>,
+    pub password_changed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

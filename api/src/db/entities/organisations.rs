@@ -8,6 +8,8 @@ pub struct Model {
     pub name: String,
     pub kind: String,
     pub local_authority_id: Option<Uuid>,
+    /// Staff holding roles that read case records pass a second factor.
+    pub requires_second_factor: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
