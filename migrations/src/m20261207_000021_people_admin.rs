@@ -53,15 +53,12 @@ impl MigrationTrait for Migration {
             format!("ALTER TABLE accounts ADD COLUMN disabled_at {timestamp_type} NULL"),
             format!("ALTER TABLE accounts ADD COLUMN password_changed_at {timestamp_type} NULL"),
             "ALTER TABLE security_events ADD COLUMN method varchar(32) NULL".to_string(),
-            "DROP INDEX commissions_unique".to_string(),
-            "CREATE INDEX commissions_periods ON commissions \
-             (organisation_id, local_authority_id, service, starts_on)"
-                .to_string(),
             "CREATE INDEX security_events_account ON security_events (account_id, occurred_at)"
                 .to_string(),
         ] {
             db.execute_unprepared(&statement).await?;
         }
+        allow_commission_periods(manager).await?;
         manager
             .create_table(
                 Table::create()
@@ -273,6 +270,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // The one-row-per-pair rule is not put back: periods recorded since
+        // would break it.
         for table in [
             SSO,
             EXTERNAL,
@@ -290,9 +289,6 @@ impl MigrationTrait for Migration {
         let db = manager.get_connection();
         for statement in [
             "DROP INDEX security_events_account",
-            "DROP INDEX commissions_periods",
-            "CREATE UNIQUE INDEX commissions_unique ON commissions \
-             (organisation_id, local_authority_id, service)",
             "ALTER TABLE security_events DROP COLUMN method",
             "ALTER TABLE accounts DROP COLUMN password_changed_at",
             "ALTER TABLE accounts DROP COLUMN disabled_at",
@@ -302,4 +298,61 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
+}
+
+/// Drops the one-row-per-(organisation, authority, service) rule so a
+/// commission can have several periods. PostgreSQL holds it as a named
+/// constraint; SQLite as a table constraint, which only a rebuild removes
+/// (nothing refers to `commissions`, so the rebuild is safe).
+async fn allow_commission_periods(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    if manager.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared(
+            "ALTER TABLE commissions DROP CONSTRAINT IF EXISTS commissions_unique",
+        )
+        .await?;
+        db.execute_unprepared("DROP INDEX IF EXISTS commissions_unique")
+            .await?;
+    } else {
+        manager
+            .create_table(
+                Table::create()
+                    .table("commissions_rebuilt")
+                    .col(pk_uuid("id"))
+                    .col(uuid("organisation_id"))
+                    .col(uuid("local_authority_id"))
+                    .col(string_len("service", 32))
+                    .col(date("starts_on"))
+                    .col(date_null("ends_on"))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .col(timestamp_with_time_zone("updated_at"))
+                    .foreign_key(&mut fk(
+                        "commissions_organisation",
+                        ("commissions_rebuilt", "organisation_id"),
+                        ("organisations", "id"),
+                    ))
+                    .foreign_key(&mut fk(
+                        "commissions_local_authority",
+                        ("commissions_rebuilt", "local_authority_id"),
+                        ("local_authorities", "id"),
+                    ))
+                    .to_owned(),
+            )
+            .await?;
+        for statement in [
+            "INSERT INTO commissions_rebuilt (id, organisation_id, local_authority_id, service, \
+             starts_on, ends_on, created_at, updated_at) SELECT id, organisation_id, \
+             local_authority_id, service, starts_on, ends_on, created_at, updated_at FROM commissions",
+            "DROP TABLE commissions",
+            "ALTER TABLE commissions_rebuilt RENAME TO commissions",
+        ] {
+            db.execute_unprepared(statement).await?;
+        }
+    }
+    db.execute_unprepared(
+        "CREATE INDEX commissions_periods ON commissions \
+         (organisation_id, local_authority_id, service, starts_on)",
+    )
+    .await?;
+    Ok(())
 }
