@@ -454,6 +454,26 @@ async fn a_challenge_takes_five_wrong_codes_and_expires_after_five_minutes() {
         body["data"]["completeSignIn"]["accessToken"].is_string(),
         "{body}"
     );
+    // Five wrong codes use a challenge up (and, five failures, lock the
+    // account): even once the lock is lifted, its right code is refused.
+    let spent = challenge(&app, SOCIAL_WORKER, "SECOND_FACTOR_REQUIRED").await;
+    for _ in 0..5 {
+        let body = complete(&app, &spent, "code", &authenticator.wrong()).await;
+        assert_eq!(error_codes(&body), [UNAUTH], "{body}");
+    }
+    exec(&app.db, "UPDATE accounts SET locked_until = NULL", vec![])
+        .await
+        .unwrap();
+    let body = complete(&app, &spent, "recoveryCode", &codes[1]).await;
+    assert_eq!(error_codes(&body), [UNAUTH], "{body}");
+    let body = complete(&app, &spent, "code", &authenticator.code(1)).await;
+    assert_eq!(error_codes(&body), [UNAUTH], "{body}");
+    let again = challenge(&app, SOCIAL_WORKER, "SECOND_FACTOR_REQUIRED").await;
+    let body = complete(&app, &again, "code", &authenticator.code(1)).await;
+    assert!(
+        body["data"]["completeSignIn"]["accessToken"].is_string(),
+        "{body}"
+    );
     // A made-up challenge is refused like any other failure.
     let body = complete(&app, "not-a-challenge", "code", &authenticator.code(1)).await;
     assert_eq!(error_codes(&body), [UNAUTH], "{body}");
