@@ -22,10 +22,19 @@ pub enum ErrorCode {
     BadRequest,
     ServiceUnavailable,
     InternalServerError,
+    /// The password was right and the account has a second factor: finish
+    /// signing in with `completeSignIn`, giving `extensions.details.challenge`
+    /// and a code from the authenticator app (or a recovery code).
+    SecondFactorRequired,
+    /// The password was right and the organisation requires a second factor
+    /// the account has not set up: set one up with
+    /// `startSecondFactorEnrolment` / `confirmSecondFactorEnrolment`, giving
+    /// `extensions.details.challenge`; confirming signs in.
+    SecondFactorEnrolmentRequired,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
         ErrorCode::NotFound,
@@ -38,6 +47,8 @@ impl ErrorCode {
         ErrorCode::BadRequest,
         ErrorCode::ServiceUnavailable,
         ErrorCode::InternalServerError,
+        ErrorCode::SecondFactorRequired,
+        ErrorCode::SecondFactorEnrolmentRequired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +65,8 @@ impl ErrorCode {
             ErrorCode::BadRequest => "BAD_REQUEST",
             ErrorCode::ServiceUnavailable => "SERVICE_UNAVAILABLE",
             ErrorCode::InternalServerError => "INTERNAL_SERVER_ERROR",
+            ErrorCode::SecondFactorRequired => "SECOND_FACTOR_REQUIRED",
+            ErrorCode::SecondFactorEnrolmentRequired => "SECOND_FACTOR_ENROLMENT_REQUIRED",
         }
     }
 }
@@ -102,6 +115,14 @@ pub enum AppError {
     Unavailable(anyhow::Error),
     /// A bug or unexpected failure; the cause is logged, never sent.
     Internal(anyhow::Error),
+    /// A right password, and a second factor to give (or, `enrol`, to set
+    /// up) before the session starts: `extensions.details` carries the
+    /// single-use `challenge` and when it expires.
+    SecondFactor {
+        enrol: bool,
+        challenge: String,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    },
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -173,6 +194,15 @@ impl AppError {
             AppError::QueryTooComplex(message) => message.clone(),
             AppError::Unavailable(_) => UNAVAILABLE_MESSAGE.into(),
             AppError::Internal(_) => INTERNAL_MESSAGE.into(),
+            AppError::SecondFactor { enrol: false, .. } => {
+                "Enter the 6-digit code from your authenticator app, or a recovery code, to \
+                 finish signing in."
+                    .into()
+            }
+            AppError::SecondFactor { enrol: true, .. } => {
+                "Your organisation asks you to set up an authenticator app before you sign in."
+                    .into()
+            }
         }
     }
 
@@ -189,6 +219,8 @@ impl AppError {
             AppError::QueryTooComplex(_) => ErrorCode::QueryTooComplex,
             AppError::Unavailable(_) => ErrorCode::ServiceUnavailable,
             AppError::Internal(_) => ErrorCode::InternalServerError,
+            AppError::SecondFactor { enrol: false, .. } => ErrorCode::SecondFactorRequired,
+            AppError::SecondFactor { enrol: true, .. } => ErrorCode::SecondFactorEnrolmentRequired,
         }
     }
 
@@ -291,6 +323,19 @@ impl From<AppError> for async_graphql::Error {
                 }
                 AppError::RateLimited { retry_after } => {
                     ext.set("retryAfterSeconds", retry_after.as_secs().max(1))
+                }
+                AppError::SecondFactor {
+                    challenge,
+                    expires_at,
+                    ..
+                } => {
+                    let details = serde_json::json!({
+                        "challenge": challenge,
+                        "expiresAt": expires_at.to_rfc3339(),
+                    });
+                    if let Ok(value) = async_graphql::Value::from_json(details) {
+                        ext.set("details", value);
+                    }
                 }
                 _ => {}
             }

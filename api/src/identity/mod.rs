@@ -11,6 +11,7 @@ pub mod model;
 pub mod password;
 pub mod people;
 pub mod schema;
+pub mod second_factor;
 pub mod sessions;
 pub mod store;
 

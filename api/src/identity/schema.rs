@@ -5,15 +5,25 @@
 use async_graphql::{Context, MergedObject};
 use uuid::Uuid;
 
-use super::{graphql, people};
+use super::{graphql, people, second_factor};
 use crate::{error::AppResult, schema::Node};
 
 /// The domain's queries, merged from its capabilities.
 #[derive(MergedObject, Default)]
 #[graphql(name = "IdentityRoot")]
-pub struct Query(graphql::IdentityQuery, people::graphql::PeopleQuery);
+pub struct Query(
+    graphql::IdentityQuery,
+    people::graphql::PeopleQuery,
+    second_factor::graphql::SecondFactorQuery,
+);
 
-pub type Mutation = graphql::IdentityMutation;
+/// The domain's mutations, merged from its capabilities.
+#[derive(MergedObject, Default)]
+#[graphql(name = "IdentityMutationRoot")]
+pub struct Mutation(
+    graphql::IdentityMutation,
+    second_factor::graphql::SecondFactorMutation,
+);
 
 /// This domain has no subscriptions.
 pub type Subscription = crate::schema::NoSubscription;

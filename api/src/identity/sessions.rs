@@ -76,7 +76,10 @@ async fn open_session(
 
 /// Staff sign-in. Every failure (unknown email, wrong password, disabled or
 /// locked account) is the same `UNAUTHENTICATED`, after the same password
-/// work; the reason goes to the security events.
+/// work; the reason goes to the security events. A right password for an
+/// account with a second factor, or required to have one, is
+/// `SECOND_FACTOR_REQUIRED` / `SECOND_FACTOR_ENROLMENT_REQUIRED` carrying a
+/// challenge (see [`super::second_factor::sign_in`]).
 pub async fn sign_in_with_password(
     db: &DatabaseConnection,
     tokens: &TokenService,
@@ -120,6 +123,16 @@ pub async fn sign_in_with_password(
         return Err(AppError::Unauthenticated);
     }
     let account = account.ok_or(AppError::Unauthenticated)?;
+    // A right password is not yet a sign-in for an account with a second
+    // factor (or required to have one): the failure count stands until the
+    // factor is passed too, so wrong codes lock the account as wrong
+    // passwords do.
+    if let Some(step) =
+        super::second_factor::sign_in::challenge_if_needed(&txn, &account, now, request_id).await?
+    {
+        txn.commit().await?;
+        return Err(step);
+    }
     let session = start(
         &txn,
         tokens,

@@ -187,6 +187,10 @@ impl Worker {
         if let Err(err) = crate::identity::codes::purge(&self.db).await {
             tracing::warn!(worker = %self.name, error = ?err.code(), "purging sign-in codes failed");
         }
+        let challenges = crate::identity::second_factor::store::purge_challenges;
+        if let Err(err) = challenges(&self.db, chrono::Utc::now()).await {
+            tracing::warn!(worker = %self.name, error = ?err.code(), "purging sign-in challenges failed");
+        }
     }
 
     async fn execute(&self, job: queue::ClaimedJob, token: &str) {

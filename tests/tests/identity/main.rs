@@ -11,5 +11,6 @@ mod clients;
 mod identity;
 mod matrix;
 mod nodes;
+mod second_factor;
 mod sign_in_codes;
 mod training_access;
