@@ -9,6 +9,7 @@ mod access;
 mod advocacy_access;
 mod clients;
 mod identity;
+mod invitations;
 mod matrix;
 mod nodes;
 mod sign_in_codes;
