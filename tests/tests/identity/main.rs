@@ -12,5 +12,6 @@ mod identity;
 mod invitations;
 mod matrix;
 mod nodes;
+mod passwords;
 mod sign_in_codes;
 mod training_access;
