@@ -534,3 +534,48 @@ async fn who_may_manage_invitations() {
     let body = accept(&app, "nope", Some(STRONG)).await;
     assert_eq!(outcome(&body, "acceptInvitation", ""), BAD);
 }
+
+/// A send that fails is retried with a fresh token: the one delivered is
+/// the one that works. A repeated `clientMutationId` replays the first
+/// invitation instead of making another.
+#[tokio::test]
+async fn a_failed_send_is_retried_with_a_fresh_link_and_invitations_replay() {
+    let (app, smtp) = TestApp::spawn_with_smtp().await;
+    let admin = app.staff_token(NORTHMOOR_ADMIN).await;
+    let org = organisation_of(&app, NORTHMOOR_ADMIN, "ORGANISATION_ADMIN").await;
+    let new = "retry.person@northmoor.example";
+    smtp.refuse_next(1);
+    let mut input = invitation(&org, new, &["KEY_WORKER"]);
+    input["input"]["clientMutationId"] = json!("invite-retry-1");
+    let first = app.graphql_as(&admin, INVITE, input.clone()).await.1;
+    let again = app.graphql_as(&admin, INVITE, input).await.1;
+    assert!(first["errors"].is_null(), "{first}");
+    assert_eq!(
+        first["data"]["inviteStaff"]["invitation"]["id"],
+        again["data"]["inviteStaff"]["invitation"]["id"]
+    );
+    assert_eq!(
+        query(&app.db, "SELECT id FROM invitations", vec![])
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let token = link_token(&smtp, new, "invitation", 0).await;
+    let jobs = query(
+        &app.db,
+        "SELECT attempts FROM jobs WHERE kind = 'invitation.email'",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let attempts: i32 = closeknit::db::rows::get(&jobs[0], "attempts").unwrap();
+    assert_eq!(
+        (jobs.len(), attempts),
+        (1, 2),
+        "the first attempt met a refusal"
+    );
+    assert_eq!(by_token(&app, &token).await["email"], new);
+    let body = accept(&app, &token, Some(STRONG)).await;
+    assert!(body["errors"].is_null(), "{body}");
+}
