@@ -92,6 +92,20 @@ pub fn handlers(
         },
     );
     handlers.register(
+        crate::identity::invitations::email::INVITATION_EMAIL,
+        crate::identity::invitations::email::InvitationEmail {
+            sender: SendEmail::new(mailer.clone(), &config.mail.from)?,
+            public_url: config.accounts.public_url.clone(),
+        },
+    );
+    handlers.register(
+        crate::identity::passwords::email::PASSWORD_RESET_EMAIL,
+        crate::identity::passwords::email::PasswordResetEmail {
+            sender: SendEmail::new(mailer.clone(), &config.mail.from)?,
+            public_url: config.accounts.public_url.clone(),
+        },
+    );
+    handlers.register(
         crate::notifications::service::EMAIL_NOTIFICATION,
         crate::notifications::email::EmailNotification {
             sender: SendEmail::new(mailer, &config.mail.from)?,

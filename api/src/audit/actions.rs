@@ -105,6 +105,8 @@ crate::stored_enum! {
         EmailChange = "account.email_change",
         SignInHistoryRead = "sign_in_history.read",
         StaffRead = "staff.read",
+        InvitationResend = "invitation.resend",
+        PasswordChange = "password.change",
     }
 }
 
@@ -253,6 +255,8 @@ impl AuditAction {
             AuditAction::EmailChange => "changed your email address.",
             AuditAction::SignInHistoryRead => "looked at when people signed in.",
             AuditAction::StaffRead => "looked at an organisation's staff.",
+            AuditAction::InvitationResend => "sent a staff invitation again.",
+            AuditAction::PasswordChange => "changed their password.",
         }
     }
 }

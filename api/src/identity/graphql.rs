@@ -161,7 +161,7 @@ pub async fn organisation_node(
         .map(Into::into))
 }
 
-pub(in crate::identity) async fn payload(
+pub(crate) async fn payload(
     request: &RequestCtx,
     session: sessions::Session,
 ) -> AppResult<SessionPayload> {

@@ -7,8 +7,10 @@
 pub mod codes;
 pub mod directory;
 pub mod graphql;
+pub mod invitations;
 pub mod model;
 pub mod password;
+pub mod passwords;
 pub mod people;
 pub mod schema;
 pub mod second_factor;

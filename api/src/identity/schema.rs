@@ -5,7 +5,7 @@
 use async_graphql::{Context, MergedObject};
 use uuid::Uuid;
 
-use super::{graphql, people, second_factor};
+use super::{graphql, invitations, passwords, people, second_factor};
 use crate::{error::AppResult, schema::Node};
 
 /// The domain's queries, merged from its capabilities.
@@ -15,6 +15,7 @@ pub struct Query(
     graphql::IdentityQuery,
     people::graphql::PeopleQuery,
     second_factor::graphql::SecondFactorQuery,
+    invitations::graphql::InvitationsQuery,
 );
 
 /// The domain's mutations, merged from its capabilities.
@@ -23,6 +24,8 @@ pub struct Query(
 pub struct Mutation(
     graphql::IdentityMutation,
     second_factor::graphql::SecondFactorMutation,
+    invitations::graphql::InvitationsMutation,
+    passwords::graphql::PasswordsMutation,
 );
 
 /// This domain has no subscriptions.

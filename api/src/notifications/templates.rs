@@ -35,6 +35,30 @@ const TEMPLATES: &[(&str, &str)] = &[
         "sign_in_code.html.j2",
         include_str!("../../templates/email/sign_in_code.html.j2"),
     ),
+    (
+        "invitation.subject.j2",
+        include_str!("../../templates/email/invitation.subject.j2"),
+    ),
+    (
+        "invitation.txt.j2",
+        include_str!("../../templates/email/invitation.txt.j2"),
+    ),
+    (
+        "invitation.html.j2",
+        include_str!("../../templates/email/invitation.html.j2"),
+    ),
+    (
+        "password_reset.subject.j2",
+        include_str!("../../templates/email/password_reset.subject.j2"),
+    ),
+    (
+        "password_reset.txt.j2",
+        include_str!("../../templates/email/password_reset.txt.j2"),
+    ),
+    (
+        "password_reset.html.j2",
+        include_str!("../../templates/email/password_reset.html.j2"),
+    ),
 ];
 
 /// A rendered email.

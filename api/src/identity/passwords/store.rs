@@ -1,0 +1,182 @@
+//! SQL for password reset links (`account_tokens`, purpose
+//! `password_reset`) and for setting a password.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+use uuid::Uuid;
+
+use crate::{
+    db::{
+        raw::{exec, query},
+        rows::get,
+    },
+    error::AppResult,
+};
+
+pub(super) const PURPOSE: &str = "password_reset";
+
+/// A reset link as stored.
+pub(super) struct ResetRow {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Ends every unused reset link of the account (a new request replaces
+/// them; a new password makes them pointless).
+pub(super) async fn retire_all(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    exec(
+        db,
+        "UPDATE account_tokens SET used_at = $3 \
+         WHERE account_id = $1 AND purpose = $2 AND used_at IS NULL",
+        vec![account_id.into(), PURPOSE.into(), now.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn insert(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    account_id: Uuid,
+    placeholder: &str,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> AppResult<()> {
+    exec(
+        db,
+        "INSERT INTO account_tokens (id, account_id, purpose, token_hash, attempts, created_at, \
+         expires_at) VALUES ($1, $2, $3, $4, 0, $5, $6)",
+        vec![
+            id.into(),
+            account_id.into(),
+            PURPOSE.into(),
+            placeholder.into(),
+            now.into(),
+            expires_at.into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// An unused, unexpired reset link by its token's hash.
+pub(super) async fn usable_by_hash(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Option<ResetRow>> {
+    let rows = query(
+        db,
+        "SELECT id, account_id, expires_at FROM account_tokens \
+         WHERE purpose = $1 AND token_hash = $2 AND used_at IS NULL AND expires_at > $3",
+        vec![PURPOSE.into(), token_hash.into(), now.into()],
+    )
+    .await?;
+    rows.first()
+        .map(|row| {
+            Ok(ResetRow {
+                id: get(row, "id")?,
+                account_id: get(row, "account_id")?,
+                expires_at: get(row, "expires_at")?,
+            })
+        })
+        .transpose()
+}
+
+/// A reset link still waiting to be sent (unused), with its account's
+/// address, if the account is still an active one with a password.
+pub(super) async fn to_send(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> AppResult<Option<(ResetRow, String)>> {
+    let rows = query(
+        db,
+        "SELECT t.id, t.account_id, t.expires_at, a.email FROM account_tokens t \
+         JOIN accounts a ON a.id = t.account_id \
+         WHERE t.id = $1 AND t.purpose = $2 AND t.used_at IS NULL \
+           AND a.status = 'active' AND a.password_hash IS NOT NULL",
+        vec![id.into(), PURPOSE.into()],
+    )
+    .await?;
+    rows.first()
+        .map(|row| {
+            Ok((
+                ResetRow {
+                    id: get(row, "id")?,
+                    account_id: get(row, "account_id")?,
+                    expires_at: get(row, "expires_at")?,
+                },
+                get(row, "email")?,
+            ))
+        })
+        .transpose()
+}
+
+/// Stores the hash of the token just made for a link (only while unused).
+pub(super) async fn set_hash(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    token_hash: &str,
+) -> AppResult<bool> {
+    let result = exec(
+        db,
+        "UPDATE account_tokens SET token_hash = $2 WHERE id = $1 AND used_at IS NULL",
+        vec![id.into(), token_hash.into()],
+    )
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Uses a link: true only for the one request that got to it first.
+pub(super) async fn use_link(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let result = exec(
+        db,
+        "UPDATE account_tokens SET used_at = $2 WHERE id = $1 AND used_at IS NULL",
+        vec![id.into(), now.into()],
+    )
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Sets an account's password hash, records when, and clears failed
+/// sign-ins and any lock.
+pub async fn set_password(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    exec(
+        db,
+        "UPDATE accounts SET password_hash = $2, password_changed_at = $3, failed_sign_ins = 0, \
+         locked_until = NULL, updated_at = $3 WHERE id = $1",
+        vec![account_id.into(), password_hash.into(), now.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The names of the organisations an account holds roles in (words a
+/// guesser would try in its password).
+pub async fn organisation_names(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+) -> AppResult<Vec<String>> {
+    let rows = query(
+        db,
+        "SELECT DISTINCT o.name FROM role_grants g JOIN organisations o ON o.id = g.organisation_id \
+         WHERE g.account_id = $1",
+        vec![account_id.into()],
+    )
+    .await?;
+    rows.iter().map(|r| get(r, "name")).collect()
+}
