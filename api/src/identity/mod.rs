@@ -4,10 +4,12 @@
 //! Identity owns the `people`, `accounts`, `role_grants`, `organisations`
 //! and `commissions` tables.
 
+pub mod account;
 pub mod codes;
 pub mod directory;
 pub mod graphql;
 pub mod model;
+pub mod onboarding;
 pub mod password;
 pub mod people;
 pub mod schema;
