@@ -11,5 +11,7 @@ mod clients;
 mod identity;
 mod matrix;
 mod nodes;
+mod onboarding;
+mod own_account;
 mod sign_in_codes;
 mod training_access;

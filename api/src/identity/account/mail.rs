@@ -155,7 +155,18 @@ impl JobHandler for EmailChangeNotice {
 
 #[cfg(test)]
 mod tests {
+    use super::EmailChangeJob;
     use crate::notifications::templates;
+
+    #[test]
+    fn the_jobs_hold_the_request_id_only() {
+        let payload = serde_json::to_value(EmailChangeJob {
+            token_id: uuid::Uuid::nil(),
+        })
+        .unwrap();
+        let keys: Vec<&String> = payload.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["token_id"]);
+    }
 
     #[test]
     fn the_code_goes_in_the_code_email_and_the_notice_holds_none() {

@@ -75,7 +75,18 @@ impl JobHandler for AppInviteEmail {
 
 #[cfg(test)]
 mod tests {
+    use super::InviteEmailJob;
     use crate::notifications::templates;
+
+    #[test]
+    fn the_job_holds_the_token_id_only() {
+        let payload = serde_json::to_value(InviteEmailJob {
+            token_id: uuid::Uuid::nil(),
+        })
+        .unwrap();
+        let keys: Vec<&String> = payload.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["token_id"]);
+    }
 
     #[test]
     fn the_invitation_says_who_has_the_code_and_holds_none() {
