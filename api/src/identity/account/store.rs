@@ -83,7 +83,8 @@ pub async fn set_email(
         "UPDATE accounts SET email = $2, updated_at = $3 WHERE id = $1",
         vec![account_id.into(), email.as_str().into(), now.into()],
     )
-    .await?;
+    .await
+    .map_err(crate::identity::onboarding::store::address_taken)?;
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use crate::{
         raw::{exec, query},
         rows::{first, get},
     },
-    error::AppResult,
+    error::{AppError, AppResult, is_unique_violation},
     identity::model::{AccountStatus, Email, OrganisationKind, Role},
 };
 
@@ -28,6 +28,16 @@ pub async fn team_of(db: &impl ConnectionTrait, local_authority: Uuid) -> AppRes
     )
     .await?;
     first(rows, |r| get(r, "id"))
+}
+
+/// An insert or update that met the unique address of another account
+/// (taken between the check and the write): CONFLICT.
+pub fn address_taken(err: sea_orm::DbErr) -> AppError {
+    if is_unique_violation(&err) {
+        AppError::conflict("An account already uses that email address.")
+    } else {
+        err.into()
+    }
 }
 
 /// Whether an account already signs in with this address.
@@ -87,7 +97,8 @@ pub async fn insert_member(
             new.now.into(),
         ],
     )
-    .await?;
+    .await
+    .map_err(address_taken)?;
     exec(
         db,
         "INSERT INTO role_grants (id, account_id, role, organisation_id, created_at) \
