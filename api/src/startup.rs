@@ -88,7 +88,26 @@ pub fn handlers(
         crate::identity::codes::SIGN_IN_CODE_EMAIL,
         crate::identity::codes::SignInCodeEmail {
             sender: SendEmail::new(mailer.clone(), &config.mail.from)?,
-            tokens,
+            tokens: tokens.clone(),
+        },
+    );
+    handlers.register(
+        crate::identity::onboarding::mail::APP_INVITE_EMAIL,
+        crate::identity::onboarding::mail::AppInviteEmail {
+            sender: SendEmail::new(mailer.clone(), &config.mail.from)?,
+        },
+    );
+    handlers.register(
+        crate::identity::account::mail::EMAIL_CHANGE_CODE,
+        crate::identity::account::mail::EmailChangeCode {
+            sender: SendEmail::new(mailer.clone(), &config.mail.from)?,
+            tokens: tokens.clone(),
+        },
+    );
+    handlers.register(
+        crate::identity::account::mail::EMAIL_CHANGE_NOTICE,
+        crate::identity::account::mail::EmailChangeNotice {
+            sender: SendEmail::new(mailer.clone(), &config.mail.from)?,
         },
     );
     handlers.register(

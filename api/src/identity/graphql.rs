@@ -161,7 +161,8 @@ pub async fn organisation_node(
         .map(Into::into))
 }
 
-pub(crate) async fn payload(
+/// The tokens and account of a new session (every sign-in mutation returns it).
+pub(crate) async fn session_payload(
     request: &RequestCtx,
     session: sessions::Session,
 ) -> AppResult<SessionPayload> {
@@ -215,7 +216,7 @@ impl IdentityMutation {
             &request.request_id,
         )
         .await?;
-        Ok(payload(request, session).await?)
+        Ok(session_payload(request, session).await?)
     }
 
     /// Young people and kinship carers: email me a sign-in code. The reply
@@ -251,7 +252,7 @@ impl IdentityMutation {
             &request.request_id,
         )
         .await?;
-        Ok(payload(request, session).await?)
+        Ok(session_payload(request, session).await?)
     }
 
     /// Exchanges a refresh token for new tokens (the old one stops working).
@@ -268,7 +269,7 @@ impl IdentityMutation {
             &request.request_id,
         )
         .await?;
-        Ok(payload(request, session).await?)
+        Ok(session_payload(request, session).await?)
     }
 
     /// Ends this session: its access and refresh tokens stop working.

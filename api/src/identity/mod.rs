@@ -4,11 +4,13 @@
 //! Identity owns the `people`, `accounts`, `role_grants`, `organisations`
 //! and `commissions` tables.
 
+pub mod account;
 pub mod codes;
 pub mod directory;
 pub mod graphql;
 pub mod invitations;
 pub mod model;
+pub mod onboarding;
 pub mod password;
 pub mod passwords;
 pub mod people;

@@ -5,7 +5,7 @@
 use async_graphql::{Context, MergedObject};
 use uuid::Uuid;
 
-use super::{graphql, invitations, passwords, people, second_factor};
+use super::{account, graphql, invitations, onboarding, passwords, people, second_factor};
 use crate::{error::AppResult, schema::Node};
 
 /// The domain's queries, merged from its capabilities.
@@ -16,6 +16,7 @@ pub struct Query(
     people::graphql::PeopleQuery,
     second_factor::graphql::SecondFactorQuery,
     invitations::graphql::InvitationsQuery,
+    account::graphql::AccountQuery,
 );
 
 /// The domain's mutations, merged from its capabilities.
@@ -26,6 +27,8 @@ pub struct Mutation(
     second_factor::graphql::SecondFactorMutation,
     invitations::graphql::InvitationsMutation,
     passwords::graphql::PasswordsMutation,
+    onboarding::graphql::OnboardingMutation,
+    account::graphql::AccountMutation,
 );
 
 /// This domain has no subscriptions.

@@ -160,6 +160,7 @@ pub async fn start(
     store::record_sign_in(txn, account.id, now).await?;
     store::signed_in_event(txn, account.id, method, request_id).await?;
     let session = open_session(txn, tokens, account.id, Uuid::now_v7(), now).await?;
+    super::account::store::mark_sign_in_method(txn, session.session_id, method).await?;
     // Sign-ins appear in the person's authority's trail (staff and young
     // people alike) and in the person's own activity log.
     let authority = store::person(txn, account.person_id)

@@ -59,6 +59,42 @@ const TEMPLATES: &[(&str, &str)] = &[
         "password_reset.html.j2",
         include_str!("../../templates/email/password_reset.html.j2"),
     ),
+    (
+        "app_invite.subject.j2",
+        include_str!("../../templates/email/app_invite.subject.j2"),
+    ),
+    (
+        "app_invite.txt.j2",
+        include_str!("../../templates/email/app_invite.txt.j2"),
+    ),
+    (
+        "app_invite.html.j2",
+        include_str!("../../templates/email/app_invite.html.j2"),
+    ),
+    (
+        "email_change_code.subject.j2",
+        include_str!("../../templates/email/email_change_code.subject.j2"),
+    ),
+    (
+        "email_change_code.txt.j2",
+        include_str!("../../templates/email/email_change_code.txt.j2"),
+    ),
+    (
+        "email_change_code.html.j2",
+        include_str!("../../templates/email/email_change_code.html.j2"),
+    ),
+    (
+        "email_change_notice.subject.j2",
+        include_str!("../../templates/email/email_change_notice.subject.j2"),
+    ),
+    (
+        "email_change_notice.txt.j2",
+        include_str!("../../templates/email/email_change_notice.txt.j2"),
+    ),
+    (
+        "email_change_notice.html.j2",
+        include_str!("../../templates/email/email_change_notice.html.j2"),
+    ),
 ];
 
 /// A rendered email.

@@ -14,5 +14,7 @@ mod matrix;
 mod nodes;
 mod second_factor;
 mod passwords;
+mod onboarding;
+mod own_account;
 mod sign_in_codes;
 mod training_access;

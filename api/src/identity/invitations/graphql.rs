@@ -20,7 +20,7 @@ use crate::{
         relay::{connection, connection_cost, decode_typed_id, encode_id},
     },
     identity::{
-        graphql::{SessionPayload, payload},
+        graphql::{SessionPayload, session_payload},
         model::Role,
     },
     paging::PageRequest,
@@ -277,6 +277,6 @@ impl InvitationsMutation {
             AppError::NotFound { .. } => AppError::bad_input("token", super::model::LINK_USED),
             other => other,
         })?;
-        Ok(payload(request, session).await?)
+        Ok(session_payload(request, session).await?)
     }
 }

@@ -11,7 +11,7 @@ use super::service;
 use crate::{
     auth::tokens::TokenService,
     graphql::context::RequestCtx,
-    identity::graphql::{SessionPayload, payload},
+    identity::graphql::{SessionPayload, session_payload},
     ratelimit::RateLimits,
 };
 
@@ -117,6 +117,6 @@ impl PasswordsMutation {
             &request.request_id,
         )
         .await?;
-        Ok(payload(request, session).await?)
+        Ok(session_payload(request, session).await?)
     }
 }

@@ -17,7 +17,7 @@ use crate::{
     graphql::{context::RequestCtx, relay::decode_typed_id},
     identity::{
         AccountServices,
-        graphql::{OrganisationSummary, SessionPayload, payload},
+        graphql::{OrganisationSummary, SessionPayload, session_payload},
         store as identity_store,
     },
 };
@@ -244,7 +244,7 @@ impl SecondFactorMutation {
                 .await?;
                 ConfirmSecondFactorEnrolmentPayload {
                     recovery_codes: codes.0,
-                    session: Some(payload(request, session).await?),
+                    session: Some(session_payload(request, session).await?),
                 }
             }
             None => ConfirmSecondFactorEnrolmentPayload {
@@ -339,6 +339,6 @@ impl SecondFactorMutation {
             &request.request_id,
         )
         .await?;
-        Ok(payload(request, session).await?)
+        Ok(session_payload(request, session).await?)
     }
 }
