@@ -205,7 +205,7 @@ impl Application {
             rate_limits.clone(),
             live.clone(),
             push,
-            accounts,
+            accounts.clone(),
             options.extensions,
         );
         let listener = TcpListener::bind(config.listen)
@@ -232,6 +232,7 @@ impl Application {
                 shutdown: shutdown.clone(),
                 config: Arc::new(config),
                 live: live.clone(),
+                accounts,
             },
             handlers,
             signal: JobSignal::default(),

@@ -161,7 +161,10 @@ pub async fn organisation_node(
         .map(Into::into))
 }
 
-async fn payload(request: &RequestCtx, session: sessions::Session) -> AppResult<SessionPayload> {
+pub(crate) async fn payload(
+    request: &RequestCtx,
+    session: sessions::Session,
+) -> AppResult<SessionPayload> {
     let me = load_me(request, session.account_id).await?;
     Ok(SessionPayload {
         access_token: session.access_token,

@@ -12,6 +12,7 @@ pub mod password;
 pub mod people;
 pub mod schema;
 pub mod sessions;
+pub mod sso;
 pub mod store;
 
 use std::sync::Arc;
@@ -29,6 +30,8 @@ pub struct AccountServices {
     pub public_url: String,
     /// Where a single sign-on may return to.
     pub sso_return_urls: Vec<String>,
+    /// The development profile (an `http://` loopback issuer is accepted).
+    pub development: bool,
 }
 
 impl AccountServices {
@@ -37,6 +40,7 @@ impl AccountServices {
             secrets: SecretBox::new(settings.secrets_key.expose()),
             public_url: settings.public_url.clone(),
             sso_return_urls: settings.sso_return_urls.clone(),
+            development: settings.development,
         })
     }
 }
