@@ -12,4 +12,5 @@ mod identity;
 mod matrix;
 mod nodes;
 mod sign_in_codes;
+mod sso;
 mod training_access;
