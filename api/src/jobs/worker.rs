@@ -187,6 +187,9 @@ impl Worker {
         if let Err(err) = crate::identity::codes::purge(&self.db).await {
             tracing::warn!(worker = %self.name, error = ?err.code(), "purging sign-in codes failed");
         }
+        if let Err(err) = crate::identity::sso::flow::purge(&self.db).await {
+            tracing::warn!(worker = %self.name, error = ?err.code(), "purging single sign-ons failed");
+        }
     }
 
     async fn execute(&self, job: queue::ClaimedJob, token: &str) {

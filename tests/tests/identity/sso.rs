@@ -498,6 +498,7 @@ async fn tokens_the_provider_gets_wrong_are_refused() {
                 ..Knobs::default()
             },
             "invalid_token",
+            "issuer",
         ),
         (
             Knobs {
@@ -505,6 +506,7 @@ async fn tokens_the_provider_gets_wrong_are_refused() {
                 ..Knobs::default()
             },
             "invalid_token",
+            "signature",
         ),
         (
             Knobs {
@@ -512,6 +514,7 @@ async fn tokens_the_provider_gets_wrong_are_refused() {
                 ..Knobs::default()
             },
             "invalid_token",
+            "nonce",
         ),
         (
             Knobs {
@@ -519,11 +522,20 @@ async fn tokens_the_provider_gets_wrong_are_refused() {
                 ..Knobs::default()
             },
             "invalid_token",
+            "expired",
         ),
     ];
-    for (knobs, expected) in cases {
+    for (seen, (knobs, expected, why)) in cases.into_iter().enumerate() {
         let got = sso.sign_in(manager.clone(), knobs.clone()).await;
         assert_eq!(got, Back::Error(expected.into()), "{knobs:?}");
+        // Refused by the check the knob aims at (the detail is logged and
+        // recorded, never shown).
+        let failures = store::security_events(&sso.app.db, "sso_failed")
+            .await
+            .unwrap();
+        assert_eq!(failures.len(), seen + 1, "{failures:?}");
+        let detail = failures.last().unwrap().1.to_lowercase();
+        assert!(detail.contains(why), "{knobs:?}: {detail}");
     }
     let unverified = User {
         email_verified: false,

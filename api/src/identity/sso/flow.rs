@@ -511,3 +511,8 @@ pub async fn complete(
     txn.commit().await?;
     Ok(session)
 }
+
+/// Deletes sign-ins and results past use (run with the worker's upkeep).
+pub async fn purge(db: &impl ConnectionTrait) -> AppResult<u64> {
+    store::purge(db, Utc::now() - Duration::days(1)).await
+}

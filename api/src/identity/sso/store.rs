@@ -407,3 +407,21 @@ pub async fn take_result(
     .await?;
     Ok((done.rows_affected() == 1).then_some(account_id))
 }
+
+/// Deletes sign-ins in flight and one-time results that can no longer be
+/// used (kept a day for investigations).
+pub async fn purge(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> AppResult<u64> {
+    let logins = exec(
+        db,
+        "DELETE FROM sso_logins WHERE expires_at < $1",
+        vec![cutoff.into()],
+    )
+    .await?;
+    let results = exec(
+        db,
+        "DELETE FROM account_tokens WHERE purpose = $1 AND expires_at < $2",
+        vec![RESULT_PURPOSE.into(), cutoff.into()],
+    )
+    .await?;
+    Ok(logins.rows_affected() + results.rows_affected())
+}
