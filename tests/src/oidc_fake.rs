@@ -31,6 +31,9 @@ use rsa::{pkcs8::DecodePrivateKey, traits::PublicKeyParts};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::TestApp;
 
 /// The key the provider publishes (fixed, so no test waits on RSA key
 /// generation).
@@ -369,4 +372,185 @@ async fn token(State(inner): Shared, headers: HeaderMap, Form(form): Form<TokenF
         "id_token": id_token,
     }))
     .into_response()
+}
+
+// The browser's side: a test server configured for the fake, and the
+// round trip (start, the provider's authorize, the callback) done by hand.
+
+pub const RETURN: &str = "https://app.closeknit.test/signed-in";
+pub const CLIENT_ID: &str = "closeknit-northmoor";
+pub const SECRET: &str = "provider-client-secret-7Qx";
+pub const NORTHMOOR_TEAM: &str = "Northmoor Children's Services";
+pub const ORG_ADMIN: &str = "org.admin@northmoor.example";
+
+pub const CONFIGURE: &str = "mutation($input: ConfigureSingleSignOnInput!) { \
+    configureSingleSignOn(input: $input) { configuration { organisationId issuer clientId \
+    hasClientSecret emailDomains newAccountRoles enabled startUrl callbackUrl } } }";
+pub const CONFIGURATION: &str = "query($org: ID!) { singleSignOnConfiguration(organisationId: $org) { \
+    issuer clientId hasClientSecret emailDomains newAccountRoles enabled } }";
+pub const COMPLETE: &str = "mutation($code: String!) { completeSingleSignOn(input: {code: $code}) { \
+    accessToken me { id email roles { role organisation { name } } } } }";
+
+/// A server whose Northmoor team signs in through a [`FakeOidc`], and a
+/// browser that follows no redirects (each step is the test's).
+pub struct Sso {
+    pub app: TestApp,
+    pub fake: FakeOidc,
+    /// Northmoor's team.
+    pub org: Uuid,
+    /// Its organisation administrator's access token.
+    pub admin: String,
+    pub browser: reqwest::Client,
+}
+
+/// An organisation's id by its name.
+pub async fn org_id(app: &TestApp, name: &str) -> Uuid {
+    closeknit::identity::store::organisation_by_name(&app.db, name)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+/// A server and a provider; Northmoor's team not yet configured.
+pub async fn spawn(app: TestApp) -> Sso {
+    let fake = FakeOidc::start(CLIENT_ID, SECRET).await;
+    let org = org_id(&app, NORTHMOOR_TEAM).await;
+    let admin = app.staff_token(ORG_ADMIN).await;
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    Sso {
+        app,
+        fake,
+        org,
+        admin,
+        browser,
+    }
+}
+
+/// A server whose single sign-ons may return to [`RETURN`] only.
+pub async fn app() -> TestApp {
+    TestApp::builder()
+        .env("CLOSEKNIT_SSO_RETURN_URLS", RETURN)
+        .spawn()
+        .await
+}
+
+/// Northmoor's team signs in through the fake, with these domains and
+/// roles for new accounts.
+pub async fn configured(domains: &[&str], roles: &[&str]) -> Sso {
+    let sso = spawn(app().await).await;
+    let body = sso.configure(domains, roles).await;
+    assert!(body["errors"].is_null(), "{body}");
+    sso
+}
+
+/// Where a 302 sends the browser.
+pub fn location(response: &reqwest::Response) -> String {
+    assert_eq!(response.status().as_u16(), 302, "{response:?}");
+    response.headers()["location"].to_str().unwrap().to_string()
+}
+
+/// Where the browser ends up: `#code=` or `#error=`.
+#[derive(Debug, PartialEq)]
+pub enum Back {
+    Code(String),
+    Error(String),
+}
+
+pub fn back(location: &str) -> Back {
+    let (base, fragment) = location.split_once('#').expect("a fragment");
+    assert_eq!(base, RETURN);
+    match fragment.split_once('=').unwrap() {
+        ("code", code) => Back::Code(code.to_string()),
+        ("error", error) => Back::Error(error.to_string()),
+        other => panic!("unexpected fragment {other:?}"),
+    }
+}
+
+impl Sso {
+    pub async fn configure(&self, domains: &[&str], roles: &[&str]) -> Value {
+        let (_, body) = self
+            .app
+            .graphql_as(
+                &self.admin,
+                CONFIGURE,
+                json!({"input": {
+                    "organisationId": crate::global_id("Organisation", self.org),
+                    "issuer": self.fake.issuer(),
+                    "clientId": CLIENT_ID,
+                    "clientSecret": SECRET,
+                    "emailDomains": domains,
+                    "newAccountRoles": roles,
+                }}),
+            )
+            .await;
+        body
+    }
+
+    /// Starts a sign-in: the provider's authorize URL and this browser's
+    /// cookie.
+    pub async fn start(&self, return_to: &str) -> reqwest::Response {
+        self.browser
+            .get(self.app.url(&format!("/auth/sso/{}/start", self.org)))
+            .query(&[("return_to", return_to)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Through the provider: the callback URL (on this server) and the
+    /// cookie to present there.
+    pub async fn to_callback(&self) -> (String, String) {
+        let started = self.start(RETURN).await;
+        let cookie = started.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let authorize = location(&started);
+        assert!(authorize.starts_with(&self.fake.issuer()), "{authorize}");
+        assert!(
+            authorize.contains("code_challenge_method=S256"),
+            "{authorize}"
+        );
+        let provider = self.browser.get(&authorize).send().await.unwrap();
+        let callback = location(&provider);
+        let callback = callback.replace("https://closeknit.test", &self.app.url(""));
+        (callback, cookie)
+    }
+
+    pub async fn callback(&self, url: &str, cookie: Option<&str>) -> reqwest::Response {
+        let mut request = self.browser.get(url);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// A whole round trip as `user`, with these knobs.
+    pub async fn sign_in(&self, user: User, knobs: Knobs) -> Back {
+        self.fake.set_user(user);
+        self.fake.set_knobs(knobs);
+        let (callback, cookie) = self.to_callback().await;
+        back(&location(&self.callback(&callback, Some(&cookie)).await))
+    }
+
+    pub async fn complete(&self, code: &str) -> Value {
+        self.app.graphql(COMPLETE, json!({"code": code})).await.1
+    }
+
+    /// Signs in and exchanges the result: the session payload.
+    pub async fn session(&self, user: User) -> Value {
+        let Back::Code(code) = self.sign_in(user, Knobs::default()).await else {
+            panic!("sign-in refused");
+        };
+        let body = self.complete(&code).await;
+        assert!(body["errors"].is_null(), "{body}");
+        body["data"]["completeSingleSignOn"].clone()
+    }
 }

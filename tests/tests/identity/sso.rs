@@ -19,7 +19,10 @@ use closeknit::{
 };
 use closeknit_tests::{
     TestApp, error_codes,
-    oidc_fake::{FakeOidc, Knobs, User},
+    oidc_fake::{
+        Back, CLIENT_ID, CONFIGURATION, CONFIGURE, Knobs, NORTHMOOR_TEAM, ORG_ADMIN, RETURN,
+        SECRET, Sso, User, app, back, configured, location, org_id, spawn,
+    },
     smtp::SmtpSink,
 };
 use serde_json::{Value, json};
@@ -27,176 +30,15 @@ use uuid::Uuid;
 
 use crate::matrix::{ANONYMOUS, BAD, FORB, NF, OK, UNAUTH, outcome, token};
 
-const RETURN: &str = "https://app.closeknit.test/signed-in";
-const CLIENT_ID: &str = "closeknit-northmoor";
-const SECRET: &str = "provider-client-secret-7Qx";
-const NORTHMOOR_TEAM: &str = "Northmoor Children's Services";
-const ORG_ADMIN: &str = "org.admin@northmoor.example";
-
-const CONFIGURE: &str = "mutation($input: ConfigureSingleSignOnInput!) { \
-    configureSingleSignOn(input: $input) { configuration { organisationId issuer clientId \
-    hasClientSecret emailDomains newAccountRoles enabled startUrl callbackUrl } } }";
-const CONFIGURATION: &str = "query($org: ID!) { singleSignOnConfiguration(organisationId: $org) { \
-    issuer clientId hasClientSecret emailDomains newAccountRoles enabled } }";
-const COMPLETE: &str = "mutation($code: String!) { completeSingleSignOn(input: {code: $code}) { \
-    accessToken me { id email roles { role organisation { name } } } } }";
-
-struct Sso {
-    app: TestApp,
-    fake: FakeOidc,
-    org: Uuid,
-    admin: String,
-    browser: reqwest::Client,
+trait Records {
+    async fn account(&self, email: &str) -> Option<closeknit::db::entities::accounts::Model>;
+    async fn links(&self, account: Uuid) -> Vec<(String, String)>;
+    async fn invite(&self, email: &str, roles: &str) -> Uuid;
+    async fn audited(&self, action: &str) -> i64;
 }
 
-async fn org_id(app: &TestApp, name: &str) -> Uuid {
-    store::organisation_by_name(&app.db, name)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
-/// A server and a provider; Northmoor's team not yet configured.
-async fn spawn(app: TestApp) -> Sso {
-    let fake = FakeOidc::start(CLIENT_ID, SECRET).await;
-    let org = org_id(&app, NORTHMOOR_TEAM).await;
-    let admin = app.staff_token(ORG_ADMIN).await;
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    Sso {
-        app,
-        fake,
-        org,
-        admin,
-        browser,
-    }
-}
-
-async fn app() -> TestApp {
-    TestApp::builder()
-        .env("CLOSEKNIT_SSO_RETURN_URLS", RETURN)
-        .spawn()
-        .await
-}
-
-/// Northmoor's team signs in through the fake, with these domains and
-/// roles for new accounts.
-async fn configured(domains: &[&str], roles: &[&str]) -> Sso {
-    let sso = spawn(app().await).await;
-    let body = sso.configure(domains, roles).await;
-    assert!(body["errors"].is_null(), "{body}");
-    sso
-}
-
-fn location(response: &reqwest::Response) -> String {
-    assert_eq!(response.status().as_u16(), 302, "{response:?}");
-    response.headers()["location"].to_str().unwrap().to_string()
-}
-
-/// Where the browser ends up: `#code=` or `#error=`.
-#[derive(Debug, PartialEq)]
-enum Back {
-    Code(String),
-    Error(String),
-}
-
-fn back(location: &str) -> Back {
-    let (base, fragment) = location.split_once('#').expect("a fragment");
-    assert_eq!(base, RETURN);
-    match fragment.split_once('=').unwrap() {
-        ("code", code) => Back::Code(code.to_string()),
-        ("error", error) => Back::Error(error.to_string()),
-        other => panic!("unexpected fragment {other:?}"),
-    }
-}
-
-impl Sso {
-    async fn configure(&self, domains: &[&str], roles: &[&str]) -> Value {
-        let (_, body) = self
-            .app
-            .graphql_as(
-                &self.admin,
-                CONFIGURE,
-                json!({"input": {
-                    "organisationId": closeknit_tests::global_id("Organisation", self.org),
-                    "issuer": self.fake.issuer(),
-                    "clientId": CLIENT_ID,
-                    "clientSecret": SECRET,
-                    "emailDomains": domains,
-                    "newAccountRoles": roles,
-                }}),
-            )
-            .await;
-        body
-    }
-
-    /// Starts a sign-in: the provider's authorize URL and this browser's
-    /// cookie.
-    async fn start(&self, return_to: &str) -> reqwest::Response {
-        self.browser
-            .get(self.app.url(&format!("/auth/sso/{}/start", self.org)))
-            .query(&[("return_to", return_to)])
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// Through the provider: the callback URL (on this server) and the
-    /// cookie to present there.
-    async fn to_callback(&self) -> (String, String) {
-        let started = self.start(RETURN).await;
-        let cookie = started.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string();
-        let authorize = location(&started);
-        assert!(authorize.starts_with(&self.fake.issuer()), "{authorize}");
-        assert!(
-            authorize.contains("code_challenge_method=S256"),
-            "{authorize}"
-        );
-        let provider = self.browser.get(&authorize).send().await.unwrap();
-        let callback = location(&provider);
-        let callback = callback.replace("https://closeknit.test", &self.app.url(""));
-        (callback, cookie)
-    }
-
-    async fn callback(&self, url: &str, cookie: Option<&str>) -> reqwest::Response {
-        let mut request = self.browser.get(url);
-        if let Some(cookie) = cookie {
-            request = request.header("cookie", cookie);
-        }
-        request.send().await.unwrap()
-    }
-
-    /// A whole round trip as `user`, with these knobs.
-    async fn sign_in(&self, user: User, knobs: Knobs) -> Back {
-        self.fake.set_user(user);
-        self.fake.set_knobs(knobs);
-        let (callback, cookie) = self.to_callback().await;
-        back(&location(&self.callback(&callback, Some(&cookie)).await))
-    }
-
-    async fn complete(&self, code: &str) -> Value {
-        self.app.graphql(COMPLETE, json!({"code": code})).await.1
-    }
-
-    /// Signs in and exchanges the result: the session payload.
-    async fn session(&self, user: User) -> Value {
-        let Back::Code(code) = self.sign_in(user, Knobs::default()).await else {
-            panic!("sign-in refused");
-        };
-        let body = self.complete(&code).await;
-        assert!(body["errors"].is_null(), "{body}");
-        body["data"]["completeSingleSignOn"].clone()
-    }
-
+/// What the tests read back from the database.
+impl Records for Sso {
     async fn account(&self, email: &str) -> Option<closeknit::db::entities::accounts::Model> {
         store::account_by_email(&self.app.db, &Email::parse("email", email).unwrap())
             .await
@@ -491,43 +333,21 @@ async fn without_an_invitation_or_a_rule_no_account_is_made() {
 async fn tokens_the_provider_gets_wrong_are_refused() {
     let sso = configured(&[], &[]).await;
     let manager = User::new("oid-manager", "la.manager@northmoor.example");
+    let knob = |set: fn(&mut Knobs)| {
+        let mut knobs = Knobs::default();
+        set(&mut knobs);
+        knobs
+    };
+    // Each refused as an invalid token, by the check the knob aims at.
     let cases = [
-        (
-            Knobs {
-                wrong_issuer: true,
-                ..Knobs::default()
-            },
-            "invalid_token",
-            "issuer",
-        ),
-        (
-            Knobs {
-                other_key: true,
-                ..Knobs::default()
-            },
-            "invalid_token",
-            "signature",
-        ),
-        (
-            Knobs {
-                wrong_nonce: true,
-                ..Knobs::default()
-            },
-            "invalid_token",
-            "nonce",
-        ),
-        (
-            Knobs {
-                expired: true,
-                ..Knobs::default()
-            },
-            "invalid_token",
-            "expired",
-        ),
+        (knob(|k| k.wrong_issuer = true), "issuer"),
+        (knob(|k| k.other_key = true), "signature"),
+        (knob(|k| k.wrong_nonce = true), "nonce"),
+        (knob(|k| k.expired = true), "expired"),
     ];
-    for (seen, (knobs, expected, why)) in cases.into_iter().enumerate() {
+    for (seen, (knobs, why)) in cases.into_iter().enumerate() {
         let got = sso.sign_in(manager.clone(), knobs.clone()).await;
-        assert_eq!(got, Back::Error(expected.into()), "{knobs:?}");
+        assert_eq!(got, Back::Error("invalid_token".into()), "{knobs:?}");
         // Refused by the check the knob aims at (the detail is logged and
         // recorded, never shown).
         let failures = store::security_events(&sso.app.db, "sso_failed")
