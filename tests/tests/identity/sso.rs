@@ -215,6 +215,26 @@ async fn the_organisations_rule_creates_accounts_for_its_domains_only() {
         (person.given_name.as_str(), person.family_name.as_str()),
         ("Sam", "Okafor")
     );
+    // Without a password, it still gets no emailed codes: those would go
+    // round the organisation's provider.
+    let (_, body) = sso
+        .app
+        .graphql(
+            closeknit_tests::REQUEST_SIGN_IN_CODE,
+            json!({"email": "pat@northmoor.gov.uk"}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let refused = store::security_events(&sso.app.db, "sign_in_code_refused")
+        .await
+        .unwrap();
+    assert_eq!(
+        refused,
+        vec![(
+            Some(account.id),
+            "not an active passwordless account".to_string()
+        )]
+    );
 
     // Another domain, verified or not, gets no account.
     let refused = sso

@@ -74,6 +74,9 @@ async fn refuse(
     detail: &str,
     request_id: &str,
 ) -> AppResult<Next> {
+    // Provider errors can be long and are not ours: kept short.
+    let detail: String = detail.chars().take(500).collect();
+    let detail = detail.as_str();
     tracing::warn!(
         request_id,
         reason = failure.code(),

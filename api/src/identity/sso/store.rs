@@ -212,6 +212,17 @@ pub async fn linked_to_issuer(
     Ok(!rows.is_empty())
 }
 
+/// Whether the account signs in through an identity provider at all.
+pub async fn has_external_identity(db: &impl ConnectionTrait, account_id: Uuid) -> AppResult<bool> {
+    let rows = query(
+        db,
+        "SELECT id FROM external_identities WHERE account_id = $1",
+        vec![account_id.into()],
+    )
+    .await?;
+    Ok(!rows.is_empty())
+}
+
 pub async fn link(
     db: &impl ConnectionTrait,
     id: Uuid,
