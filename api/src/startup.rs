@@ -238,7 +238,7 @@ impl Application {
             rate_limits.clone(),
             live.clone(),
             push,
-            accounts,
+            accounts.clone(),
             options.extensions,
         );
         let listener = TcpListener::bind(config.listen)
@@ -265,6 +265,7 @@ impl Application {
                 shutdown: shutdown.clone(),
                 config: Arc::new(config),
                 live: live.clone(),
+                accounts,
             },
             handlers,
             signal: JobSignal::default(),

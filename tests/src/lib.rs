@@ -7,6 +7,7 @@
 pub mod advocacy;
 pub mod bench;
 pub mod beyond_api;
+pub mod oidc_fake;
 pub mod proxy;
 pub mod push_fake;
 pub mod smtp;

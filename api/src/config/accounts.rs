@@ -23,6 +23,9 @@ pub struct AccountSettings {
     /// to with its one-time result (`CLOSEKNIT_SSO_RETURN_URLS`,
     /// comma-separated); by default the public URL.
     pub sso_return_urls: Vec<String>,
+    /// The development profile: single sign-on then also accepts an
+    /// `http://` issuer on a loopback address (a local stand-in provider).
+    pub development: bool,
 }
 
 /// The development key: derived from a published phrase, so secrets it
@@ -93,5 +96,6 @@ pub(super) fn account_settings(
         secrets_key_is_development,
         public_url,
         sso_return_urls,
+        development: profile == Profile::Dev,
     })
 }

@@ -43,6 +43,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Session endings (closes subscription sockets).
     pub live: crate::notifications::live::LiveHub,
+    /// Secrets and addresses for single sign-on's browser routes.
+    pub accounts: Arc<crate::identity::AccountServices>,
 }
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -171,7 +173,8 @@ pub fn router(
         .route("/graphql/ws", get(ws::subscriptions))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/oauth/token", axum::routing::post(oauth::token));
+        .route("/oauth/token", axum::routing::post(oauth::token))
+        .merge(crate::identity::sso::http::routes());
     // With a listener of their own, metrics are served only there.
     if config.metrics_listen.is_none() {
         routes = routes.route("/metrics", get(health::metrics));

@@ -66,8 +66,11 @@ pub async fn request_code(db: &DatabaseConnection, email: &str, request_id: &str
         store::security_event(db, "sign_in_code_unknown_email", None, "", request_id).await?;
         return Ok(());
     };
-    let passwordless =
-        account.password_hash.is_none() && account.status == AccountStatus::Active.as_str();
+    // Staff who sign in through their organisation's identity provider
+    // (no password either) do not get codes: that would go round it.
+    let passwordless = account.password_hash.is_none()
+        && account.status == AccountStatus::Active.as_str()
+        && !super::sso::store::has_external_identity(db, account.id).await?;
     if !passwordless {
         store::security_event(
             db,

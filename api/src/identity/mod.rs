@@ -17,6 +17,7 @@ pub mod people;
 pub mod schema;
 pub mod second_factor;
 pub mod sessions;
+pub mod sso;
 pub mod store;
 
 use std::sync::Arc;
@@ -34,6 +35,8 @@ pub struct AccountServices {
     pub public_url: String,
     /// Where a single sign-on may return to.
     pub sso_return_urls: Vec<String>,
+    /// The development profile (an `http://` loopback issuer is accepted).
+    pub development: bool,
 }
 
 impl AccountServices {
@@ -42,6 +45,7 @@ impl AccountServices {
             secrets: SecretBox::new(settings.secrets_key.expose()),
             public_url: settings.public_url.clone(),
             sso_return_urls: settings.sso_return_urls.clone(),
+            development: settings.development,
         })
     }
 }

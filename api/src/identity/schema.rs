@@ -5,7 +5,7 @@
 use async_graphql::{Context, MergedObject};
 use uuid::Uuid;
 
-use super::{account, graphql, invitations, onboarding, passwords, people, second_factor};
+use super::{account, graphql, invitations, onboarding, passwords, people, second_factor, sso};
 use crate::{error::AppResult, schema::Node};
 
 /// The domain's queries, merged from its capabilities.
@@ -17,6 +17,7 @@ pub struct Query(
     second_factor::graphql::SecondFactorQuery,
     invitations::graphql::InvitationsQuery,
     account::graphql::AccountQuery,
+    sso::graphql::SsoQuery,
 );
 
 /// The domain's mutations, merged from its capabilities.
@@ -29,6 +30,7 @@ pub struct Mutation(
     passwords::graphql::PasswordsMutation,
     onboarding::graphql::OnboardingMutation,
     account::graphql::AccountMutation,
+    sso::graphql::SsoMutation,
 );
 
 /// This domain has no subscriptions.

@@ -191,6 +191,9 @@ impl Worker {
         if let Err(err) = challenges(&self.db, chrono::Utc::now()).await {
             tracing::warn!(worker = %self.name, error = ?err.code(), "purging sign-in challenges failed");
         }
+        if let Err(err) = crate::identity::sso::flow::purge(&self.db).await {
+            tracing::warn!(worker = %self.name, error = ?err.code(), "purging single sign-ons failed");
+        }
     }
 
     async fn execute(&self, job: queue::ClaimedJob, token: &str) {

@@ -17,4 +17,5 @@ mod passwords;
 mod onboarding;
 mod own_account;
 mod sign_in_codes;
+mod sso;
 mod training_access;
