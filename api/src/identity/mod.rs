@@ -8,10 +8,12 @@ pub mod codes;
 pub mod directory;
 pub mod graphql;
 pub mod model;
+pub mod organisations;
 pub mod password;
 pub mod people;
 pub mod schema;
 pub mod sessions;
+pub mod staff;
 pub mod store;
 
 use std::sync::Arc;

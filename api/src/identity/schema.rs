@@ -5,15 +5,27 @@
 use async_graphql::{Context, MergedObject};
 use uuid::Uuid;
 
-use super::{graphql, people};
+use super::{graphql, organisations, people, staff};
 use crate::{error::AppResult, schema::Node};
 
 /// The domain's queries, merged from its capabilities.
 #[derive(MergedObject, Default)]
 #[graphql(name = "IdentityRoot")]
-pub struct Query(graphql::IdentityQuery, people::graphql::PeopleQuery);
+pub struct Query(
+    graphql::IdentityQuery,
+    people::graphql::PeopleQuery,
+    organisations::graphql::OrganisationsQuery,
+    staff::graphql::StaffQuery,
+);
 
-pub type Mutation = graphql::IdentityMutation;
+/// The domain's mutations, merged from its capabilities.
+#[derive(MergedObject, Default)]
+#[graphql(name = "IdentityMutationRoot")]
+pub struct Mutation(
+    graphql::IdentityMutation,
+    organisations::graphql::OrganisationsMutation,
+    staff::graphql::StaffMutation,
+);
 
 /// This domain has no subscriptions.
 pub type Subscription = crate::schema::NoSubscription;
