@@ -11,5 +11,6 @@ mod clients;
 mod identity;
 mod matrix;
 mod nodes;
+mod organisations;
 mod sign_in_codes;
 mod training_access;
