@@ -13,4 +13,5 @@ mod matrix;
 mod nodes;
 mod organisations;
 mod sign_in_codes;
+mod staff;
 mod training_access;
