@@ -203,6 +203,7 @@ pub async fn record_commission(
     let tx = start_change!(call, "recordCommission", &input);
     authorise(&tx)?;
     let period = Period::new(input.starts_on, input.ends_on)?;
+    store::lock(&tx.txn, input.organisation).await?;
     let org = store::organisation(&tx.txn, input.organisation)
         .await?
         .ok_or(AppError::NotFound {
@@ -262,6 +263,7 @@ pub async fn end_commission(
             .ok_or(AppError::NotFound {
                 entity: "Commission",
             })?;
+    store::lock(&tx.txn, row.organisation_id).await?;
     let period = Period::new(row.starts_on, Some(input.ends_on))?;
     let others = store::periods(
         &tx.txn,

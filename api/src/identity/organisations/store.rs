@@ -7,8 +7,8 @@ use uuid::Uuid;
 use super::model::Period;
 use crate::{
     db::raw::{exec, query},
-    db::rows::{all, first, get},
-    error::AppResult,
+    db::rows::{all, first, get, unique},
+    error::{AppError, AppResult},
     paging::PageRequest,
 };
 
@@ -68,8 +68,11 @@ pub async fn name_taken(
     Ok(ids.iter().any(|id| Some(*id) != except))
 }
 
+/// Inserts an organisation: a name taken meanwhile (the case-blind unique
+/// index) is `CONFLICT`.
 pub async fn insert(db: &impl ConnectionTrait, row: &OrganisationRow) -> AppResult<()> {
-    exec(
+    let inserted = unique(
+        exec(
         db,
         "INSERT INTO organisations (id, name, kind, local_authority_id, requires_second_factor, \
          created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -83,12 +86,24 @@ pub async fn insert(db: &impl ConnectionTrait, row: &OrganisationRow) -> AppResu
             row.updated_at.into(),
         ],
     )
-    .await?;
-    Ok(())
+    .await,
+    )?;
+    name_kept(inserted, &row.name)
+}
+
+fn name_kept(written: bool, name: &str) -> AppResult<()> {
+    if written {
+        Ok(())
+    } else {
+        Err(AppError::conflict(format!(
+            "an organisation is already called \"{name}\""
+        )))
+    }
 }
 
 pub async fn update(db: &impl ConnectionTrait, row: &OrganisationRow) -> AppResult<()> {
-    exec(
+    let written = unique(
+        exec(
         db,
         "UPDATE organisations SET name = $2, kind = $3, local_authority_id = $4, updated_at = $5 \
          WHERE id = $1",
@@ -99,6 +114,21 @@ pub async fn update(db: &impl ConnectionTrait, row: &OrganisationRow) -> AppResu
             row.local_authority_id.into(),
             row.updated_at.into(),
         ],
+    )
+    .await,
+    )?;
+    name_kept(written, &row.name)
+}
+
+/// Holds the organisation's row until the transaction ends, so that two
+/// commission changes of one organisation run one after the other (their
+/// overlap checks see each other's periods). SQLite's write transactions
+/// are serial already.
+pub async fn lock(db: &impl ConnectionTrait, id: Uuid) -> AppResult<()> {
+    exec(
+        db,
+        "UPDATE organisations SET updated_at = updated_at WHERE id = $1",
+        vec![id.into()],
     )
     .await?;
     Ok(())
@@ -145,7 +175,7 @@ pub async fn page(
             n + 1
         ));
     } else if page.after.is_some() {
-        return Err(crate::error::AppError::bad_input(
+        return Err(AppError::bad_input(
             "after",
             "is not a cursor from this list",
         ));

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::model::SignInOutcome;
 use crate::{
     db::raw::{exec, query},
-    db::rows::{all, get},
+    db::rows::{all, get, unique},
     error::{AppError, AppResult},
     identity::{model::Role, organisations::store::like_escape},
     paging::PageRequest,
@@ -48,20 +48,22 @@ pub async fn grant(
     if !held.is_empty() {
         return Ok(false);
     }
-    exec(
-        db,
-        "INSERT INTO role_grants (id, account_id, role, organisation_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
-        vec![
-            Uuid::now_v7().into(),
-            account.into(),
-            role.as_str().into(),
-            organisation.into(),
-            now.into(),
-        ],
+    // Granted meanwhile by someone else (`role_grants_unique`): the same.
+    unique(
+        exec(
+            db,
+            "INSERT INTO role_grants (id, account_id, role, organisation_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+            vec![
+                Uuid::now_v7().into(),
+                account.into(),
+                role.as_str().into(),
+                organisation.into(),
+                now.into(),
+            ],
+        )
+        .await,
     )
-    .await?;
-    Ok(true)
 }
 
 /// Removes a role (true when it was held).
