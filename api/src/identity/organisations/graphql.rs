@@ -3,9 +3,7 @@
 //! and commission periods. Organisations are not case records: like
 //! `me.roles`, not read-audited; every change is audited.
 
-use async_graphql::{
-    ComplexObject, Context, ID, InputObject, Object, SimpleObject, connection::Connection,
-};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject, connection::Connection};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
@@ -14,7 +12,7 @@ use super::{
     store::{self, CommissionRow, OrganisationRow},
 };
 use crate::{
-    error::{AppError, AppResult},
+    error::AppResult,
     graphql::{
         context::RequestCtx,
         relay::{connection, connection_cost, decode_typed_id, encode_id},
@@ -26,7 +24,6 @@ use crate::{
 
 /// An organisation as platform administrators see it.
 #[derive(SimpleObject, Clone)]
-#[graphql(complex)]
 pub struct Organisation {
     /// Global id (type `Organisation`, as `OrganisationSummary` ids).
     pub id: ID,
@@ -40,13 +37,15 @@ pub struct Organisation {
     pub requires_second_factor: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    #[graphql(skip)]
-    pub uuid: uuid::Uuid,
+    /// Every commission period of this organisation (by authority, service
+    /// and start).
+    pub commissions: Vec<Commission>,
 }
 
-impl TryFrom<OrganisationRow> for Organisation {
-    type Error = AppError;
-    fn try_from(row: OrganisationRow) -> AppResult<Self> {
+impl Organisation {
+    /// The organisation with its commission periods (from `commissions`,
+    /// which may hold other organisations' too).
+    fn new(row: OrganisationRow, commissions: &[CommissionRow]) -> AppResult<Self> {
         Ok(Organisation {
             id: encode_id("Organisation", row.id),
             name: row.name,
@@ -57,22 +56,13 @@ impl TryFrom<OrganisationRow> for Organisation {
             requires_second_factor: row.requires_second_factor,
             created_at: row.created_at,
             updated_at: row.updated_at,
-            uuid: row.id,
+            commissions: commissions
+                .iter()
+                .filter(|c| c.organisation_id == row.id)
+                .cloned()
+                .map(Commission::from)
+                .collect(),
         })
-    }
-}
-
-#[ComplexObject]
-impl Organisation {
-    /// Every commission period of this organisation (by authority, service
-    /// and start).
-    async fn commissions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Commission>> {
-        let request = RequestCtx::get(ctx)?;
-        Ok(store::commissions_of(&request.db, &[self.uuid])
-            .await?
-            .into_iter()
-            .map(Commission::from)
-            .collect())
     }
 }
 
@@ -144,12 +134,13 @@ impl OrganisationsQuery {
             search.as_deref(),
         )
         .await?;
-        let keys: Vec<String> = rows.iter().map(store::key).collect();
-        let nodes = rows
+        // One query for the page's commissions (not one per organisation).
+        let ids: Vec<uuid::Uuid> = page.shown(&rows).iter().map(|r| r.id).collect();
+        let commissions = store::commissions_of(&request.db, &ids).await?;
+        let keyed = rows
             .into_iter()
-            .map(Organisation::try_from)
+            .map(|row| Ok((store::key(&row), Organisation::new(row, &commissions)?)))
             .collect::<AppResult<Vec<_>>>()?;
-        let keyed: Vec<(String, Organisation)> = keys.into_iter().zip(nodes).collect();
         Ok(connection(&page, keyed, |(k, _)| k.clone(), |(_, n)| n))
     }
 }
@@ -218,9 +209,10 @@ async fn organisation_payload(
     client_mutation_id: Option<String>,
     id: uuid::Uuid,
 ) -> AppResult<OrganisationPayload> {
+    let commissions = store::commissions_of(&request.db, &[id]).await?;
     let organisation = store::organisation(&request.db, id)
         .await?
-        .map(Organisation::try_from)
+        .map(|row| Organisation::new(row, &commissions))
         .transpose()?;
     Ok(OrganisationPayload {
         client_mutation_id,
