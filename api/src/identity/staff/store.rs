@@ -198,13 +198,32 @@ pub async fn staff_page(
     values.push(page.sql_limit().into());
     sql.push_str(&format!(" ORDER BY a.email LIMIT ${}", values.len()));
     let mut rows = all(query(db, &sql, values).await?, staff_row)?;
-    for row in &mut rows {
-        row.roles = grants(db, row.account_id)
-            .await?
-            .into_iter()
-            .filter(|(role, org)| *org == organisation && role.is_staff())
-            .map(|(role, _)| role)
-            .collect();
+    if rows.is_empty() {
+        return Ok(rows);
+    }
+    // The page's roles there, in one query.
+    let mut values: Vec<Value> = vec![organisation.into()];
+    values.extend(rows.iter().map(|r| Value::from(r.account_id)));
+    let placeholders: Vec<String> = (2..=values.len()).map(|i| format!("${i}")).collect();
+    let held = query(
+        db,
+        &format!(
+            "SELECT account_id, role FROM role_grants WHERE organisation_id = $1 \
+             AND account_id IN ({}) ORDER BY created_at, id",
+            placeholders.join(", ")
+        ),
+        values,
+    )
+    .await?;
+    for grant in &held {
+        let account: Uuid = get(grant, "account_id")?;
+        let role: String = get(grant, "role")?;
+        let role = Role::parse(&role)?;
+        if let Some(row) = rows.iter_mut().find(|r| r.account_id == account)
+            && role.is_staff()
+        {
+            row.roles.push(role);
+        }
     }
     Ok(rows)
 }
