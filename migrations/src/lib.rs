@@ -27,6 +27,7 @@ mod m20261207_000016_training;
 mod m20261207_000017_training_running;
 mod m20261207_000020_training_calendar;
 mod m20261207_000021_people_admin;
+mod m20261207_000022_orgs;
 mod m20261207_000024_onboard;
 mod util;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000017_training_running::Migration),
             Box::new(m20261207_000020_training_calendar::Migration),
             Box::new(m20261207_000021_people_admin::Migration),
+            Box::new(m20261207_000022_orgs::Migration),
             Box::new(m20261207_000024_onboard::Migration),
         ]
     }

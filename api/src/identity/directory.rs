@@ -172,7 +172,9 @@ pub async fn has_active_account(db: &impl ConnectionTrait, person: Uuid) -> AppR
     Ok(!rows.is_empty())
 }
 
-/// The providers commissioned by `la` for `service` on `on`, by name.
+/// The providers commissioned by `la` for `service` on `on`, by name. A
+/// period covers `starts_on` up to, not including, `ends_on` (the first day
+/// without the provider), as the viewer's reach is read (`store::principal`).
 pub async fn commissioned_providers(
     db: &impl ConnectionTrait,
     la: Uuid,
@@ -183,7 +185,7 @@ pub async fn commissioned_providers(
         db,
         "SELECT o.id FROM commissions c JOIN organisations o ON o.id = c.organisation_id \
          WHERE c.local_authority_id = $1 AND c.service = $2 AND c.starts_on <= $3 \
-         AND (c.ends_on IS NULL OR c.ends_on >= $3) ORDER BY o.name, o.id",
+         AND (c.ends_on IS NULL OR c.ends_on > $3) ORDER BY o.name, o.id",
         vec![la.into(), service.into(), on.into()],
     )
     .await?;

@@ -11,6 +11,7 @@ pub mod graphql;
 pub mod invitations;
 pub mod model;
 pub mod onboarding;
+pub mod organisations;
 pub mod password;
 pub mod passwords;
 pub mod people;
@@ -18,6 +19,7 @@ pub mod schema;
 pub mod second_factor;
 pub mod sessions;
 pub mod sso;
+pub mod staff;
 pub mod store;
 
 use std::sync::Arc;

@@ -109,7 +109,7 @@ pub const SERVICE_KINSHIP_TRAINING: &str = "kinship_training";
 
 crate::stored_enum! {
     /// Whether an account may sign in.
-    AccountStatus {
+    AccountStatus as "AccountStatus" {
         Active = "active",
         Disabled = "disabled",
         /// Created (a young person or carer added by a worker, or staff

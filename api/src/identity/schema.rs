@@ -5,7 +5,10 @@
 use async_graphql::{Context, MergedObject};
 use uuid::Uuid;
 
-use super::{account, graphql, invitations, onboarding, passwords, people, second_factor, sso};
+use super::{
+    account, graphql, invitations, onboarding, organisations, passwords, people, second_factor,
+    sso, staff,
+};
 use crate::{error::AppResult, schema::Node};
 
 /// The domain's queries, merged from its capabilities.
@@ -18,6 +21,8 @@ pub struct Query(
     invitations::graphql::InvitationsQuery,
     account::graphql::AccountQuery,
     sso::graphql::SsoQuery,
+    organisations::graphql::OrganisationsQuery,
+    staff::graphql::StaffQuery,
 );
 
 /// The domain's mutations, merged from its capabilities.
@@ -31,6 +36,8 @@ pub struct Mutation(
     onboarding::graphql::OnboardingMutation,
     account::graphql::AccountMutation,
     sso::graphql::SsoMutation,
+    organisations::graphql::OrganisationsMutation,
+    staff::graphql::StaffMutation,
 );
 
 /// This domain has no subscriptions.

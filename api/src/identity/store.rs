@@ -159,7 +159,10 @@ pub async fn revoke_all_for_account(
 }
 
 /// An account's grants, the organisations' own authorities and the
-/// authorities that commission them on `today` (a placeholder).
+/// authorities that commission them on `today` (a placeholder). A
+/// commission's period runs from `starts_on` up to, not including,
+/// `ends_on`: its end date is the first day the provider no longer reaches
+/// the authority (as `directory::commissioned_providers` reads it).
 fn grants_select(today: &str) -> String {
     format!(
         "SELECT a.person_id, g.role, g.organisation_id, \
@@ -169,7 +172,7 @@ fn grants_select(today: &str) -> String {
          LEFT JOIN role_grants g ON g.account_id = a.id \
          LEFT JOIN organisations o ON o.id = g.organisation_id \
          LEFT JOIN commissions c ON c.organisation_id = o.id AND c.starts_on <= {today} \
-              AND (c.ends_on IS NULL OR c.ends_on >= {today})"
+              AND (c.ends_on IS NULL OR c.ends_on > {today})"
     )
 }
 

@@ -18,4 +18,7 @@ mod onboarding;
 mod own_account;
 mod sign_in_codes;
 mod sso;
+mod organisations;
+mod sign_in_codes;
+mod staff;
 mod training_access;
