@@ -217,7 +217,10 @@ pub async fn open_by_token(
 /// Accepts an invitation by its link and signs in. For a new address the
 /// account is made with `password` (which must meet the policy); for an
 /// active staff account the roles are added (the link proves the address,
-/// no password needed). Single use; all or nothing.
+/// no password needed). Single use; all or nothing. An account with a
+/// second factor, or one its roles now require, is accepted and then gets
+/// `SECOND_FACTOR_REQUIRED` / `SECOND_FACTOR_ENROLMENT_REQUIRED` with a
+/// challenge instead of a session.
 pub async fn accept(
     db: &DatabaseConnection,
     tokens: &TokenService,
@@ -306,6 +309,17 @@ pub async fn accept(
         },
     )
     .await?;
+    // The link proves the address, not a second factor: an account that has
+    // one (or whose new roles require one) is accepted into the organisation
+    // and then asked for it, exactly as `signIn` asks after a password.
+    if let Some(step) = crate::identity::second_factor::sign_in::challenge_if_needed(
+        &txn, &account, now, request_id,
+    )
+    .await?
+    {
+        txn.commit().await?;
+        return Err(step);
+    }
     let session = sessions::start(
         &txn,
         tokens,

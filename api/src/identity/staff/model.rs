@@ -76,9 +76,11 @@ crate::stored_enum! {
     }
 }
 
-/// Security event kinds of second-factor failures (recorded by the sign-in
-/// with a second factor).
-pub const SECOND_FACTOR_FAILURE_KINDS: [&str; 2] = ["second_factor_failed", "recovery_code_failed"];
+/// Security event kinds of failed sign-ins besides `sign_in_failed` (which
+/// a wrong password and a wrong second-factor code both record): a wrong
+/// emailed or activation code, and a refused single sign-on.
+pub const OTHER_FAILURE_KINDS: [&str; 3] =
+    ["sign_in_code_failed", "activation_failed", "sso_failed"];
 
 impl SignInOutcome {
     /// The security event kinds of this outcome.
@@ -87,7 +89,7 @@ impl SignInOutcome {
             SignInOutcome::Succeeded => vec!["signed_in"],
             SignInOutcome::Failed => {
                 let mut kinds = vec!["sign_in_failed"];
-                kinds.extend(SECOND_FACTOR_FAILURE_KINDS);
+                kinds.extend(OTHER_FAILURE_KINDS);
                 kinds
             }
             SignInOutcome::Locked => vec!["account_locked"],
@@ -158,7 +160,7 @@ mod tests {
             Some(SignInOutcome::Succeeded)
         );
         assert_eq!(
-            SignInOutcome::of_kind("second_factor_failed"),
+            SignInOutcome::of_kind("sso_failed"),
             Some(SignInOutcome::Failed)
         );
         assert_eq!(

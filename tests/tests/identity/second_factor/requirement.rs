@@ -167,3 +167,120 @@ async fn an_organisation_requirement_forces_enrolment_for_case_record_roles_only
     );
     app.stop().await;
 }
+
+const INVITE: &str = "mutation($input: InviteStaffInput!) { inviteStaff(input: $input) { \
+    invitation { id } } }";
+const ACCEPT: &str = "mutation($t: String!, $p: String) { acceptInvitation(input: \
+    {token: $t, password: $p}) { accessToken me { email roles { role } } } }";
+
+/// Invites `email` into Northmoor's team as `role` and returns the token
+/// of the link emailed to them.
+async fn invited(
+    app: &TestApp,
+    smtp: &closeknit_tests::smtp::SmtpSink,
+    email: &str,
+    role: &str,
+) -> String {
+    let admin = app.staff_token(NORTHMOOR_ADMIN).await;
+    let (northmoor, _) = ids(app, NORTHMOOR_ADMIN).await;
+    let body = gql(
+        app,
+        &admin,
+        INVITE,
+        input(
+            json!({"organisationId": northmoor, "email": email, "givenName": "Sam",
+            "familyName": "Okafor", "roles": [role]}),
+        ),
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
+    crate::invitations::link_token(smtp, email, "invitation", 0).await
+}
+
+#[tokio::test]
+async fn an_invitation_link_is_no_way_round_a_second_factor() {
+    let (app, smtp) = TestApp::spawn_with_smtp().await;
+    let (northmoor, _) = ids(&app, NORTHMOOR_ADMIN).await;
+    require(&app, NORTHMOOR_ADMIN, &northmoor, true).await;
+
+    // A new key worker in an organisation that requires a second factor:
+    // the account is made and the invitation used, but the session waits
+    // for the enrolment.
+    let newcomer = "new.keyworker@northmoor.example";
+    let link = invited(&app, &smtp, newcomer, "KEY_WORKER").await;
+    let body = gql(
+        &app,
+        "",
+        ACCEPT,
+        json!({"t": link, "p": crate::invitations::STRONG}),
+    )
+    .await;
+    assert_eq!(
+        error_codes(&body),
+        ["SECOND_FACTOR_ENROLMENT_REQUIRED"],
+        "{body}"
+    );
+    let pending = body["errors"][0]["extensions"]["details"]["challenge"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let again = gql(
+        &app,
+        "",
+        ACCEPT,
+        json!({"t": link, "p": crate::invitations::STRONG}),
+    )
+    .await;
+    assert_eq!(error_codes(&again), [BAD], "the link is used: {again}");
+    let body = gql(&app, "", START, input(json!({"challenge": pending}))).await;
+    let authenticator = App::new(
+        body["data"]["startSecondFactorEnrolment"]["secret"]
+            .as_str()
+            .unwrap(),
+    );
+    let body = gql(
+        &app,
+        "",
+        CONFIRM,
+        input(json!({"challenge": pending, "code": authenticator.code(0)})),
+    )
+    .await;
+    assert_eq!(
+        body["data"]["confirmSecondFactorEnrolment"]["session"]["me"]["email"], newcomer,
+        "{body}"
+    );
+
+    // An existing account with an authenticator app, invited by email:
+    // the roles are added, then the code is asked for.
+    let (authenticator, _) = enrol(&app, TRAINING_COORDINATOR).await;
+    let link = invited(&app, &smtp, TRAINING_COORDINATOR, "FACILITATOR").await;
+    let body = gql(&app, "", ACCEPT, json!({"t": link, "p": null})).await;
+    assert_eq!(error_codes(&body), ["SECOND_FACTOR_REQUIRED"], "{body}");
+    assert!(
+        body["data"].is_null() || body["data"]["acceptInvitation"].is_null(),
+        "{body}"
+    );
+    let pending = body["errors"][0]["extensions"]["details"]["challenge"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let body = complete(&app, &pending, "code", &authenticator.code(1)).await;
+    assert_eq!(
+        body["data"]["completeSignIn"]["me"]["email"], TRAINING_COORDINATOR,
+        "{body}"
+    );
+    let token = body["data"]["completeSignIn"]["accessToken"]
+        .as_str()
+        .unwrap();
+    let (_, me) = app
+        .graphql_as(token, "{ me { roles { role } } }", json!({}))
+        .await;
+    assert!(
+        me["data"]["me"]["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["role"] == "FACILITATOR"),
+        "{me}"
+    );
+}
