@@ -107,6 +107,7 @@ crate::stored_enum! {
         StaffRead = "staff.read",
         InvitationResend = "invitation.resend",
         PasswordChange = "password.change",
+        LocalAuthorityAdd = "local_authority.add",
     }
 }
 
@@ -257,6 +258,7 @@ impl AuditAction {
             AuditAction::StaffRead => "looked at an organisation's staff.",
             AuditAction::InvitationResend => "sent a staff invitation again.",
             AuditAction::PasswordChange => "changed their password.",
+            AuditAction::LocalAuthorityAdd => "added a local authority.",
         }
     }
 }

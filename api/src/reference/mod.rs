@@ -2,6 +2,7 @@
 //! other domain is scoped by. Names and ONS codes are public facts; the demo
 //! data's authorities are synthetic.
 
+pub mod admin;
 pub mod graphql;
 pub mod model;
 pub mod schema;

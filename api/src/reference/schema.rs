@@ -9,8 +9,8 @@ use crate::{error::AppResult, graphql::context::RequestCtx, schema::Node};
 
 pub type Query = graphql::ReferenceQuery;
 
-/// This domain changes nothing through the schema.
-pub type Mutation = crate::schema::NoMutation;
+/// Adding local authorities (platform administrators).
+pub type Mutation = super::admin::ReferenceMutation;
 
 /// This domain has no subscriptions.
 pub type Subscription = crate::schema::NoSubscription;

@@ -11,6 +11,7 @@ mod clients;
 mod identity;
 mod invitations;
 mod matrix;
+mod new_authority;
 mod nodes;
 mod onboarding;
 mod organisations;
