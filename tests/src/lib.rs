@@ -13,6 +13,7 @@ pub mod push_fake;
 pub mod smtp;
 pub mod staying_close;
 pub mod training;
+pub mod ws;
 
 use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
 

@@ -13,7 +13,7 @@ use crate::{
     db::{
         entities::{accounts, organisations, people, refresh_tokens, role_grants},
         raw::{exec, query},
-        rows::get,
+        rows::{get, unique},
     },
     error::AppResult,
 };
@@ -520,4 +520,39 @@ pub async fn organisation_by_name(
         .filter(organisations::Column::Name.eq(name))
         .one(db)
         .await?)
+}
+
+/// Grants a role unless it is held already (true when it was added).
+pub async fn grant_role(
+    db: &impl ConnectionTrait,
+    account: Uuid,
+    organisation: Uuid,
+    role: Role,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let held = query(
+        db,
+        "SELECT 1 FROM role_grants WHERE account_id = $1 AND organisation_id = $2 AND role = $3",
+        vec![account.into(), organisation.into(), role.as_str().into()],
+    )
+    .await?;
+    if !held.is_empty() {
+        return Ok(false);
+    }
+    // Granted meanwhile by someone else (`role_grants_unique`): the same.
+    unique(
+        exec(
+            db,
+            "INSERT INTO role_grants (id, account_id, role, organisation_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+            vec![
+                Uuid::now_v7().into(),
+                account.into(),
+                role.as_str().into(),
+                organisation.into(),
+                now.into(),
+            ],
+        )
+        .await,
+    )
 }

@@ -12,14 +12,9 @@ use closeknit::{
     push::{model::Platform, store as push},
 };
 use closeknit_tests::{
-    TestApp, code_in, demo::YOUNG_PERSON, error_codes, eventually, global_id, smtp::SmtpSink,
+    TestApp, code_in, demo::YOUNG_PERSON, error_codes, eventually, global_id, smtp::SmtpSink, ws,
 };
-use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio_tungstenite::{
-    MaybeTlsStream, WebSocketStream, connect_async,
-    tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
-};
 use uuid::Uuid;
 
 use crate::matrix::{ANONYMOUS, BAD, NF, OK, UNAUTH, token};
@@ -201,66 +196,6 @@ async fn email_changes_to_taken_addresses_and_with_old_codes_are_refused() {
     assert_eq!(body["data"]["me"]["email"], YOUNG_PERSON);
 }
 
-type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn send_ws(socket: &mut Socket, message: Value) {
-    socket
-        .send(Message::Text(message.to_string().into()))
-        .await
-        .unwrap();
-}
-
-/// The next protocol message (pings answered), `{"closed": code}` on close.
-async fn next_ws(socket: &mut Socket) -> Option<Value> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        match tokio::time::timeout_at(deadline, socket.next())
-            .await
-            .ok()??
-            .ok()?
-        {
-            Message::Text(text) => {
-                let value: Value = serde_json::from_str(&text).unwrap();
-                if value["type"] == "ping" {
-                    send_ws(socket, json!({"type": "pong"})).await;
-                    continue;
-                }
-                return Some(value);
-            }
-            Message::Close(frame) => {
-                return Some(json!({"closed": frame.map(|f| u16::from(f.code))}));
-            }
-            _ => continue,
-        }
-    }
-}
-
-/// A live subscription opened with `token`.
-async fn subscribed(app: &TestApp, token: &str) -> Socket {
-    let mut request = format!("ws://{}/graphql/ws", app.addr)
-        .into_client_request()
-        .unwrap();
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        HeaderValue::from_static("graphql-transport-ws"),
-    );
-    let (mut socket, _) = connect_async(request).await.unwrap();
-    send_ws(
-        &mut socket,
-        json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}}),
-    )
-    .await;
-    let ack = next_ws(&mut socket).await.unwrap();
-    assert_eq!(ack["type"], "connection_ack", "{ack}");
-    send_ws(
-        &mut socket,
-        json!({"id": "1", "type": "subscribe",
-               "payload": {"query": "subscription { notificationAdded { title } }"}}),
-    )
-    .await;
-    socket
-}
-
 #[tokio::test]
 async fn a_person_sees_their_sessions_and_ends_one() {
     let (app, smtp) = TestApp::spawn_with_smtp().await;
@@ -293,15 +228,19 @@ async fn a_person_sees_their_sessions_and_ends_one() {
 
     // Ending the phone's session: its live connection closes (4401) and
     // its token is refused on its next request.
-    let mut socket = subscribed(&app, &phone).await;
+    let mut socket = ws::subscribed(&app, &phone).await;
     let body = gql(&app, &laptop, END, json!({"id": phone_session})).await;
     assert_eq!(
         body["data"]["endMySession"]["sessionId"], phone_session,
         "{body}"
     );
-    let mut message = next_ws(&mut socket).await.unwrap();
+    let mut message = ws::next(&mut socket, Duration::from_secs(10))
+        .await
+        .unwrap();
     if message["type"] == "complete" {
-        message = next_ws(&mut socket).await.unwrap();
+        message = ws::next(&mut socket, Duration::from_secs(10))
+            .await
+            .unwrap();
     }
     assert_eq!(
         message,

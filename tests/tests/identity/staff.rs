@@ -9,14 +9,9 @@
 use std::time::Duration;
 
 use closeknit::seed::DEMO_STAFF_PASSWORD;
-use closeknit_tests::{TestApp, error_codes, global_id, signing_key_pem};
-use futures::{SinkExt, StreamExt};
+use closeknit_tests::{TestApp, error_codes, global_id, signing_key_pem, ws};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
-use tokio_tungstenite::{
-    MaybeTlsStream, WebSocketStream, connect_async,
-    tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
-};
 
 use crate::matrix::{ANONYMOUS, FORB, NF, OK, UNAUTH, input, outcome, send, token};
 
@@ -218,64 +213,6 @@ async fn roles_are_granted_within_the_organisation_and_take_effect_on_the_next_r
     assert_eq!(audited(&app, "role.grant").await, 2);
 }
 
-type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn ws_send(socket: &mut Socket, message: Value) {
-    socket
-        .send(Message::Text(message.to_string().into()))
-        .await
-        .unwrap();
-}
-
-/// The next protocol message (pings answered), or `None` on timeout.
-async fn next(socket: &mut Socket, wait: Duration) -> Option<Value> {
-    let deadline = tokio::time::Instant::now() + wait;
-    loop {
-        let message = tokio::time::timeout_at(deadline, socket.next())
-            .await
-            .ok()??
-            .ok()?;
-        match message {
-            Message::Text(text) => {
-                let value: Value = serde_json::from_str(&text).unwrap();
-                if value["type"] == "ping" {
-                    ws_send(socket, json!({"type": "pong"})).await;
-                    continue;
-                }
-                return Some(value);
-            }
-            Message::Close(frame) => {
-                return Some(json!({"closed": frame.map(|f| u16::from(f.code))}));
-            }
-            _ => continue,
-        }
-    }
-}
-
-async fn subscribed(app: &TestApp, token: &str) -> Socket {
-    let mut request = format!("ws://{}/graphql/ws", app.addr)
-        .into_client_request()
-        .unwrap();
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        HeaderValue::from_static("graphql-transport-ws"),
-    );
-    let (mut socket, _) = connect_async(request).await.unwrap();
-    ws_send(
-        &mut socket,
-        json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}}),
-    )
-    .await;
-    let ack = next(&mut socket, Duration::from_secs(5)).await.unwrap();
-    assert_eq!(ack["type"], "connection_ack", "{ack}");
-    ws_send(
-        &mut socket,
-        json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription { notificationAdded { title } }"}}),
-    )
-    .await;
-    socket
-}
-
 #[tokio::test]
 async fn a_disabled_account_is_signed_out_everywhere_until_enabled() {
     let app = TestApp::builder()
@@ -298,7 +235,7 @@ async fn a_disabled_account_is_signed_out_everywhere_until_enabled() {
         .as_str()
         .unwrap()
         .to_string();
-    let mut socket = subscribed(&app, &access).await;
+    let mut socket = ws::subscribed(&app, &access).await;
     let me = "{ me { email } }";
     assert_eq!(app.graphql_as(&access, me, json!({})).await.0, 200);
 
@@ -328,7 +265,7 @@ async fn a_disabled_account_is_signed_out_everywhere_until_enabled() {
     assert!(body["data"]["disableAccount"]["disabledAt"].is_string());
     // Its open socket closes; its access token is refused on the next
     // request, its refresh token and its password too.
-    let closed = next(&mut socket, Duration::from_secs(5)).await;
+    let closed = ws::next(&mut socket, Duration::from_secs(5)).await;
     assert_eq!(closed, Some(json!({"closed": 4401})));
     assert_eq!(app.graphql_as(&access, me, json!({})).await.0, 401);
     let (_, body) = app.graphql(REFRESH, json!({"t": refresh})).await;

@@ -11,17 +11,17 @@ use closeknit::notifications::{
     model::Kind,
     service::{self, NewNotification},
 };
-use closeknit_tests::{TestApp, error_codes, signing_key_pem};
-use futures::{SinkExt, StreamExt};
+use closeknit_tests::{
+    TestApp, error_codes, signing_key_pem,
+    ws::{Socket, next, open, send},
+};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use serde_json::{Value, json};
 use tokio_tungstenite::{
-    MaybeTlsStream, WebSocketStream, connect_async,
-    tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
+    connect_async,
+    tungstenite::{client::IntoClientRequest, http::HeaderValue},
 };
 use uuid::Uuid;
-
-type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
 const KEY_WORKER: &str = "key.worker@northmoor.example";
 const SUBSCRIBE: &str = "subscription { notificationAdded { title kind urgent } }";
@@ -39,69 +39,8 @@ async fn spawn_pair() -> (TestApp, TestApp) {
     (first, second)
 }
 
-async fn open(app: &TestApp) -> Socket {
-    let mut request = format!("ws://{}/graphql/ws", app.addr)
-        .into_client_request()
-        .unwrap();
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        HeaderValue::from_static("graphql-transport-ws"),
-    );
-    let (socket, response) = connect_async(request).await.unwrap();
-    assert_eq!(
-        response.headers()["sec-websocket-protocol"],
-        "graphql-transport-ws"
-    );
-    socket
-}
-
-async fn send(socket: &mut Socket, message: Value) {
-    socket
-        .send(Message::Text(message.to_string().into()))
-        .await
-        .unwrap();
-}
-
-/// The next protocol message (pings are answered), or `None` on close.
-async fn next(socket: &mut Socket, wait: Duration) -> Option<Value> {
-    let deadline = tokio::time::Instant::now() + wait;
-    loop {
-        let message = tokio::time::timeout_at(deadline, socket.next())
-            .await
-            .ok()??
-            .ok()?;
-        match message {
-            Message::Text(text) => {
-                let value: Value = serde_json::from_str(&text).unwrap();
-                if value["type"] == "ping" {
-                    send(socket, json!({"type": "pong"})).await;
-                    continue;
-                }
-                return Some(value);
-            }
-            Message::Close(frame) => {
-                return Some(json!({"closed": frame.map(|f| u16::from(f.code))}));
-            }
-            _ => continue,
-        }
-    }
-}
-
 async fn subscribed(app: &TestApp, token: &str) -> Socket {
-    let mut socket = open(app).await;
-    send(
-        &mut socket,
-        json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}}),
-    )
-    .await;
-    let ack = next(&mut socket, Duration::from_secs(5)).await.unwrap();
-    assert_eq!(ack["type"], "connection_ack", "{ack}");
-    send(
-        &mut socket,
-        json!({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}),
-    )
-    .await;
-    socket
+    closeknit_tests::ws::subscribed_to(app, token, SUBSCRIBE).await
 }
 
 async fn notify(db: &DatabaseConnection, person: Uuid, title: &str) {

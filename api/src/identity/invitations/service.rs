@@ -293,7 +293,8 @@ pub async fn accept(
         return Err(used());
     }
     for role in &row.roles {
-        store::grant(&txn, account_id, *role, row.organisation_id, now).await?;
+        crate::identity::store::grant_role(&txn, account_id, row.organisation_id, *role, now)
+            .await?;
     }
     let account = identity::account(&txn, account_id)
         .await?

@@ -187,42 +187,6 @@ pub(super) async fn accept(
     Ok(result.rows_affected() == 1)
 }
 
-/// Grants `role` in an organisation unless the account holds it already.
-pub(super) async fn grant(
-    db: &impl ConnectionTrait,
-    account_id: Uuid,
-    role: Role,
-    organisation_id: Uuid,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    let held = query(
-        db,
-        "SELECT 1 FROM role_grants WHERE account_id = $1 AND role = $2 AND organisation_id = $3",
-        vec![
-            account_id.into(),
-            role.as_str().into(),
-            organisation_id.into(),
-        ],
-    )
-    .await?;
-    if held.is_empty() {
-        exec(
-            db,
-            "INSERT INTO role_grants (id, account_id, role, organisation_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5)",
-            vec![
-                Uuid::now_v7().into(),
-                account_id.into(),
-                role.as_str().into(),
-                organisation_id.into(),
-                now.into(),
-            ],
-        )
-        .await?;
-    }
-    Ok(())
-}
-
 /// A page of an organisation's invitations, newest first, optionally of
 /// one status at `now`.
 pub(super) async fn page(

@@ -346,7 +346,7 @@ async fn match_account(
             let account_id = match &existing {
                 Some(a) => {
                     for (role, org) in &roles {
-                        store::grant(txn, a.id, *role, *org, now).await?;
+                        crate::identity::store::grant_role(txn, a.id, *org, *role, now).await?;
                     }
                     a.id
                 }

@@ -12,7 +12,6 @@ use crate::{
         rows::get,
     },
     error::AppResult,
-    identity::model::Role,
 };
 
 /// The purpose of a single sign-on's one-time result in `account_tokens`.
@@ -328,42 +327,6 @@ pub async fn holds_role_in(
     )
     .await?;
     Ok(!rows.is_empty())
-}
-
-/// Grants a role unless the account holds it there already.
-pub async fn grant(
-    db: &impl ConnectionTrait,
-    account_id: Uuid,
-    role: Role,
-    organisation_id: Uuid,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    let held = query(
-        db,
-        "SELECT id FROM role_grants WHERE account_id = $1 AND organisation_id = $2 AND role = $3",
-        vec![
-            account_id.into(),
-            organisation_id.into(),
-            role.as_str().into(),
-        ],
-    )
-    .await?;
-    if held.is_empty() {
-        exec(
-            db,
-            "INSERT INTO role_grants (id, account_id, role, organisation_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5)",
-            vec![
-                Uuid::now_v7().into(),
-                account_id.into(),
-                role.as_str().into(),
-                organisation_id.into(),
-                now.into(),
-            ],
-        )
-        .await?;
-    }
-    Ok(())
 }
 
 /// Stores a one-time result (its hash) for the account.

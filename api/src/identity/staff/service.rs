@@ -83,7 +83,7 @@ async fn checked(tx: &Change<'_>, input: &RoleInput) -> AppResult<(Target, Vec<(
 pub async fn grant(call: &Call<'_>, input: RoleInput) -> AppResult<RoleDone> {
     let tx = start_change!(call, "grantRole", &input);
     let (target, _) = checked(&tx, &input).await?;
-    let changed = store::grant(
+    let changed = crate::identity::store::grant_role(
         &tx.txn,
         input.account,
         input.organisation,

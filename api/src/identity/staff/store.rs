@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::model::SignInOutcome;
 use crate::{
     db::raw::{exec, query},
-    db::rows::{all, get, unique},
+    db::rows::{all, get},
     error::{AppError, AppResult},
     identity::{model::Role, organisations::store::like_escape},
     paging::PageRequest,
@@ -29,41 +29,6 @@ pub async fn grants(db: &impl ConnectionTrait, account: Uuid) -> AppResult<Vec<(
             Ok((Role::parse(&role)?, get(r, "organisation_id")?))
         })
         .collect()
-}
-
-/// Grants a role unless it is held already (true when it was added).
-pub async fn grant(
-    db: &impl ConnectionTrait,
-    account: Uuid,
-    organisation: Uuid,
-    role: Role,
-    now: DateTime<Utc>,
-) -> AppResult<bool> {
-    let held = query(
-        db,
-        "SELECT 1 FROM role_grants WHERE account_id = $1 AND organisation_id = $2 AND role = $3",
-        vec![account.into(), organisation.into(), role.as_str().into()],
-    )
-    .await?;
-    if !held.is_empty() {
-        return Ok(false);
-    }
-    // Granted meanwhile by someone else (`role_grants_unique`): the same.
-    unique(
-        exec(
-            db,
-            "INSERT INTO role_grants (id, account_id, role, organisation_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5)",
-            vec![
-                Uuid::now_v7().into(),
-                account.into(),
-                role.as_str().into(),
-                organisation.into(),
-                now.into(),
-            ],
-        )
-        .await,
-    )
 }
 
 /// Removes a role (true when it was held).
