@@ -116,6 +116,16 @@ impl RateLimits {
             .check(&normalise(email), &inner.metrics)
     }
 
+    /// A later step of a sign-in that names no email (a second-factor code
+    /// against a challenge, a single sign-on's one-time result): the
+    /// address's sign-in budget.
+    pub fn sign_in_step(&self, ip: Option<IpAddr>) -> AppResult<()> {
+        match ip {
+            Some(ip) => self.inner.sign_in_per_ip.check(&ip, &self.inner.metrics),
+            None => Ok(()),
+        }
+    }
+
     /// A request for a sign-in code email.
     pub fn code_request(&self, ip: Option<IpAddr>, email: &str) -> AppResult<()> {
         let inner = &self.inner;

@@ -487,3 +487,27 @@ async fn a_challenge_takes_five_wrong_codes_and_expires_after_five_minutes() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn later_sign_in_steps_spend_the_address_budget() {
+    let app = TestApp::builder()
+        .env("CLOSEKNIT_RATE_SIGN_IN_PER_IP", "3/10m")
+        .spawn()
+        .await;
+    let complete_sso =
+        "mutation { completeSingleSignOn(input: {code: \"made-up\"}) { accessToken } }";
+    let mut got = Vec::new();
+    for attempt in 0..4 {
+        let body = if attempt % 2 == 0 {
+            complete(&app, "made-up-challenge", "code", "123456").await
+        } else {
+            gql(&app, "", complete_sso, json!({})).await
+        };
+        got.push(error_codes(&body));
+    }
+    assert_eq!(
+        got,
+        [[UNAUTH], [UNAUTH], [UNAUTH], ["RATE_LIMITED"]],
+        "a second-factor code and a single sign-on result share the address's sign-in budget"
+    );
+}

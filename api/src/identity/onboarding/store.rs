@@ -99,19 +99,7 @@ pub async fn insert_member(
     )
     .await
     .map_err(address_taken)?;
-    exec(
-        db,
-        "INSERT INTO role_grants (id, account_id, role, organisation_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
-        vec![
-            Uuid::now_v7().into(),
-            account.into(),
-            new.role.as_str().into(),
-            new.organisation_id.into(),
-            new.now.into(),
-        ],
-    )
-    .await?;
+    crate::identity::store::grant_role(db, account, new.organisation_id, new.role, new.now).await?;
     Ok((person, account))
 }
 

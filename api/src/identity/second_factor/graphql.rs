@@ -319,6 +319,8 @@ impl SecondFactorMutation {
         input: CompleteSignInInput,
     ) -> async_graphql::Result<SessionPayload> {
         let request = RequestCtx::get(ctx)?;
+        RequestCtx::service::<crate::ratelimit::RateLimits>(ctx)?
+            .sign_in_step(request.client_ip)?;
         let proof = match (input.code, input.recovery_code) {
             (Some(code), None) => Proof::Code(code),
             (None, Some(code)) => Proof::RecoveryCode(code),

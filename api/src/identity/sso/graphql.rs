@@ -190,6 +190,8 @@ impl SsoMutation {
         input: CompleteSingleSignOnInput,
     ) -> async_graphql::Result<SessionPayload> {
         let request = RequestCtx::get(ctx)?;
+        RequestCtx::service::<crate::ratelimit::RateLimits>(ctx)?
+            .sign_in_step(request.client_ip)?;
         let session = flow::complete(
             &request.db,
             RequestCtx::service::<Arc<TokenService>>(ctx)?,
