@@ -52,16 +52,27 @@ pub struct NewToken<'a> {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Issues a token, ending the account's earlier unused ones of the same
-/// purpose. Returns its id.
-pub async fn issue(db: &impl ConnectionTrait, new: NewToken<'_>) -> AppResult<Uuid> {
+/// Ends the account's unused tokens of `purpose`.
+pub async fn retire(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+    purpose: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     exec(
         db,
         "UPDATE account_tokens SET used_at = $3 \
          WHERE account_id = $1 AND purpose = $2 AND used_at IS NULL",
-        vec![new.account_id.into(), new.purpose.into(), new.now.into()],
+        vec![account_id.into(), purpose.into(), now.into()],
     )
     .await?;
+    Ok(())
+}
+
+/// Issues a token, ending the account's earlier unused ones of the same
+/// purpose. Returns its id.
+pub async fn issue(db: &impl ConnectionTrait, new: NewToken<'_>) -> AppResult<Uuid> {
+    retire(db, new.account_id, new.purpose, new.now).await?;
     let id = Uuid::now_v7();
     exec(
         db,

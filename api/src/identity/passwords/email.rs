@@ -85,7 +85,7 @@ impl JobHandler for PasswordResetEmail {
             return Ok(());
         }
         let (token, hash) = links::new_token();
-        if !store::set_hash(&txn, row.id, &hash).await? {
+        if !crate::identity::account::tokens::set_hash(&txn, row.id, &hash).await? {
             return Ok(());
         }
         txn.commit().await.map_err(AppError::from)?;

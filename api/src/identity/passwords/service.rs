@@ -11,6 +11,7 @@ use crate::{
     db::{begin_write, entities::accounts},
     error::{AppError, AppResult},
     identity::{
+        account::tokens::{self, NewToken},
         model::{AccountStatus, Email, SignInMethod},
         password, sessions, store as identity,
     },
@@ -53,19 +54,21 @@ pub async fn request_reset(
         return Ok(());
     };
     let now = Utc::now();
-    let id = Uuid::now_v7();
     let txn = begin_write(db).await?;
-    // Only the latest link works.
-    store::retire_all(&txn, account.id, now).await?;
-    // The token is made when the email is sent (see `email`): until then
-    // the row holds a placeholder and the job only this row's id.
-    store::insert(
+    // Only the latest link works (issuing retires the earlier ones). The
+    // token is made when the email is sent (see `email`): until then the
+    // row holds a placeholder and the job only this row's id.
+    let id = tokens::issue(
         &txn,
-        id,
-        account.id,
-        &links::placeholder(),
-        now,
-        now + RESET_TTL,
+        NewToken {
+            account_id: account.id,
+            purpose: store::PURPOSE,
+            token_hash: &links::placeholder(),
+            new_email: None,
+            created_by: None,
+            now,
+            expires_at: now + RESET_TTL,
+        },
     )
     .await?;
     jobs::enqueue(
@@ -145,11 +148,11 @@ pub async fn reset(
     let txn = begin_write(db).await?;
     // Single use, and only while it still works: a second request with the
     // same link, or one that arrives after it expired, changes nothing.
-    if row.expires_at <= now || !store::use_link(&txn, row.id, now).await? {
+    if row.expires_at <= now || !tokens::use_token(&txn, row.id, now).await? {
         return Err(used());
     }
     store::set_password(&txn, account.id, &hashed, now).await?;
-    store::retire_all(&txn, account.id, now).await?;
+    tokens::retire(&txn, account.id, store::PURPOSE, now).await?;
     sessions::end_all_sessions(&txn, account.id, now).await?;
     identity::security_event(
         &txn,
@@ -229,7 +232,7 @@ pub async fn change(
     let hashed = checked_hash("newPassword", new_password, &words).await?;
     let txn = begin_write(db).await?;
     store::set_password(&txn, account.id, &hashed, now).await?;
-    store::retire_all(&txn, account.id, now).await?;
+    tokens::retire(&txn, account.id, store::PURPOSE, now).await?;
     sessions::end_all_sessions(&txn, account.id, now).await?;
     audit::record(
         &txn,

@@ -22,48 +22,6 @@ pub(super) struct ResetRow {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Ends every unused reset link of the account (a new request replaces
-/// them; a new password makes them pointless).
-pub(super) async fn retire_all(
-    db: &impl ConnectionTrait,
-    account_id: Uuid,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    exec(
-        db,
-        "UPDATE account_tokens SET used_at = $3 \
-         WHERE account_id = $1 AND purpose = $2 AND used_at IS NULL",
-        vec![account_id.into(), PURPOSE.into(), now.into()],
-    )
-    .await?;
-    Ok(())
-}
-
-pub(super) async fn insert(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-    account_id: Uuid,
-    placeholder: &str,
-    now: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-) -> AppResult<()> {
-    exec(
-        db,
-        "INSERT INTO account_tokens (id, account_id, purpose, token_hash, attempts, created_at, \
-         expires_at) VALUES ($1, $2, $3, $4, 0, $5, $6)",
-        vec![
-            id.into(),
-            account_id.into(),
-            PURPOSE.into(),
-            placeholder.into(),
-            now.into(),
-            expires_at.into(),
-        ],
-    )
-    .await?;
-    Ok(())
-}
-
 /// An unused, unexpired reset link by its token's hash.
 pub(super) async fn usable_by_hash(
     db: &impl ConnectionTrait,
@@ -115,36 +73,6 @@ pub(super) async fn to_send(
             ))
         })
         .transpose()
-}
-
-/// Stores the hash of the token just made for a link (only while unused).
-pub(super) async fn set_hash(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-    token_hash: &str,
-) -> AppResult<bool> {
-    let result = exec(
-        db,
-        "UPDATE account_tokens SET token_hash = $2 WHERE id = $1 AND used_at IS NULL",
-        vec![id.into(), token_hash.into()],
-    )
-    .await?;
-    Ok(result.rows_affected() == 1)
-}
-
-/// Uses a link: true only for the one request that got to it first.
-pub(super) async fn use_link(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-    now: DateTime<Utc>,
-) -> AppResult<bool> {
-    let result = exec(
-        db,
-        "UPDATE account_tokens SET used_at = $2 WHERE id = $1 AND used_at IS NULL",
-        vec![id.into(), now.into()],
-    )
-    .await?;
-    Ok(result.rows_affected() == 1)
 }
 
 /// Sets an account's password hash, records when, and clears failed
